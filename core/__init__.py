@@ -1,0 +1,1 @@
+"""Waypoint's engine room: data contract, analytics, persistence. Never imports Streamlit."""

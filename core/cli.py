@@ -1,0 +1,78 @@
+"""Command-line entry: argument parsing and exit codes, nothing else.
+
+Exit status follows PRODUCT.md: 0 success, 1 invalid data (message on stderr, nothing
+written), 2 bad arguments (argparse's own convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.plan import PlanError, load_plan
+from core.validate import ValidationFailed, load_directory
+
+
+class CommandError(Exception):
+    """A failure caused by the data or the plan: reported on stderr with exit status 1."""
+
+
+def _validate(args: argparse.Namespace) -> int:
+    plan = load_plan(args.config) if args.config else None
+    dataset = load_directory(Path(args.data_dir), plan=plan)
+    counts = ", ".join(f"{name}: {len(frame):,}" for name, frame in dataset.frames().items())
+    print(f"{args.data_dir} is valid ({counts})")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from core import demo  # the generator pulls in numpy; only this command needs it
+
+    frames = demo.generate(accounts=args.accounts, seed=args.seed)
+    demo.write_dataset(frames, Path(args.out_dir), fmt=args.format)
+    counts = ", ".join(f"{name}: {len(frame):,}" for name, frame in frames.items())
+    print(f"wrote demo data to {args.out_dir} ({counts})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Waypoint engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a data folder against the data contract")
+    p.add_argument("data_dir")
+    p.add_argument("--config", help="measurement plan TOML (for its segment names)")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("demo", help="write a deterministic demo data set")
+    p.add_argument("out_dir")
+    p.add_argument("--accounts", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.set_defaults(func=_demo)
+
+    _register_engine(sub)
+    return parser
+
+
+def _register_engine(sub: argparse._SubParsersAction) -> None:
+    """The analytics commands live beside the engine; absent until the engine lands."""
+    try:
+        from core.engine.cli import register
+    except ImportError:
+        return
+    register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ValidationFailed as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    except (PlanError, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,253 @@
+"""The measurement plan: targets per segment, the event lists and the health-score settings.
+
+One plan feeds every number the product shows. It can be written to and read from TOML
+(the layout in PRODUCT.md) so the command line and the app compute from the same settings;
+anything left out of a file keeps its default, and anything unknown or mistyped is refused
+with its key named, because a silently ignored typo would change an executive's numbers.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+EVENT_LIST_KEYS: tuple[str, ...] = (
+    "first_value_events",
+    "activation_events",
+    "milestone_events",
+    "feature_events",
+    "expansion_events",
+)
+
+DEFAULT_FIRST_VALUE_EVENTS: tuple[str, ...] = ("first_workflow_live",)
+DEFAULT_ACTIVATION_EVENTS: tuple[str, ...] = (
+    "integration_connected",
+    "user_invited",
+    "first_workflow_live",
+)
+DEFAULT_MILESTONE_EVENTS: tuple[str, ...] = (
+    "kickoff_completed",
+    "integration_connected",
+    "data_imported",
+    "users_trained",
+    "first_workflow_live",
+    "qbr_completed",
+)
+DEFAULT_EXPANSION_EVENTS: tuple[str, ...] = ("feature_limit_hit", "access_requested")
+
+
+class PlanError(ValueError):
+    """A plan file or value that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class EventLists:
+    """Event names that mark progress; `feature_events=None` means every event in the data."""
+
+    first_value_events: tuple[str, ...] = DEFAULT_FIRST_VALUE_EVENTS
+    activation_events: tuple[str, ...] = DEFAULT_ACTIVATION_EVENTS
+    milestone_events: tuple[str, ...] = DEFAULT_MILESTONE_EVENTS
+    feature_events: tuple[str, ...] | None = None
+    expansion_events: tuple[str, ...] = DEFAULT_EXPANSION_EVENTS
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    """Targets of one segment; event lists left as None fall back to the global ones."""
+
+    ttv_target_days: int
+    duration_target_days: int
+    adoption_target: float
+    csat_target: float
+    csm_ratio_low: int = 0
+    csm_ratio_high: int = 0
+    first_value_events: tuple[str, ...] | None = None
+    activation_events: tuple[str, ...] | None = None
+    milestone_events: tuple[str, ...] | None = None
+    feature_events: tuple[str, ...] | None = None
+    expansion_events: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Penalties:
+    no_first_value: int = 40
+    single_user: int = 25
+    sponsor_disengaged: int = 20
+    ticket_primary: int = 15
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Upper bounds (exclusive) of the action bands."""
+
+    executive: int = 30
+    escalate: int = 50
+    watch: int = 70
+
+
+def default_segments() -> dict[str, SegmentPlan]:
+    """The three segments of the seed documents, with their targets and CSM coverage ratios."""
+    return {
+        "Enterprise": SegmentPlan(60, 120, 0.8, 4.5, csm_ratio_low=8, csm_ratio_high=12),
+        "Mid-Market": SegmentPlan(30, 60, 0.6, 4.0, csm_ratio_low=30, csm_ratio_high=50),
+        "SMB": SegmentPlan(14, 30, 0.4, 4.0, csm_ratio_low=100, csm_ratio_high=200),
+    }
+
+
+@dataclass(frozen=True)
+class MeasurementPlan:
+    window_days: int = 30
+    kickoff_days: int = 14
+    activation_window_days: int = 30
+    min_age_days: int = 30
+    events: EventLists = field(default_factory=EventLists)
+    penalties: Penalties = field(default_factory=Penalties)
+    bands: Bands = field(default_factory=Bands)
+    segments: dict[str, SegmentPlan] = field(default_factory=default_segments)
+
+    def segment_events(self, segment: str) -> EventLists:
+        """The event lists that apply to one segment: its overrides, else the global lists."""
+        seg = self.segments.get(segment)
+        if seg is None:
+            return self.events
+        overrides = {k: getattr(seg, k) for k in EVENT_LIST_KEYS if getattr(seg, k) is not None}
+        return replace(self.events, **overrides)
+
+
+# ---------------------------------------------------------------------------- TOML reading
+
+_GLOBAL_INT_KEYS = ("window_days", "kickoff_days", "activation_window_days", "min_age_days")
+
+
+def _check_int(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PlanError(f"{where} must be a whole number, got {value!r}")
+    if value < 0:
+        raise PlanError(f"{where} must be 0 or more, got {value!r}")
+    return value
+
+
+def _check_float(where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PlanError(f"{where} must be a number, got {value!r}")
+    return float(value)
+
+
+def _check_events(where: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise PlanError(f"{where} must be a list of event names, got {value!r}")
+    return tuple(v.strip() for v in value)
+
+
+def _check_table(where: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PlanError(f"{where} must be a table, got {value!r}")
+    return value
+
+
+def _unknown(where: str, data: dict[str, Any], known: set[str]) -> None:
+    extra = sorted(set(data) - known)
+    if extra:
+        prefix = f"{where}." if where else ""
+        names = ", ".join(f"{prefix}{k}" for k in extra)
+        raise PlanError(f"unknown key {names} (known: {', '.join(sorted(known))})")
+
+
+def _int_table(where: str, data: dict[str, Any], cls: type) -> Any:
+    _unknown(where, data, {f.name for f in fields(cls)})
+    return cls(**{k: _check_int(f"{where}.{k}", v) for k, v in data.items()})
+
+
+def _segment(name: str, data: dict[str, Any], base: SegmentPlan | None) -> SegmentPlan:
+    where = f"segments.{name}"
+    known = {f.name for f in fields(SegmentPlan)}
+    _unknown(where, data, known)
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{where}.{key}"
+        if key in EVENT_LIST_KEYS:
+            values[key] = _check_events(path, value)
+        elif key in ("adoption_target", "csat_target"):
+            values[key] = _check_float(path, value)
+        else:
+            values[key] = _check_int(path, value)
+    if base is not None:
+        return replace(base, **values)
+    missing = {"ttv_target_days", "duration_target_days", "adoption_target", "csat_target"}
+    missing -= set(values)
+    if missing:
+        raise PlanError(f"{where} is a new segment and needs {', '.join(sorted(missing))}")
+    return SegmentPlan(**values)
+
+
+def plan_from_dict(data: dict[str, Any]) -> MeasurementPlan:
+    """Build a plan from parsed TOML, defaults for what is absent, errors naming bad keys."""
+    known = set(_GLOBAL_INT_KEYS) | set(EVENT_LIST_KEYS) | {"penalties", "bands", "segments"}
+    _unknown("", data, known)
+    plan = MeasurementPlan()
+    top: dict[str, Any] = {k: _check_int(k, data[k]) for k in _GLOBAL_INT_KEYS if k in data}
+    events = {k: _check_events(k, data[k]) for k in EVENT_LIST_KEYS if k in data}
+    if events:
+        top["events"] = replace(plan.events, **events)
+    if "penalties" in data:
+        top["penalties"] = _int_table("penalties", _check_table("penalties", data["penalties"]), Penalties)
+    if "bands" in data:
+        top["bands"] = _int_table("bands", _check_table("bands", data["bands"]), Bands)
+    if "segments" in data:
+        segments = dict(plan.segments)
+        for name, seg in _check_table("segments", data["segments"]).items():
+            segments[name] = _segment(name, _check_table(f"segments.{name}", seg), segments.get(name))
+        top["segments"] = segments
+    return replace(plan, **top)
+
+
+def load_plan(path: str | Path) -> MeasurementPlan:
+    """Read a plan file; syntax errors and bad keys come back as PlanError naming the file."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read the plan file ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{path}: not valid TOML ({exc})") from exc
+    try:
+        return plan_from_dict(data)
+    except PlanError as exc:
+        raise PlanError(f"{path}: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------- TOML writing
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    return repr(value)
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("-", "").replace("_", "").isalnum() and key.isascii()
+    return key if bare else _toml_value(key)
+
+
+def plan_to_toml(plan: MeasurementPlan) -> str:
+    """Write the full plan, every key explicit, so the file documents what was used."""
+    lines = [f"{k} = {getattr(plan, k)}" for k in _GLOBAL_INT_KEYS]
+    for key in EVENT_LIST_KEYS:
+        value = getattr(plan.events, key)
+        if value is not None:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for title, obj in (("penalties", plan.penalties), ("bands", plan.bands)):
+        lines += ["", f"[{title}]"]
+        lines += [f"{f.name} = {getattr(obj, f.name)}" for f in fields(obj)]
+    for name, seg in plan.segments.items():
+        lines += ["", f"[segments.{_toml_key(name)}]"]
+        for f in fields(seg):
+            value = getattr(seg, f.name)
+            if value is not None:
+                lines.append(f"{f.name} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
