@@ -192,13 +192,17 @@ def plan_from_dict(data: dict[str, Any]) -> MeasurementPlan:
     if events:
         top["events"] = replace(plan.events, **events)
     if "penalties" in data:
-        top["penalties"] = _int_table("penalties", _check_table("penalties", data["penalties"]), Penalties)
+        top["penalties"] = _int_table(
+            "penalties", _check_table("penalties", data["penalties"]), Penalties
+        )
     if "bands" in data:
         top["bands"] = _int_table("bands", _check_table("bands", data["bands"]), Bands)
     if "segments" in data:
         segments = dict(plan.segments)
         for name, seg in _check_table("segments", data["segments"]).items():
-            segments[name] = _segment(name, _check_table(f"segments.{name}", seg), segments.get(name))
+            segments[name] = _segment(
+                name, _check_table(f"segments.{name}", seg), segments.get(name)
+            )
         top["segments"] = segments
     return replace(plan, **top)
 

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import polars as pl
 
-from core.contract import TABLES
-
 FORMATS: dict[str, str] = {
     ".csv": "csv",
     ".txt": "csv",
@@ -59,7 +57,7 @@ _TABLE_PREFIXES: tuple[tuple[str, str], ...] = (
 
 
 def guess_table(name: str) -> str | None:
-    """The table a file feeds, from its name: 'Accounts 2026.csv' -> accounts, 'touch.jsonl' -> touches."""
+    """The table a file feeds, from its name ('Accounts 2026.csv' feeds accounts)."""
     stem = Path(name).stem.lower().strip()
     for prefix, table in _TABLE_PREFIXES:
         if stem.startswith(prefix):

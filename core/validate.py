@@ -61,7 +61,9 @@ class ValidationFailed(ValueError):
         return "\n".join(lines)
 
 
-def problem(file: str, rule: str, *, row: int | None = None, column: str = "", value: str | None = None) -> pl.DataFrame:
+def problem(
+    file: str, rule: str, *, row: int | None = None, column: str = "", value: str | None = None
+) -> pl.DataFrame:
     """A single problem as a one-row frame, for file-level issues found outside the checks."""
     return pl.DataFrame(
         {"file": [file], "row": [row], "column": [column], "value": [value], "rule": [rule]},
@@ -172,7 +174,9 @@ def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFr
     for column in CONTRACT[source.table]:
         if column.name not in raw.columns:
             if column.required:
-                problems.append(problem(source.name, "required column is missing", column=column.name))
+                problems.append(
+                    problem(source.name, "required column is missing", column=column.name)
+                )
             parsed.append(pl.lit(None, schema(source.table)[column.name]).alias(column.name))
             continue
         dtype = raw.schema[column.name]
@@ -185,7 +189,11 @@ def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFr
             bad = ~blank & pl.col(f"__typed_{column.name}").is_null()
             problems.append(_problems_where(checked, bad, column.name, _KIND_RULES[column.kind]))
         parsed.append(_parse(column, dtype).alias(column.name))
-    raw_text = [pl.col(c).cast(pl.String).alias(f"__raw_{c}") for c in ("role", "channel") if c in raw.columns]
+    raw_text = [
+        pl.col(c).cast(pl.String).alias(f"__raw_{c}")
+        for c in ("role", "channel")
+        if c in raw.columns
+    ]
     return raw.select(*parsed, *raw_text), problems
 
 
@@ -211,7 +219,9 @@ def _check_enum(
     return frame, [_problems_where(frame, bad, name, rule, shown)]
 
 
-def _check_range(frame: pl.DataFrame, name: str, low: float, high: float | None, rule: str) -> pl.DataFrame:
+def _check_range(
+    frame: pl.DataFrame, name: str, low: float, high: float | None, rule: str
+) -> pl.DataFrame:
     col = pl.col(name)
     bad = col < low if high is None else (col < low) | (col > high)
     return _problems_where(frame, col.is_not_null() & bad, name, rule)
@@ -240,7 +250,9 @@ def _check_unique(frame: pl.DataFrame, name: str) -> pl.DataFrame:
 def _check_references(frame: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     known = accounts.get_column("account_id").drop_nulls().unique()
     missing = pl.col("account_id").is_not_null() & ~pl.col("account_id").is_in(known.implode())
-    return _problems_where(frame, missing, "account_id", "unknown account_id (not in the accounts table)")
+    return _problems_where(
+        frame, missing, "account_id", "unknown account_id (not in the accounts table)"
+    )
 
 
 def _segment_from_value() -> pl.Expr:
@@ -255,23 +267,34 @@ def _segment_from_value() -> pl.Expr:
     )
 
 
-def _resolve_segments(frame: pl.DataFrame, segments: Collection[str]) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+def _resolve_segments(
+    frame: pl.DataFrame, segments: Collection[str]
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Fill empty segments from contract value and map names to the workspace's spelling."""
     canonical = {s.lower(): s for s in segments}
     given = pl.col("segment")
-    mapped = given.str.to_lowercase().replace_strict(canonical, default=None, return_dtype=pl.String)
+    mapped = given.str.to_lowercase().replace_strict(
+        canonical, default=None, return_dtype=pl.String
+    )
     frame = frame.with_columns(
         pl.when(given.is_null()).then(_segment_from_value()).otherwise(mapped).alias("segment"),
         given.alias("__given_segment"),
     )
     no_basis = pl.col("__given_segment").is_null() & pl.col("contract_value").is_null()
     unknown = pl.col("__given_segment").is_not_null() & pl.col("segment").is_null()
-    derived_unknown = pl.col("__given_segment").is_null() & pl.col("segment").is_not_null() & ~pl.col(
-        "segment"
-    ).is_in(list(segments))
+    derived_unknown = (
+        pl.col("__given_segment").is_null()
+        & pl.col("segment").is_not_null()
+        & ~pl.col("segment").is_in(list(segments))
+    )
     known = ", ".join(segments) or "none defined"
     problems = [
-        _problems_where(frame, no_basis, "segment", "segment is empty and there is no contract_value to derive it from"),
+        _problems_where(
+            frame,
+            no_basis,
+            "segment",
+            "segment is empty and there is no contract_value to derive it from",
+        ),
         _problems_where(
             frame,
             unknown,
@@ -283,13 +306,15 @@ def _resolve_segments(frame: pl.DataFrame, segments: Collection[str]) -> tuple[p
             frame,
             derived_unknown,
             "segment",
-            f"segment derived from contract_value is not defined in this workspace (it has: {known})",
+            f"segment derived from contract_value is not in this workspace (it has: {known})",
         ),
     ]
     return frame, problems
 
 
-def _finish_accounts(frame: pl.DataFrame, segments: Collection[str]) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+def _finish_accounts(
+    frame: pl.DataFrame, segments: Collection[str]
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     frame, problems = _resolve_segments(frame, segments)
     problems += [
         _check_range(frame, "contract_value", 0, None, "must be 0 or more"),
@@ -335,7 +360,11 @@ def check_sources(
     parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     problems: list[pl.DataFrame] = []
     if not any(s.table == "accounts" for s in sources):
-        problems.append(problem("(import)", "an accounts file is required (accounts.csv, .parquet, .jsonl or .xlsx)"))
+        problems.append(
+            problem(
+                "(import)", "an accounts file is required (accounts.csv, .parquet, .jsonl or .xlsx)"
+            )
+        )
     total = sum(s.size() for s in sources) or 1
     done = 0
     for source in sources:

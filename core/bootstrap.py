@@ -1,0 +1,40 @@
+"""First start: a fresh database gets a demo workspace so nothing the user sees is empty."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.dataset import Dataset
+from core.datastore import save_dataset
+from core.db.engine import unit_of_work
+from core.db.models import Workspace
+from core.workspaces import create_workspace
+
+DEMO_NAME = "Demo workspace"
+DEMO_DESCRIPTION = (
+    "A made-up software company's customers: 2,000 accounts across Enterprise, Mid-Market and "
+    "SMB, with their onboarding events, users and touches. Explore freely; it can be reset."
+)
+
+
+def demo_accounts() -> int:
+    """Size of the demo; tests shrink it through WAYPOINT_DEMO_ACCOUNTS to stay quick."""
+    return int(os.environ.get("WAYPOINT_DEMO_ACCOUNTS", "2000"))
+
+
+def demo_dataset(accounts: int | None = None, seed: int = 7) -> Dataset:
+    from core import demo  # numpy only loads when a demo is actually made
+
+    return Dataset(**demo.generate(accounts=accounts or demo_accounts(), seed=seed))
+
+
+def ensure_demo_workspace(factory: sessionmaker[Session]) -> None:
+    """Create the demo workspace with data when the database holds no workspace at all."""
+    with unit_of_work(factory) as session:
+        if session.scalars(select(Workspace.id)).first() is not None:
+            return
+        ws = create_workspace(session, DEMO_NAME, DEMO_DESCRIPTION, is_demo=True)
+        save_dataset(session, ws.id, demo_dataset(), source="Demo data (generated)")

@@ -1,0 +1,1 @@
+"""Persistence: the ORM model, engine set-up, migrations and unit of work."""

@@ -1,0 +1,57 @@
+"""Home: what this workspace holds and what to do next."""
+
+import streamlit as st
+
+from core.summary import summarise
+from ui.state import current_dataset, current_workspace, plan
+
+ws = current_workspace()
+info, dataset = current_dataset(ws.id)
+
+st.title(ws.name)
+st.caption(ws.description or "Design, run and measure your customers' onboarding.")
+
+if dataset.is_empty:
+    st.info(
+        "This workspace has no customer data yet. Open **Data** to upload your accounts, "
+        "users, events and touches, or to load the demo data set.",
+        icon=":material/upload_file:",
+    )
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/database:")
+    st.stop()
+
+summary = summarise(dataset)
+segments = plan(ws.id).segments
+as_of = ws.as_of or summary.last_event
+
+cols = st.columns(4)
+cols[0].metric("Accounts", f"{summary.row_counts['accounts']:,}")
+cols[1].metric("Users", f"{summary.row_counts['users']:,}")
+cols[2].metric("Events", f"{summary.row_counts['events']:,}")
+cols[3].metric("Touches", f"{summary.row_counts['touches']:,}")
+
+st.markdown(
+    f"Onboarding starts from **{summary.first_start}** to **{summary.last_start}**; events "
+    f"from **{summary.first_event}** to **{summary.last_event}**. Numbers are computed as of "
+    f"**{as_of}**{' (pinned on the Data page)' if ws.as_of else ' (the latest event)'}. "
+    f"{len(segments)} segments are defined: {', '.join(segments)}."
+)
+
+st.subheader("What to do next")
+steps = st.columns(2)
+with steps[0].container(border=True):
+    st.markdown("**Check the data**")
+    st.write(
+        "See what was loaded, which events the product records, and set the analysis date "
+        "and your segment targets."
+    )
+    st.page_link("pages/data.py", label="Open Data", icon=":material/database:")
+with steps[1].container(border=True):
+    st.markdown("**Bring your own data**")
+    st.write(
+        "Upload your accounts, users, events and touches (CSV, Parquet, JSON Lines or "
+        "Excel). A file with any problem is refused whole, so nothing loads half-way."
+    )
+    st.page_link("pages/data.py", label="Import files", icon=":material/upload_file:")
+if info is not None:
+    st.caption(f"Data loaded {info.created_at:%Y-%m-%d %H:%M} UTC from: {info.source}")

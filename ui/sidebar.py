@@ -1,0 +1,82 @@
+"""The sidebar workspace switcher: choose, create, rename and delete workspaces."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import workspaces
+from core.workspaces import WorkspaceError, WorkspaceInfo
+from ui.state import all_workspaces, current_workspace, select_workspace, transaction
+
+
+@st.dialog("Delete workspace")
+def _confirm_delete(ws: WorkspaceInfo) -> None:
+    st.write(
+        f"Delete **{ws.name}** with its data, journey maps and assessments? This cannot be undone."
+    )
+    confirm = st.text_input("Type the workspace name to confirm", key="delete_confirm_name")
+    left, right = st.columns(2)
+    if left.button("Cancel", key="delete_cancel", width="stretch"):
+        st.rerun()
+    if right.button("Delete", type="primary", key="delete_confirm", width="stretch"):
+        if confirm.strip() != ws.name:
+            st.error("The name does not match; nothing was deleted.")
+            return
+        with transaction() as session:
+            workspaces.delete_workspace(session, ws.id)
+        st.session_state.pop("workspace_id", None)
+        st.toast(f"Deleted {ws.name}")
+        st.rerun()
+
+
+def _create_form() -> None:
+    with st.form("create_workspace", clear_on_submit=True, border=False):
+        name = st.text_input("New workspace name", key="new_workspace_name")
+        if st.form_submit_button("Create workspace", width="stretch"):
+            try:
+                with transaction() as session:
+                    created = workspaces.create_workspace(session, name)
+            except WorkspaceError as exc:
+                st.error(str(exc))
+                return
+            select_workspace(created.id)
+            st.toast(f"Created {created.name}")
+            st.rerun()
+
+
+def _rename_form(ws: WorkspaceInfo) -> None:
+    with st.form("rename_workspace", border=False):
+        name = st.text_input("Rename to", value=ws.name, key="rename_workspace_name")
+        if st.form_submit_button("Rename", width="stretch"):
+            try:
+                with transaction() as session:
+                    renamed = workspaces.rename_workspace(session, ws.id, name)
+            except WorkspaceError as exc:
+                st.error(str(exc))
+                return
+            st.toast(f"Renamed to {renamed.name}")
+            st.rerun()
+
+
+def workspace_switcher() -> WorkspaceInfo:
+    """Draw the switcher and return the workspace the page should show."""
+    ws = current_workspace()
+    options = all_workspaces()
+    ids = [w.id for w in options]
+    names = {w.id: w.name for w in options}
+    chosen = st.sidebar.selectbox(
+        "Workspace",
+        ids,
+        index=ids.index(ws.id),
+        format_func=lambda i: names[i],
+        key="workspace_select",
+    )
+    if chosen != ws.id:
+        select_workspace(chosen)
+        st.rerun()
+    with st.sidebar.expander("Manage workspaces"):
+        _create_form()
+        _rename_form(ws)
+        if st.button("Delete this workspace…", key="delete_workspace", width="stretch"):
+            _confirm_delete(ws)
+    return ws

@@ -1,0 +1,100 @@
+"""Cached resources and the current workspace, shared by every page.
+
+The database is the truth; session_state only remembers which workspace this browser tab
+is looking at. Loaded datasets are cached as resources (shared, never copied) because a
+20M-event frame must not be re-read or duplicated on every rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import datastore, workspaces
+from core.bootstrap import ensure_demo_workspace
+from core.config import database_url
+from core.dataset import Dataset
+from core.datastore import DatasetInfo
+from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+from core.plan import MeasurementPlan
+from core.workspaces import WorkspaceInfo
+
+WORKSPACE_KEY = "workspace_id"
+
+
+def _secrets() -> dict[str, Any] | None:
+    try:
+        return {k: st.secrets[k] for k in st.secrets}
+    except Exception:  # noqa: BLE001 - no secrets file is the normal local case
+        return None
+
+
+@st.cache_resource(show_spinner="Preparing the database (first start creates a demo)…")
+def _engine() -> Engine:
+    engine = make_engine(database_url(_secrets()))
+    migrate(engine)
+    ensure_demo_workspace(session_factory(engine))
+    return engine
+
+
+@st.cache_resource
+def _factory() -> sessionmaker[Session]:
+    return session_factory(_engine())
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One user action: committed at the end of the block, rolled back if it raises."""
+    with unit_of_work(_factory()) as session:
+        yield session
+
+
+def all_workspaces() -> list[WorkspaceInfo]:
+    with transaction() as session:
+        return workspaces.list_workspaces(session)
+
+
+def current_workspace() -> WorkspaceInfo:
+    """The workspace this tab looks at; falls back to the first one if it was deleted."""
+    found = all_workspaces()
+    if not found:
+        with transaction() as session:
+            created = workspaces.create_workspace(session, "My workspace")
+        found = [created]
+    chosen = st.session_state.get(WORKSPACE_KEY)
+    match = next((w for w in found if w.id == chosen), found[0])
+    st.session_state[WORKSPACE_KEY] = match.id
+    return match
+
+
+def select_workspace(workspace_id: int) -> None:
+    st.session_state[WORKSPACE_KEY] = workspace_id
+
+
+def dataset_info(workspace_id: int) -> DatasetInfo | None:
+    with transaction() as session:
+        return datastore.active_info(session, workspace_id)
+
+
+@st.cache_resource(max_entries=3, show_spinner="Reading the workspace's data…")
+def _dataset(dataset_id: int) -> Dataset:
+    with transaction() as session:
+        return datastore.load_dataset(session, dataset_id)
+
+
+def current_dataset(workspace_id: int) -> tuple[DatasetInfo | None, Dataset]:
+    """The active data of a workspace; an empty Dataset when nothing is loaded yet."""
+    info = dataset_info(workspace_id)
+    if info is None:
+        return None, Dataset.empty()
+    return info, _dataset(info.id)
+
+
+def plan(workspace_id: int) -> MeasurementPlan:
+    with transaction() as session:
+        return workspaces.measurement_plan(session, workspace_id)
