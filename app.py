@@ -2,15 +2,16 @@
 
 import streamlit as st
 
+from ui.registry import PAGES
 from ui.sidebar import workspace_switcher
 
 st.set_page_config(page_title="Waypoint", page_icon=":material/route:", layout="wide")
 
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
-]
-
-navigation = st.navigation(PAGES)
+navigation = st.navigation(
+    [
+        st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
+        for i, p in enumerate(PAGES)
+    ]
+)
 workspace_switcher()
 navigation.run()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,6 +13,9 @@ from core.dataset import Dataset
 from core.datastore import save_dataset
 from core.db.engine import unit_of_work
 from core.db.models import Workspace
+from core.plan import default_segments
+from core.readers import SourceFile
+from core.validate import load_sources
 from core.workspaces import create_workspace
 
 DEMO_NAME = "Demo workspace"
@@ -26,9 +31,22 @@ def demo_accounts() -> int:
 
 
 def demo_dataset(accounts: int | None = None, seed: int = 7) -> Dataset:
+    """The generated tables, passed through the same validation as any upload.
+
+    The generator leaves some segments empty on purpose; validation derives them from the
+    contract value exactly as it would for a customer's file.
+    """
     from core import demo  # numpy only loads when a demo is actually made
 
-    return Dataset(**demo.generate(accounts=accounts or demo_accounts(), seed=seed))
+    frames = demo.generate(accounts=accounts or demo_accounts(), seed=seed)
+    sources = [SourceFile(f"demo {t}.parquet", t, _parquet(f)) for t, f in frames.items()]
+    return load_sources(sources, list(default_segments()))
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return buffer.getvalue()
 
 
 def ensure_demo_workspace(factory: sessionmaker[Session]) -> None:

@@ -58,11 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_engine(sub: argparse._SubParsersAction) -> None:
-    """The analytics commands live beside the engine; absent until the engine lands."""
-    try:
-        from core.engine.cli import register
-    except ImportError:
-        return
+    """The analytics commands (score, at-risk, scorecard, funnel, ...) live beside the engine."""
+    from core.engine.cli import register
+
     register(sub)
 
 

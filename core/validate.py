@@ -51,14 +51,30 @@ class ValidationFailed(ValueError):
     def report(self, limit: int = 50) -> str:
         """A message for a terminal: the count, then the first problems one per line."""
         lines = [f"invalid data: {len(self.problems)} problem(s) found, nothing was loaded"]
-        for p in self.problems.head(limit).iter_rows(named=True):
-            where = p["file"] + (f", row {p['row']}" if p["row"] is not None else "")
-            column = f", column {p['column']}" if p["column"] else ""
-            value = f", value {p['value']!r}" if p["value"] is not None else ""
-            lines.append(f"  {where}{column}{value}: {p['rule']}")
+        lines += [f"  {line}" for line in describe_problems(self.problems, limit)]
         if len(self.problems) > limit:
             lines.append(f"  ... and {len(self.problems) - limit} more")
         return "\n".join(lines)
+
+
+def describe_problems(problems: pl.DataFrame, limit: int) -> list[str]:
+    """The first problems as sentences: 'events.csv, row 4, column timestamp, value ...: rule'."""
+    lines = []
+    for p in problems.head(limit).iter_rows(named=True):
+        where = p["file"] + (f", row {p['row']}" if p["row"] is not None else "")
+        column = f", column {p['column']}" if p["column"] else ""
+        value = f", value {p['value']!r}" if p["value"] is not None else ""
+        lines.append(f"{where}{column}{value}: {p['rule']}")
+    return lines
+
+
+def summarise_problems(problems: pl.DataFrame) -> pl.DataFrame:
+    """One line per kind of problem, with how many rows have it and the first of them."""
+    return (
+        problems.group_by("file", "column", "rule", maintain_order=True)
+        .agg(pl.len().alias("rows"), pl.col("row").min().alias("first_row"))
+        .select("file", "column", "rule", "rows", "first_row")
+    )
 
 
 def problem(
@@ -380,8 +396,9 @@ def check_sources(
     for table in TABLES:
         finished[table], found = _finish_table(table, tables[table], tables["accounts"], segments)
         problems += found
+    # The files the user just chose first; tables kept from before, named "(current ...)", last.
     all_problems = pl.concat([pl.DataFrame(schema=PROBLEM_SCHEMA), *problems]).sort(
-        "file", "row", "column", nulls_last=False
+        pl.col("file").str.starts_with("("), "file", "row", "column", nulls_last=False
     )
     report(1.0, "Checked")
     if len(all_problems):

@@ -13,7 +13,7 @@ from core.export import csv_bytes
 from core.importing import import_files, with_current_tables
 from core.readers import FORMATS, SourceFile, guess_table
 from core.summary import accounts_per_segment, default_as_of, event_catalogue, summarise
-from core.validate import ValidationFailed
+from core.validate import ValidationFailed, describe_problems, summarise_problems
 from core.workspaces import WorkspaceError
 from ui.state import current_dataset, current_workspace, transaction
 
@@ -111,6 +111,8 @@ def _overview() -> None:
             column_config={
                 "events": st.column_config.NumberColumn("Events", format="%,d"),
                 "accounts": st.column_config.NumberColumn("Accounts", format="%,d"),
+                "first_seen": st.column_config.DateColumn("First seen"),
+                "last_seen": st.column_config.DateColumn("Last seen"),
             },
         )
         st.download_button(
@@ -131,7 +133,12 @@ def _show_problems(problems: pl.DataFrame) -> None:
         "data loaded before is still in place. Fix the rows below and upload again.",
         icon=":material/error:",
     )
-    st.caption("Row 1 is the first data row under the header.")
+    for line in describe_problems(problems, 5):
+        st.text(line)
+    if len(problems) > 5:
+        st.markdown("**By kind of problem**")
+        st.dataframe(summarise_problems(problems), hide_index=True, key="import_problem_kinds")
+    st.caption("Row 1 is the first data row under the header. Every problem:")
     st.dataframe(problems.head(5000), hide_index=True, key="import_problems")
     st.download_button(
         "Download all problems (CSV)",

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.summary import summarise
+from ui.registry import PAGES
 from ui.state import current_dataset, current_workspace, plan
 
 ws = current_workspace()
@@ -37,21 +38,13 @@ st.markdown(
     f"{len(segments)} segments are defined: {', '.join(segments)}."
 )
 
-st.subheader("What to do next")
-steps = st.columns(2)
-with steps[0].container(border=True):
-    st.markdown("**Check the data**")
-    st.write(
-        "See what was loaded, which events the product records, and set the analysis date "
-        "and your segment targets."
-    )
-    st.page_link("pages/data.py", label="Open Data", icon=":material/database:")
-with steps[1].container(border=True):
-    st.markdown("**Bring your own data**")
-    st.write(
-        "Upload your accounts, users, events and touches (CSV, Parquet, JSON Lines or "
-        "Excel). A file with any problem is refused whole, so nothing loads half-way."
-    )
-    st.page_link("pages/data.py", label="Import files", icon=":material/upload_file:")
+st.subheader("Where to go")
+cards = [p for p in PAGES if p.path != "pages/home.py"]
+columns = st.columns(min(3, len(cards)))
+for number, entry in enumerate(cards):
+    with columns[number % len(columns)].container(border=True):
+        st.markdown(f"**{entry.title}**")
+        st.write(entry.summary)
+        st.page_link(entry.path, label=f"Open {entry.title}", icon=entry.icon)
 if info is not None:
     st.caption(f"Data loaded {info.created_at:%Y-%m-%d %H:%M} UTC from: {info.source}")

@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
 
 from core.db.engine import make_engine, migrate, session_factory
 from core.db.models import Base
@@ -28,7 +31,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _pg_admin() -> Engine | None:
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    engine = create_engine(
+        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
     try:
         with engine.connect() as conn:
             conn.execute(text("select 1"))
@@ -85,3 +90,40 @@ def factory(migrated_engine: Engine) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture
 def backend(migrated_engine: Engine) -> str:
     return migrated_engine.dialect.name
+
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def app(
+    migrated_engine: Engine, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> AppTest:
+    """The whole app in AppTest on an empty, migrated database (SQLite and PostgreSQL).
+
+    Its first run creates the demo workspace (150 accounts). Use `app.switch_page(
+    "pages/x.py").run()` to open a page.
+    """
+    monkeypatch.setenv("DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("WAYPOINT_DEMO_ACCOUNTS", "150")
+    _run_entrypoint_every_time(monkeypatch)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _run_entrypoint_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest rebuilds its PagesManager on every run, and because our page modules live in
+    a folder called `pages/` it then falls back to the legacy multipage mode and runs the page
+    file alone, without app.py (no sidebar). The real server sets this flag once st.navigation
+    has run; we do the same, so each AppTest run executes app.py as the server does."""
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -53,13 +53,17 @@ def test_partial_upload_keeps_other_tables(factory: sessionmaker[Session]):
     with unit_of_work(factory) as s:
         first = import_files(s, ws, good_sources(), SEGMENTS)
         current = datastore.load_dataset(s, first.id)
-    events = [SourceFile("events.csv", "events", b"account_id,event,timestamp\nA1,login,2026-04-01\n")]
+    events = [
+        SourceFile("events.csv", "events", b"account_id,event,timestamp\nA1,login,2026-04-01\n")
+    ]
     with unit_of_work(factory) as s:
         second = import_files(s, ws, with_current_tables(events, current), SEGMENTS)
     assert second.row_counts == {"accounts": 3, "users": 3, "events": 1, "touches": 1}
 
 
-def test_failure_mid_save_rolls_back(factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch):
+def test_failure_mid_save_rolls_back(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+):
     ws = _workspace(factory)
     with unit_of_work(factory) as s:
         first = import_files(s, ws, good_sources(), SEGMENTS)

@@ -70,7 +70,12 @@ def test_one_bad_row_rejects_the_whole_import_and_names_it():
     sources = good_sources()
     sources[2] = csv("events.csv", "events", bad_events)
     assert problems_for(sources) == [
-        ("events.csv", 4, "timestamp", "not a date-time (expected ISO 8601, e.g. 2026-03-01T09:30:00Z)")
+        (
+            "events.csv",
+            4,
+            "timestamp",
+            "not a date-time (expected ISO 8601, e.g. 2026-03-01T09:30:00Z)",
+        )
     ]
 
 
@@ -80,30 +85,98 @@ def test_one_bad_row_rejects_the_whole_import_and_names_it():
         (
             "accounts",
             ACCOUNTS + "A1,Dup,SMB,10,2026-01-01,1,,\n",
-            ("accounts.csv", 4, "account_id", "duplicate account_id (first seen in accounts.csv row 1)"),
+            (
+                "accounts.csv",
+                4,
+                "account_id",
+                "duplicate account_id (first seen in accounts.csv row 1)",
+            ),
         ),
         (
             "accounts",
             ACCOUNTS + "A4,X,Galaxy,10,2026-01-01,1,,\n",
-            ("accounts.csv", 4, "segment", "unknown segment (this workspace has: Enterprise, Mid-Market, SMB)"),
+            (
+                "accounts.csv",
+                4,
+                "segment",
+                "unknown segment (this workspace has: Enterprise, Mid-Market, SMB)",
+            ),
         ),
         (
             "accounts",
             ACCOUNTS + "A4,X,,,2026-01-01,1,,\n",
-            ("accounts.csv", 4, "segment", "segment is empty and there is no contract_value to derive it from"),
+            (
+                "accounts.csv",
+                4,
+                "segment",
+                "segment is empty and there is no contract_value to derive it from",
+            ),
         ),
-        ("accounts", ACCOUNTS + "A4,X,SMB,-1,2026-01-01,1,,\n", ("accounts.csv", 4, "contract_value", "must be 0 or more")),
-        ("accounts", ACCOUNTS + "A4,X,SMB,1,2026-01-01,0,,\n", ("accounts.csv", 4, "licensed_seats", "must be 1 or more")),
-        ("accounts", ACCOUNTS + "A4,X,SMB,1,2026-01-01,2.5,,\n", ("accounts.csv", 4, "licensed_seats", "not a whole number")),
-        ("accounts", ACCOUNTS + "A4,X,SMB,1,,1,,\n", ("accounts.csv", 4, "start_date", "required value is empty")),
-        ("accounts", ACCOUNTS + "A4,X,SMB,1,2026-02-30,1,,\n", ("accounts.csv", 4, "start_date", "not a date (expected YYYY-MM-DD)")),
-        ("accounts", ACCOUNTS + "A4,X,SMB,lots,2026-01-01,1,,\n", ("accounts.csv", 4, "contract_value", "not a number")),
-        ("users", USERS + "U4,A9,admin,\n", ("users.csv", 4, "account_id", "unknown account_id (not in the accounts table)")),
-        ("users", USERS + "U1,A1,admin,\n", ("users.csv", 4, "user_id", "duplicate user_id (first seen in users.csv row 1)")),
-        ("users", USERS + "U4,A1,boss,\n", ("users.csv", 4, "role", "must be one of admin, champion, end_user, exec_sponsor")),
-        ("events", EVENTS + "A1,U1,,2026-01-01\n", ("events.csv", 4, "event", "required value is empty")),
-        ("touches", TOUCHES + "A1,fax,2026-01-06,,\n", ("touches.csv", 2, "channel", "must be one of email, in_app, training, office_hours, ticket, call, meeting, documentation, community, webinar, chat")),
-        ("touches", TOUCHES + "A1,call,2026-01-06,6,\n", ("touches.csv", 2, "csat", "must be between 1 and 5")),
+        (
+            "accounts",
+            ACCOUNTS + "A4,X,SMB,-1,2026-01-01,1,,\n",
+            ("accounts.csv", 4, "contract_value", "must be 0 or more"),
+        ),
+        (
+            "accounts",
+            ACCOUNTS + "A4,X,SMB,1,2026-01-01,0,,\n",
+            ("accounts.csv", 4, "licensed_seats", "must be 1 or more"),
+        ),
+        (
+            "accounts",
+            ACCOUNTS + "A4,X,SMB,1,2026-01-01,2.5,,\n",
+            ("accounts.csv", 4, "licensed_seats", "not a whole number"),
+        ),
+        (
+            "accounts",
+            ACCOUNTS + "A4,X,SMB,1,,1,,\n",
+            ("accounts.csv", 4, "start_date", "required value is empty"),
+        ),
+        (
+            "accounts",
+            ACCOUNTS + "A4,X,SMB,1,2026-02-30,1,,\n",
+            ("accounts.csv", 4, "start_date", "not a date (expected YYYY-MM-DD)"),
+        ),
+        (
+            "accounts",
+            ACCOUNTS + "A4,X,SMB,lots,2026-01-01,1,,\n",
+            ("accounts.csv", 4, "contract_value", "not a number"),
+        ),
+        (
+            "users",
+            USERS + "U4,A9,admin,\n",
+            ("users.csv", 4, "account_id", "unknown account_id (not in the accounts table)"),
+        ),
+        (
+            "users",
+            USERS + "U1,A1,admin,\n",
+            ("users.csv", 4, "user_id", "duplicate user_id (first seen in users.csv row 1)"),
+        ),
+        (
+            "users",
+            USERS + "U4,A1,boss,\n",
+            ("users.csv", 4, "role", "must be one of admin, champion, end_user, exec_sponsor"),
+        ),
+        (
+            "events",
+            EVENTS + "A1,U1,,2026-01-01\n",
+            ("events.csv", 4, "event", "required value is empty"),
+        ),
+        (
+            "touches",
+            TOUCHES + "A1,fax,2026-01-06,,\n",
+            (
+                "touches.csv",
+                2,
+                "channel",
+                "must be one of email, in_app, training, office_hours, ticket, call, meeting, documentation, community, webinar, chat",
+            ),
+        ),
+        (
+            "touches",
+            TOUCHES + "A1,call,2026-01-06,6,\n",
+            ("touches.csv", 2, "csat", "must be between 1 and 5"),
+        ),
     ],
 )
 def test_each_rule_names_file_row_column(table: str, text: str, expected: tuple):
@@ -171,7 +244,8 @@ def test_timezone_aware_parquet_is_converted_to_utc():
 
 def test_unreadable_file_is_one_problem():
     found = problems_for([SourceFile("accounts.parquet", "accounts", b"not parquet")])
-    assert found[0][0] == "accounts.parquet" and found[0][3].startswith("could not read the file")
+    assert found[0][0] == "accounts.parquet"
+    assert found[0][3].startswith("could not read the file")
 
 
 def test_guess_table_from_file_names():
@@ -195,7 +269,9 @@ def test_load_directory_and_cli_validate(tmp_path: Path, capsys: pytest.CaptureF
     assert "is valid" in capsys.readouterr().out
 
 
-def test_cli_validate_reports_problems_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_cli_validate_reports_problems_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     folder = _write_dir(tmp_path, EVENTS + "A7,U1,login,2026-01-01\n")
     with pytest.raises(ValidationFailed):
         load_directory(folder)

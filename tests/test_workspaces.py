@@ -54,7 +54,9 @@ def test_save_segments_edits_adds_and_keeps_overrides(factory: sessionmaker[Sess
         ws = workspaces.create_workspace(s, "Acme")
     rows = _rows(factory, ws.id)
     rows[2]["ttv_target_days"] = 10
-    rows.append({**rows[0], "name": "Strategic", "ttv_target_days": 90, "duration_target_days": 180})
+    rows.append(
+        {**rows[0], "name": "Strategic", "ttv_target_days": 90, "duration_target_days": 180}
+    )
     with unit_of_work(factory) as s:
         workspaces.save_segments(s, ws.id, rows)
     with unit_of_work(factory) as s:
@@ -75,7 +77,9 @@ def test_save_segments_edits_adds_and_keeps_overrides(factory: sessionmaker[Sess
         ({"duration_target_days": 5}, "cannot end before first value"),
     ],
 )
-def test_bad_segment_rows_change_nothing(factory: sessionmaker[Session], change: dict, message: str):
+def test_bad_segment_rows_change_nothing(
+    factory: sessionmaker[Session], change: dict, message: str
+):
     with unit_of_work(factory) as s:
         ws = workspaces.create_workspace(s, "Acme")
     before = _rows(factory, ws.id)

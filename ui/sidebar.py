@@ -33,6 +33,7 @@ def _create_form() -> None:
     with st.form("create_workspace", clear_on_submit=True, border=False):
         name = st.text_input("New workspace name", key="new_workspace_name")
         if st.form_submit_button("Create workspace", width="stretch"):
+            print("SUBMITTED", repr(name))
             try:
                 with transaction() as session:
                     created = workspaces.create_workspace(session, name)
@@ -64,16 +65,16 @@ def workspace_switcher() -> WorkspaceInfo:
     options = all_workspaces()
     ids = [w.id for w in options]
     names = {w.id: w.name for w in options}
-    chosen = st.sidebar.selectbox(
+    # The widget follows the database-backed choice, so creating or deleting a workspace
+    # elsewhere moves it too; picking in the widget updates the choice through the callback.
+    st.session_state["workspace_select"] = ws.id
+    st.sidebar.selectbox(
         "Workspace",
         ids,
-        index=ids.index(ws.id),
         format_func=lambda i: names[i],
         key="workspace_select",
+        on_change=lambda: select_workspace(st.session_state["workspace_select"]),
     )
-    if chosen != ws.id:
-        select_workspace(chosen)
-        st.rerun()
     with st.sidebar.expander("Manage workspaces"):
         _create_form()
         _rename_form(ws)

@@ -23,6 +23,7 @@ from core.datastore import DatasetInfo
 from core.db.engine import make_engine, migrate, session_factory, unit_of_work
 from core.plan import MeasurementPlan
 from core.workspaces import WorkspaceInfo
+from ui.shell import ensure_app_shell
 
 WORKSPACE_KEY = "workspace_id"
 
@@ -60,7 +61,11 @@ def all_workspaces() -> list[WorkspaceInfo]:
 
 
 def current_workspace() -> WorkspaceInfo:
-    """The workspace this tab looks at; falls back to the first one if it was deleted."""
+    """The workspace this tab looks at; falls back to the first one if it was deleted.
+
+    Every page calls this first, so it also makes sure the page runs inside app.py.
+    """
+    ensure_app_shell()
     found = all_workspaces()
     if not found:
         with transaction() as session:

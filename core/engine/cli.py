@@ -1,0 +1,124 @@
+"""Engine commands for `python -m core`: score, at-risk, scorecard, funnel, attribution,
+backtest. Argument errors (bad --as-of, unknown --out type, unknown --segment) exit 2;
+invalid data and bad plan files exit 1 through core.cli.main; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from core.engine.attribution import attribution_table
+from core.engine.backtest import backtest_table
+from core.engine.frames import Context, build_context
+from core.engine.funnel import funnel_table
+from core.engine.output import print_frame, write_frame, writer_for
+from core.engine.score import at_risk_table, score_table
+from core.engine.scorecard import scorecard_table
+from core.plan import MeasurementPlan, load_plan
+from core.validate import load_directory
+
+BAD_ARGUMENTS = 2
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (expected YYYY-MM-DD): {text!r}") from None
+
+
+def _out(text: str) -> Path:
+    path = Path(text)
+    if writer_for(path) is None:
+        raise argparse.ArgumentTypeError(
+            f"unsupported output type {path.suffix or '(none)'!r}: use .csv, .parquet or .json"
+        )
+    return path
+
+
+def _context(args: argparse.Namespace, *, history: bool = False) -> Context:
+    """Plan and data (validated), then the engine's shared facts."""
+    plan = load_plan(args.config) if args.config else MeasurementPlan()
+    data = load_directory(Path(args.data_dir), plan=plan)
+    since = data.accounts.get_column("start_date").min() if history else None
+    return build_context(data, plan, args.as_of, since=since)  # type: ignore[arg-type]
+
+
+def _emit(frame: pl.DataFrame, out: Path | None) -> int:
+    if out is None:
+        print_frame(frame, sys.stdout)
+    else:
+        write_frame(frame, out)
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    return _emit(score_table(_context(args)), args.out)
+
+
+def _at_risk(args: argparse.Namespace) -> int:
+    return _emit(at_risk_table(score_table(_context(args))), args.out)
+
+
+def _scorecard(args: argparse.Namespace) -> int:
+    return _emit(scorecard_table(_context(args)), args.out)
+
+
+def _funnel(args: argparse.Namespace) -> int:
+    ctx = _context(args)
+    if args.segment is not None and args.segment not in ctx.plan.segments:
+        known = ", ".join(ctx.plan.segments)
+        print(f"error: unknown segment {args.segment!r} (known: {known})", file=sys.stderr)
+        return BAD_ARGUMENTS
+    return _emit(funnel_table(ctx, args.segment), args.out)
+
+
+def _attribution(args: argparse.Namespace) -> int:
+    return _emit(attribution_table(_context(args)), args.out)
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    result = backtest_table(_context(args, history=True))
+    views = {"segments": result.by_segment, "dates": result.by_date, "signals": result.signals}
+    return _emit(views[args.view], args.out)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data_dir", metavar="DATA_DIR")
+    parser.add_argument("--config", metavar="plan.toml", help="measurement plan (TOML)")
+    parser.add_argument(
+        "--as-of", type=_as_of, metavar="YYYY-MM-DD", help="analysis date (default: latest event)"
+    )
+    parser.add_argument(
+        "--out", type=_out, metavar="FILE", help="write .csv, .parquet or .json instead of printing"
+    )
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
+    "score": ("health score of every account", _score),
+    "at-risk": ("accounts to escalate, worst first", _at_risk),
+    "scorecard": ("segment scorecard", _scorecard),
+    "funnel": ("journey funnel over the milestone events", _funnel),
+    "attribution": ("touchpoint credit toward activation, six models", _attribution),
+    "backtest": ("how well the score flagged accounts that churned", _backtest),
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the engine commands to `python -m core`."""
+    for name, (help_text, func) in COMMANDS.items():
+        parser = subparsers.add_parser(name, help=help_text, description=help_text)
+        _common(parser)
+        if name == "funnel":
+            parser.add_argument("--segment", metavar="NAME", help="one segment's funnel")
+        if name == "backtest":
+            parser.add_argument(
+                "--view", choices=("segments", "dates", "signals"), default="segments"
+            )
+        parser.set_defaults(func=func)

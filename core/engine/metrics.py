@@ -1,0 +1,136 @@
+"""Per-account facts behind the scorecard: one row per started account at ctx.as_of.
+
+Columns added to the score facts (see score.score_facts): activated, completed,
+feature_share, expansion flags, teams_active, csat_sum / csat_n, km_time / km_event and
+at_risk. Each comes from a small LazyFrame step so the scorecard, the cohort view and the
+expansion list aggregate the same numbers.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core.engine.frames import ACCOUNT, Context, days_between
+from core.engine.score import current_facts
+from core.engine.signals import AT_RISK_ACTIONS, SIGNAL_AGE_DAYS
+
+SEAT_LIMIT_SHARE = 0.9  # PRODUCT.md: active_users_30d / licensed_seats >= 0.9 is expansion-ready
+RETENTION_DAYS = 90
+
+
+def _with_segment(ctx: Context, frame: pl.LazyFrame) -> pl.LazyFrame:
+    return frame.join(ctx.accounts.lazy().select(ACCOUNT, "segment"), on=ACCOUNT)
+
+
+def _count_in_set(ctx: Context, frame: pl.LazyFrame, kind: str, name: str) -> pl.LazyFrame:
+    """account_id, <name>: how many distinct events of the segment's `kind` list are in frame."""
+    return (
+        _with_segment(ctx, frame)
+        .join(ctx.event_set(kind), on=["segment", "event"], how="semi")
+        .group_by(ACCOUNT)
+        .agg(pl.col("event").n_unique().cast(pl.Int64).alias(name))
+    )
+
+
+def _activation(ctx: Context) -> pl.LazyFrame:
+    """Activation events whose first occurrence is within activation_window_days of start."""
+    deadline = pl.col("start_date") + pl.duration(days=ctx.plan.activation_window_days)
+    in_time = (
+        ctx.first_events.lazy()
+        .join(ctx.accounts.lazy().select(ACCOUNT, "start_date"), on=ACCOUNT)
+        .filter(pl.col("first_at").dt.date() <= deadline)
+        .select(ACCOUNT, "event")
+    )
+    return _count_in_set(ctx, in_time, "activation", "activation_done")
+
+
+def _completion(ctx: Context) -> pl.LazyFrame:
+    return _count_in_set(ctx, ctx.first_events.lazy(), "milestone", "milestones_done")
+
+
+def _window_sets(ctx: Context) -> list[pl.LazyFrame]:
+    recent = ctx.window().select(ACCOUNT, "event").unique().collect().lazy()
+    return [
+        _count_in_set(ctx, recent, "feature", "features_used"),
+        _count_in_set(ctx, recent, "expansion", "expansion_events"),
+    ]
+
+
+def _teams(ctx: Context) -> pl.LazyFrame:
+    """Distinct non-empty teams of the users active in the last window_days."""
+    team = pl.col("team")
+    teams = ctx.users.lazy().select("user_id", "team").filter(team.is_not_null() & (team != ""))
+    return (
+        ctx.window()
+        .select(ACCOUNT, "user_id")
+        .unique()
+        .join(teams, on="user_id")
+        .group_by(ACCOUNT)
+        .agg(team.n_unique().cast(pl.Int64).alias("teams_active"))
+    )
+
+
+def _sized(ctx: Context, kind: str, name: str) -> pl.LazyFrame:
+    return ctx.size(kind).rename({"n_events": name})
+
+
+def _derived() -> list[pl.Expr]:
+    """Flags and shares from the joined counts; see PRODUCT.md "Per segment"."""
+    age, seats = pl.col("age_days"), pl.col("licensed_seats")
+    seat_share = pl.when(seats > 0).then(pl.col("active_users") / seats)
+    churn, start = pl.col("churn_date"), pl.col("start_date")
+    return [
+        (pl.col("activation_done") >= pl.col("n_activation")).alias("activated"),
+        (pl.col("milestones_done") >= pl.col("n_milestone")).alias("completed"),
+        pl.when(pl.col("n_feature") > 0)
+        .then(pl.col("features_used") / pl.col("n_feature"))
+        .alias("feature_share"),
+        seat_share.alias("seat_share"),
+        (seat_share >= SEAT_LIMIT_SHARE).fill_null(False).alias("seat_limit"),
+        (pl.col("expansion_events") > 0).alias("expansion_event"),
+        (pl.col("teams_active") >= 2).alias("multi_team"),
+        (churn.is_null() | (churn > start + pl.duration(days=RETENTION_DAYS))).alias(
+            "retained_90d"
+        ),
+        (~pl.col("churned") & (age >= SIGNAL_AGE_DAYS)).alias("live_30d"),
+        pl.col("action").is_in(AT_RISK_ACTIONS).fill_null(False).alias("at_risk"),
+    ]
+
+
+def _km() -> list[pl.Expr]:
+    """Kaplan-Meier time and event flag: first value is the event; others are censored at
+    age_days, or at churn when the account churned (on or before as_of) earlier."""
+    churn_age = days_between(pl.col("churn_date"), pl.col("start_date"))
+    censor = pl.when(pl.col("churned")).then(pl.min_horizontal(churn_age, pl.col("age_days")))
+    return [
+        pl.col("fv_date").is_not_null().alias("km_event"),
+        pl.coalesce(pl.col("ttv_days"), censor.otherwise(pl.col("age_days"))).alias("km_time"),
+    ]
+
+
+def account_metrics(ctx: Context) -> pl.LazyFrame:
+    """Every per-account input of the scorecard, one row per started account at as_of."""
+    frame = current_facts(ctx)
+    counts = [_activation(ctx), _completion(ctx), *_window_sets(ctx), _teams(ctx), ctx.csat.lazy()]
+    for part in counts:
+        frame = frame.join(part, on=ACCOUNT, how="left")
+    for kind, name in (
+        ("activation", "n_activation"),
+        ("milestone", "n_milestone"),
+        ("feature", "n_feature"),
+    ):
+        frame = frame.join(_sized(ctx, kind, name), on="segment", how="left")
+    zero = [
+        "activation_done",
+        "milestones_done",
+        "features_used",
+        "expansion_events",
+        "teams_active",
+        "csat_n",
+        "n_activation",
+        "n_milestone",
+        "n_feature",
+    ]
+    return (
+        frame.with_columns(pl.col(zero).fill_null(0)).with_columns(_derived()).with_columns(_km())
+    )

@@ -1,0 +1,72 @@
+"""Where the engine reads the four tables from, and how the analysis date is chosen.
+
+The engine only needs `lazy(table) -> LazyFrame` in the normalised schema of core.contract,
+so a validated Dataset and a folder of already-normalised Parquet files (the benchmark, and
+scheduled jobs over trusted exports) are interchangeable: Parquet is then scanned lazily and
+only the needed columns and rows are ever read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+
+from core.contract import schema
+
+
+class Tables(Protocol):
+    """Anything that hands out the four contract tables as LazyFrames (Dataset does)."""
+
+    def lazy(self, table: str) -> pl.LazyFrame: ...
+
+
+@dataclass(frozen=True)
+class ParquetTables:
+    """Normalised Parquet files named `<table>.parquet` in one folder, scanned lazily.
+
+    No validation happens here: use it only for files the validator or the demo wrote.
+    """
+
+    directory: Path
+
+    def lazy(self, table: str) -> pl.LazyFrame:
+        path = self.directory / f"{table}.parquet"
+        if not path.exists():
+            return pl.LazyFrame(schema=schema(table))
+        return pl.scan_parquet(path).select(list(schema(table))).cast(dict(schema(table)))
+
+
+@dataclass(frozen=True)
+class FrameTables:
+    """Four in-memory frames (e.g. hand-built in tests); missing tables are empty."""
+
+    frames: dict[str, pl.DataFrame]
+
+    def lazy(self, table: str) -> pl.LazyFrame:
+        frame = self.frames.get(table)
+        if frame is None:
+            return pl.LazyFrame(schema=schema(table))
+        return frame.lazy()
+
+
+def _latest_date(frame: pl.LazyFrame, column: str) -> date | None:
+    """Calendar date of the largest value of a Date or (naive UTC) Datetime column."""
+    value = frame.select(pl.col(column).max().cast(pl.Date)).collect().item()
+    return value
+
+
+def default_as_of(data: Tables) -> date:
+    """The date of the latest event (PRODUCT.md).
+
+    Without any event there is nothing to anchor on, so fall back to the latest touch, then
+    the latest start date, then today: a data set that has only accounts still gets numbers.
+    """
+    for table, column in (("events", "timestamp"), ("touches", "timestamp")):
+        latest = _latest_date(data.lazy(table), column)
+        if latest is not None:
+            return latest
+    return _latest_date(data.lazy("accounts"), "start_date") or date.today()

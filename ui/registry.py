@@ -1,0 +1,34 @@
+"""The pages of the app, in menu order: app.py builds the navigation from this list and Home
+shows a card for each, so a new page is added in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    path: str
+    title: str
+    icon: str
+    url_path: str
+    summary: str
+
+
+PAGES: tuple[PageEntry, ...] = (
+    PageEntry(
+        "pages/home.py",
+        "Home",
+        ":material/home:",
+        "home",
+        "What this workspace holds and what to do next.",
+    ),
+    PageEntry(
+        "pages/data.py",
+        "Data",
+        ":material/database:",
+        "data",
+        "Import your accounts, users, events and touches; set the analysis date and segment "
+        "targets.",
+    ),
+)
