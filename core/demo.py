@@ -121,11 +121,12 @@ _STEPS_DONE = np.array(
         [0.12, 0.45, 0.28, 0.15, 0.0, 0.0, 0.0],
     ]
 )
+# Churn comes early (months 2-6) or at the first renewal, and mostly from the unhappy.
 _EARLY_CHURN = np.array([0.0, 0.01, 0.04, 0.2, 0.45])
 _RENEWAL_CHURN = np.array([0.02, 0.06, 0.2, 0.55, 0.8])
-_FADE = np.array([0.0, 0.0, 0.05, 0.25, 1.0])
-_SINGLE_PLAYER = np.array([0.0, 0.03, 0.08, 0.22, 0.35])
-_SPONSOR = np.array([0.97, 0.9, 0.75])
+_FADE = np.array([0.0, 0.0, 0.05, 0.25, 1.0])  # active a few weeks, then absent
+_SINGLE_PLAYER = np.array([0.0, 0.03, 0.08, 0.22, 0.35])  # never invites anyone
+_SPONSOR = np.array([0.97, 0.9, 0.75])  # by segment: has an exec sponsor at all
 _SPONSOR_ENGAGED = np.array([0.95, 0.85, 0.6, 0.4, 0.1])
 _ACCESS_REQUEST = np.array([0.3, 0.1, 0.03, 0.0, 0.0])
 _LIMIT_HIT = np.array([0.4, 0.15, 0.05, 0.0, 0.0])
@@ -139,6 +140,7 @@ _TEAM_COUNT = np.array(
     ]
 )
 _TEAM_MIX = np.array([[0.22, 0.20, 0.10, 0.22, 0.12, 0.08, 0.06]])
+# Usage per user-day; sets who gets the event budget, so adoption lands near the targets.
 _SEG_INTENSITY = np.array([1.7, 1.6, 1.3])
 _ARCH_INTENSITY = np.array([1.4, 1.0, 0.8, 0.8, 0.5])
 _USAGE_SHAPE = np.array([1, 0, 1, 2, 0])  # 0 flat, 1 growing (density 2t), 2 declining
