@@ -7,6 +7,7 @@ written), 2 bad arguments (argparse's own convention).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,9 +66,17 @@ def _register_engine(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir is not None and not Path(data_dir).is_dir():
+        parser.error(f"DATA_DIR {data_dir!r} is not a folder")
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; that is not our failure.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
     except ValidationFailed as exc:
         print(exc.report(), file=sys.stderr)
         return 1

@@ -284,3 +284,9 @@ def test_cli_bad_arguments_exit_2():
     with pytest.raises(SystemExit) as exc:
         main(["validate"])
     assert exc.value.code == 2
+
+
+def test_cli_missing_folder_is_a_bad_argument(tmp_path: Path):
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", str(tmp_path / "nowhere")])
+    assert exc.value.code == 2
