@@ -80,3 +80,20 @@ def test_load_demo_into_an_empty_workspace(app: AppTest, factory: sessionmaker[S
     app.button(key="demo_load").click().run()
     assert not app.exception
     assert {m.label: m.value for m in app.metric}["Accounts"] == "100"
+
+
+def test_delete_asks_for_the_name_first(app: AppTest, factory: sessionmaker[Session]):
+    app.sidebar.text_input(key="new_workspace_name").input("Scratch")
+    app.sidebar.button[0].click().run()
+    app.button(key="delete_workspace").click().run()
+    app.text_input(key="delete_confirm_name").input("wrong")
+    app.button(key="delete_confirm").click().run()
+    assert "does not match" in app.error[0].value
+    with unit_of_work(factory) as s:
+        assert len(workspaces.list_workspaces(s)) == 2
+    app.text_input(key="delete_confirm_name").input("Scratch")
+    app.button(key="delete_confirm").click().run()
+    assert not app.exception
+    with unit_of_work(factory) as s:
+        assert [w.name for w in workspaces.list_workspaces(s)] == ["Demo workspace"]
+    assert app.title[0].value == "Demo workspace"

@@ -8,8 +8,10 @@ from core import workspaces
 from core.workspaces import WorkspaceError, WorkspaceInfo
 from ui.state import all_workspaces, current_workspace, select_workspace, transaction
 
+_DELETING = "deleting_workspace"
 
-@st.dialog("Delete workspace")
+
+@st.dialog("Delete workspace", on_dismiss=lambda: st.session_state.pop(_DELETING, None))
 def _confirm_delete(ws: WorkspaceInfo) -> None:
     st.write(
         f"Delete **{ws.name}** with its data, journey maps and assessments? This cannot be undone."
@@ -17,6 +19,7 @@ def _confirm_delete(ws: WorkspaceInfo) -> None:
     confirm = st.text_input("Type the workspace name to confirm", key="delete_confirm_name")
     left, right = st.columns(2)
     if left.button("Cancel", key="delete_cancel", width="stretch"):
+        st.session_state.pop(_DELETING, None)
         st.rerun()
     if right.button("Delete", type="primary", key="delete_confirm", width="stretch"):
         if confirm.strip() != ws.name:
@@ -25,6 +28,7 @@ def _confirm_delete(ws: WorkspaceInfo) -> None:
         with transaction() as session:
             workspaces.delete_workspace(session, ws.id)
         st.session_state.pop("workspace_id", None)
+        st.session_state.pop(_DELETING, None)
         st.toast(f"Deleted {ws.name}")
         st.rerun()
 
@@ -33,7 +37,6 @@ def _create_form() -> None:
     with st.form("create_workspace", clear_on_submit=True, border=False):
         name = st.text_input("New workspace name", key="new_workspace_name")
         if st.form_submit_button("Create workspace", width="stretch"):
-            print("SUBMITTED", repr(name))
             try:
                 with transaction() as session:
                     created = workspaces.create_workspace(session, name)
@@ -79,5 +82,8 @@ def workspace_switcher() -> WorkspaceInfo:
         _create_form()
         _rename_form(ws)
         if st.button("Delete this workspace…", key="delete_workspace", width="stretch"):
-            _confirm_delete(ws)
+            st.session_state[_DELETING] = ws.id
+    # Kept open through reruns (a wrong name, a typo) until it is cancelled or done.
+    if st.session_state.get(_DELETING) == ws.id:
+        _confirm_delete(ws)
     return ws
