@@ -12,10 +12,10 @@ from core.contract import TABLES
 from core.export import csv_bytes
 from core.importing import import_files, with_current_tables
 from core.readers import FORMATS, SourceFile, guess_table
-from core.summary import accounts_per_segment, default_as_of, event_catalogue, summarise
+from core.summary import default_as_of
 from core.validate import ValidationFailed, describe_problems, summarise_problems
 from core.workspaces import WorkspaceError
-from ui.state import current_dataset, current_workspace, transaction
+from ui.state import current_dataset, current_workspace, overview, transaction
 
 ws = current_workspace()
 info, dataset = current_dataset(ws.id)
@@ -67,7 +67,7 @@ def _overview() -> None:
             icon=":material/info:",
         )
         return
-    summary = summarise(dataset)
+    summary, per_segment, catalogue = overview(info.id)  # type: ignore[union-attr]
     cols = st.columns(4)
     for col, table in zip(cols, TABLES, strict=True):
         col.metric(table.capitalize(), f"{summary.row_counts[table]:,}")
@@ -80,7 +80,6 @@ def _overview() -> None:
         st.caption(f"Loaded {info.created_at:%Y-%m-%d %H:%M} UTC from {info.source}")
 
     left, right = st.columns([2, 3])
-    per_segment = accounts_per_segment(dataset)
     with left:
         st.markdown("**Accounts per segment**")
         chart = (
@@ -102,7 +101,6 @@ def _overview() -> None:
             },
         )
     with right:
-        catalogue = event_catalogue(dataset)
         st.markdown(f"**Event catalogue** · {len(catalogue)} distinct events")
         st.dataframe(
             catalogue,
@@ -306,8 +304,8 @@ def _history() -> None:
 
 
 _as_of_control()
-overview, importer, segments, history = st.tabs(["Overview", "Import", "Segments", "History"])
-with overview:
+overview_tab, importer, segments, history = st.tabs(["Overview", "Import", "Segments", "History"])
+with overview_tab:
     _overview()
 with importer:
     _import()

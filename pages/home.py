@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from core.summary import summarise
 from ui.registry import PAGES
-from ui.state import current_dataset, current_workspace, plan
+from ui.state import current_dataset, current_workspace, overview, plan
 
 ws = current_workspace()
 info, dataset = current_dataset(ws.id)
@@ -21,7 +20,7 @@ if dataset.is_empty:
     st.page_link("pages/data.py", label="Go to Data", icon=":material/database:")
     st.stop()
 
-summary = summarise(dataset)
+summary, _, _ = overview(info.id)  # type: ignore[union-attr]
 segments = plan(ws.id).segments
 as_of = ws.as_of or summary.last_event
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from core.dataset import Dataset
 from core.datastore import DatasetInfo
 from core.db.engine import make_engine, migrate, session_factory, unit_of_work
 from core.plan import MeasurementPlan
+from core.summary import DataSummary, accounts_per_segment, event_catalogue, summarise
 from core.workspaces import WorkspaceInfo
 from ui.shell import ensure_app_shell
 
@@ -98,6 +100,14 @@ def current_dataset(workspace_id: int) -> tuple[DatasetInfo | None, Dataset]:
     if info is None:
         return None, Dataset.empty()
     return info, _dataset(info.id)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def overview(dataset_id: int) -> tuple[DataSummary, pl.DataFrame, pl.DataFrame]:
+    """Summary, accounts per segment and event catalogue of a stored dataset, computed once:
+    on 20M events the catalogue is a full scan, too slow to repeat on every rerun."""
+    data = _dataset(dataset_id)
+    return summarise(data), accounts_per_segment(data), event_catalogue(data)
 
 
 def plan(workspace_id: int) -> MeasurementPlan:
