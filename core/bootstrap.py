@@ -20,8 +20,9 @@ from core.workspaces import create_workspace
 
 DEMO_NAME = "Demo workspace"
 DEMO_DESCRIPTION = (
-    "A made-up software company's customers: 2,000 accounts across Enterprise, Mid-Market and "
-    "SMB, with their onboarding events, users and touches. Explore freely; it can be reset."
+    "A made-up software company's customers: {accounts:,} accounts across Enterprise, "
+    "Mid-Market and SMB, with their onboarding events, users and touches. Explore freely; "
+    "Data → Import reloads it."
 )
 
 
@@ -54,5 +55,6 @@ def ensure_demo_workspace(factory: sessionmaker[Session]) -> None:
     with unit_of_work(factory) as session:
         if session.scalars(select(Workspace.id)).first() is not None:
             return
-        ws = create_workspace(session, DEMO_NAME, DEMO_DESCRIPTION, is_demo=True)
+        description = DEMO_DESCRIPTION.format(accounts=demo_accounts())
+        ws = create_workspace(session, DEMO_NAME, description, is_demo=True)
         save_dataset(session, ws.id, demo_dataset(), source="Demo data (generated)")
