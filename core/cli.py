@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_demo)
 
     _register_engine(sub)
+    from core.presets.cli import register as register_presets
+
+    register_presets(sub)
     return parser
 
 

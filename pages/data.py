@@ -15,6 +15,7 @@ from core.readers import FORMATS, SourceFile, guess_table
 from core.summary import default_as_of
 from core.validate import ValidationFailed, describe_problems, summarise_problems
 from core.workspaces import WorkspaceError
+from ui import presets_tab
 from ui.state import current_dataset, current_workspace, overview, transaction
 
 ws = current_workspace()
@@ -304,11 +305,15 @@ def _history() -> None:
 
 
 _as_of_control()
-overview_tab, importer, segments, history = st.tabs(["Overview", "Import", "Segments", "History"])
+overview_tab, importer, other_tools, segments, history = st.tabs(
+    ["Overview", "Import", "From other tools", "Segments", "History"]
+)
 with overview_tab:
     _overview()
 with importer:
     _import()
+with other_tools:
+    presets_tab.render(ws, dataset)
 with segments:
     _segments()
 with history:

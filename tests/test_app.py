@@ -32,7 +32,13 @@ def test_data_page_shows_what_is_loaded(app: AppTest):
     app.switch_page("pages/data.py").run()
     assert not app.exception
     assert app.title[0].value == "Data"
-    assert [t.label for t in app.tabs] == ["Overview", "Import", "Segments", "History"]
+    assert [t.label for t in app.tabs][:5] == [
+        "Overview",
+        "Import",
+        "From other tools",
+        "Segments",
+        "History",
+    ]
     assert {m.label for m in app.metric} == {"Accounts", "Users", "Events", "Touches"}
     assert any("Event catalogue" in m.value for m in app.markdown)
 
