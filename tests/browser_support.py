@@ -129,3 +129,5 @@ def assert_no_errors(page: object) -> None:
     assert exceptions.count() == 0, exceptions.first.inner_text()
     errors = page.locator('[data-testid="stAlertContentError"]')  # type: ignore[attr-defined]
     assert errors.count() == 0, errors.first.inner_text()
+    lost = page.get_by_role("dialog").filter(has_text="Page not found")  # type: ignore[attr-defined]
+    assert lost.count() == 0, "the page showed 'Page not found'"

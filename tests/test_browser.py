@@ -66,7 +66,8 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _upload(page: object, files: list[Path]) -> None:
     page.get_by_role("tab", name="Import").click()  # type: ignore[attr-defined]
-    dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]')  # type: ignore[attr-defined]
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Table files")  # type: ignore[attr-defined]
+    dropzone = uploader.locator('[data-testid="stFileUploaderDropzoneInput"]')
     dropzone.set_input_files([str(f) for f in files])
     page.get_by_role("button", name="Check and load").click()  # type: ignore[attr-defined]
 

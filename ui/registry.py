@@ -47,19 +47,4 @@ PAGES: tuple[PageEntry, ...] = (
         "Build a segment's onboarding journey live with the room: stages, milestones, "
         "touchpoints, signals and rescue plays, with history and undo.",
     ),
-    PageEntry(
-        "pages/scorecards.py",
-        "Scorecards",
-        ":material/monitoring:",
-        "scorecards",
-        "Per segment: are customers reaching value fast enough, where they drop off, and how "
-        "much revenue is at risk and why.",
-    ),
-    PageEntry(
-        "pages/at_risk.py",
-        "At-risk accounts",
-        ":material/warning:",
-        "at-risk",
-        "Every morning: who is at risk, which signals fired, the play to run and who owns it.",
-    ),
 )

@@ -22,6 +22,7 @@ from core.config import database_url
 from core.dataset import Dataset
 from core.datastore import DatasetInfo
 from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+from core.effective_plan import effective_plan
 from core.plan import MeasurementPlan
 from core.summary import DataSummary, accounts_per_segment, event_catalogue, summarise
 from core.workspaces import WorkspaceInfo
@@ -111,5 +112,6 @@ def overview(dataset_id: int) -> tuple[DataSummary, pl.DataFrame, pl.DataFrame]:
 
 
 def plan(workspace_id: int) -> MeasurementPlan:
+    """Segment targets plus the event lists the workspace's journey maps define."""
     with transaction() as session:
-        return workspaces.measurement_plan(session, workspace_id)
+        return effective_plan(session, workspace_id)

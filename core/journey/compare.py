@@ -1,0 +1,56 @@
+"""Two maps side by side: what the second adds, removes and changes compared with the first.
+
+Elements are matched by kind and name (stages by name, others by name within the same kind),
+because ids differ between maps and names are what the room talks about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.journey.kinds import spec
+from core.journey.store import CONTENT_KINDS, MapContent
+
+IGNORED = ("id", "version", "position")
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str
+    name: str
+    status: str  # added | removed | changed
+    changes: tuple[tuple[str, Any, Any], ...] = ()
+
+
+def _comparable(m: MapContent, kind: str, element: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in element.items() if k not in IGNORED}
+    if "stage_id" in out:
+        out["stage"] = m.stage_name(out.pop("stage_id"))
+    return out
+
+
+def _by_name(m: MapContent, kind: str) -> dict[str, dict[str, Any]]:
+    label = spec(kind).label_field
+    return {str(e[label]).lower(): _comparable(m, kind, e) for e in m.of(kind)}
+
+
+def compare(left: MapContent, right: MapContent) -> list[Difference]:
+    """Differences from `left` (e.g. current state) to `right` (e.g. ideal state)."""
+    found: list[Difference] = []
+    for kind in CONTENT_KINDS:
+        label = spec(kind).label_field
+        a, b = _by_name(left, kind), _by_name(right, kind)
+        for key, values in b.items():
+            if key not in a:
+                found.append(Difference(kind, values[label], "added"))
+                continue
+            changes = tuple(
+                (f, a[key].get(f), v)
+                for f, v in values.items()
+                if f != label and a[key].get(f) != v
+            )
+            if changes:
+                found.append(Difference(kind, values[label], "changed", changes))
+        found += [Difference(kind, v[label], "removed") for k, v in a.items() if k not in b]
+    return found

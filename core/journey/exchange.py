@@ -1,0 +1,374 @@
+"""Maps in and out: JSON and Excel with a versioned schema, and Markdown for sharing.
+
+The document form names stages instead of database ids, so a file can be read by a person and
+imported into any workspace; export then import gives back an identical map. Every imported
+value passes the same checks as a typed-in one, and a bad file creates nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import fastexcel
+import xlsxwriter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db.models import JourneyMap, Segment
+from core.journey.elements import check_whole, clean
+from core.journey.errors import JourneyError
+from core.journey.kinds import CHILD_KINDS, EVIDENCE_LABELS, ROLE_LABELS, defaults, spec
+from core.journey.store import (
+    COLLECTION,
+    CONTENT_KINDS,
+    Actor,
+    MapContent,
+    MapInfo,
+    map_info,
+    new_row,
+    record,
+    unique_map_name,
+)
+
+SCHEMA = "waypoint.journey-map"
+SCHEMA_VERSION = 1
+MAP_KEYS = ("name", "variant", "state", "segment", "template")
+STATES = ("current", "ideal")
+
+
+def _export_fields(kind: str) -> list[str]:
+    names = list(spec(kind).field_names)
+    return ["stage" if n == "stage_id" else n for n in names]
+
+
+def to_document(mapc: MapContent) -> dict[str, Any]:
+    """The map as a plain document: schema header, map settings, one list per element kind."""
+    info = mapc.info
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "map": {
+            "name": info.name,
+            "variant": info.variant,
+            "state": info.state,
+            "segment": info.segment,
+            "template": info.template,
+        },
+    }
+    for kind in CONTENT_KINDS:
+        doc[COLLECTION[kind]] = [_export_row(mapc, kind, e) for e in mapc.of(kind)]
+    return doc
+
+
+def _export_row(mapc: MapContent, kind: str, element: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name in spec(kind).field_names:
+        if name == "stage_id":
+            out["stage"] = mapc.stage_name(element.get("stage_id")) or None
+        else:
+            out[name] = element.get(name)
+    return out
+
+
+def to_json(mapc: MapContent) -> bytes:
+    return json.dumps(to_document(mapc), indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def from_json(data: bytes | str) -> dict[str, Any]:
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise JourneyError(f"The file is not valid JSON ({exc}).") from None
+    return check_document(doc)
+
+
+def check_document(doc: Any) -> dict[str, Any]:
+    """Refuse files that are not journey maps or come from a newer schema, before reading."""
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise JourneyError(
+            "This file is not a Waypoint journey map (its schema header is missing)."
+        )
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or version < 1:
+        raise JourneyError("The file's schema_version is missing or not a whole number.")
+    if version > SCHEMA_VERSION:
+        raise JourneyError(
+            f"The file uses schema version {version}; this app reads up to {SCHEMA_VERSION}. "
+            "Update the app or export the map again from it."
+        )
+    if not isinstance(doc.get("map"), dict):
+        raise JourneyError("The file has no “map” section with the map's name and settings.")
+    for kind in CONTENT_KINDS:
+        items = doc.get(COLLECTION[kind], [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise JourneyError(f"“{COLLECTION[kind]}” in the file must be a list of rows.")
+    return doc
+
+
+# ------------------------------------------------------------------ building a map
+
+
+def _segment_id(session: Session, workspace_id: int, name: Any) -> tuple[int | None, list[str]]:
+    if not name:
+        return None, []
+    query = select(Segment.id).where(Segment.workspace_id == workspace_id, Segment.name == name)
+    found = session.scalars(query).first()
+    if found is None:
+        return None, [f"Segment “{name}” does not exist in this workspace; the map has none."]
+    return found, []
+
+
+def _map_setting(doc: dict[str, Any], key: str, default: str) -> str:
+    value = doc["map"].get(key)
+    return " ".join(str(value).split()) if value else default
+
+
+def build_map(
+    session: Session,
+    workspace_id: int,
+    doc: dict[str, Any],
+    actor: Actor,
+    name: str | None = None,
+) -> tuple[MapInfo, list[str]]:
+    """Create a map from a checked document; every row is validated, else nothing is created.
+
+    Returns the map and any warnings (such as a segment this workspace does not have).
+    """
+    doc = check_document(doc)
+    name = " ".join((name or _map_setting(doc, "name", "")).split())
+    if not name:
+        raise JourneyError("A map needs a name.")
+    if len(name) > 120:
+        raise JourneyError("Keep the map name under 120 characters.")
+    unique_map_name(session, workspace_id, name)
+    state = _map_setting(doc, "state", "current")
+    if state not in STATES:
+        raise JourneyError(f"Map state “{state}” must be current or ideal.")
+    segment_id, warnings = _segment_id(session, workspace_id, doc["map"].get("segment"))
+    journey = JourneyMap(
+        workspace_id=workspace_id,
+        name=name,
+        variant=_map_setting(doc, "variant", "happy path")[:200],
+        state=state,
+        template=_map_setting(doc, "template", "")[:40],
+        segment_id=segment_id,
+    )
+    session.add(journey)
+    session.flush()
+    _fill(session, journey, doc)
+    record(session, journey, actor, "create", "map", journey.id, None, {"name": name})
+    session.flush()
+    return map_info(session, journey), warnings
+
+
+def _fill(session: Session, journey: JourneyMap, doc: dict[str, Any]) -> None:
+    stage_ids: dict[str, int] = {}
+    for kind in ("stage", *CHILD_KINDS, "opportunity"):
+        s = spec(kind)
+        for number, raw in enumerate(doc.get(COLLECTION[kind], []), start=1):
+            where = f"{s.plural}, row {number}"
+            values = {k: v for k, v in raw.items() if k in s.field_names}
+            extra = set(raw) - set(s.field_names) - {"stage"}
+            if extra:
+                raise JourneyError(f"{where}: unknown column(s) {', '.join(sorted(extra))}.")
+            if s.has_stage:
+                values["stage_id"] = _stage_ref(stage_ids, raw.get("stage"), where)
+            merged = {**defaults(kind), **clean(kind, values, where)}
+            check_whole(journey, kind, merged, None, where)
+            pos = {"position": number - 1} if s.has_position else {}
+            row = new_row(journey, kind, merged, **pos)
+            session.flush()
+            if kind == "stage":
+                stage_ids[merged["name"].lower()] = row.id
+
+
+def _stage_ref(stage_ids: dict[str, int], name: Any, where: str) -> int | None:
+    if name is None or (isinstance(name, str) and not name.strip()):
+        return None
+    key = " ".join(str(name).split()).lower()
+    if key not in stage_ids:
+        raise JourneyError(f"{where}: stage “{name}” is not one of the map's stages.")
+    return stage_ids[key]
+
+
+# ------------------------------------------------------------------ Excel
+
+
+def to_excel(mapc: MapContent) -> bytes:
+    """One sheet for the map settings, one per element kind; text is always written as text,
+    so a label such as =HYPERLINK(...) can never become a formula."""
+    doc = to_document(mapc)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    about = book.add_worksheet("map")
+    header = {"schema": SCHEMA, "schema_version": SCHEMA_VERSION, **doc["map"]}
+    for r, (key, value) in enumerate(header.items()):
+        about.write_string(r, 0, key)
+        _write(about, r, 1, value)
+    for kind in CONTENT_KINDS:
+        sheet = book.add_worksheet(COLLECTION[kind])
+        columns = _export_fields(kind)
+        for c, column in enumerate(columns):
+            sheet.write_string(0, c, column)
+        for r, row in enumerate(doc[COLLECTION[kind]], start=1):
+            for c, column in enumerate(columns):
+                _write(sheet, r, c, row.get(column))
+    book.close()
+    return buffer.getvalue()
+
+
+def _write(sheet: Any, row: int, col: int, value: Any) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value)
+    else:
+        sheet.write_string(row, col, str(value))
+
+
+def from_excel(data: bytes) -> dict[str, Any]:
+    try:
+        reader = fastexcel.read_excel(data)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same user problem
+        raise JourneyError(f"The file could not be read as an Excel workbook ({exc}).") from None
+    names = set(reader.sheet_names)
+    if "map" not in names:
+        raise JourneyError("The workbook has no “map” sheet; export a map to see the layout.")
+    about = reader.load_sheet("map", header_row=None, dtypes="string").to_polars()
+    header = {row[0]: row[1] for row in about.iter_rows() if row[0]}
+    doc: dict[str, Any] = {
+        "schema": header.get("schema"),
+        "schema_version": _int_or_none(header.get("schema_version")),
+        "map": {k: header.get(k) for k in MAP_KEYS},
+    }
+    for kind in CONTENT_KINDS:
+        sheet_name = COLLECTION[kind]
+        if sheet_name not in names:
+            doc[sheet_name] = []
+            continue
+        frame = reader.load_sheet(sheet_name, dtypes="string").to_polars()
+        doc[sheet_name] = [_excel_row(kind, r) for r in frame.iter_rows(named=True)]
+    return check_document(doc)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _excel_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Cells come back as text; numbers and flags are turned back by the normal checks."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key is None or str(key).startswith("__UNNAMED"):
+            continue
+        field = "stage_id" if key == "stage" else key
+        ftype = spec(kind).field(field).type if field in spec(kind).field_names else "text"
+        out[key] = value if ftype != "bool" or value is None else value.lower() == "true"
+    return out
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def _md(value: Any) -> str:
+    """Table-safe and inert: pipes and line breaks kept in the cell, HTML shown as text."""
+    text = "" if value is None else str(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+
+
+def to_markdown(mapc: MapContent) -> str:
+    """A readable summary for sharing: stages in order with what hangs from them."""
+    info = mapc.info
+    lines = [
+        f"# {_md(info.name)}",
+        "",
+        f"Segment: {_md(info.segment or 'all')} · variant: {_md(info.variant)} · "
+        f"state: {_md(info.state)} · revision {info.version}",
+        "",
+    ]
+    for stage in mapc.stages:
+        lines += _md_stage(mapc, stage)
+    unplaced = [e for k in CHILD_KINDS for e in mapc.children(k, None)]
+    if unplaced:
+        lines += ["## Not placed on a stage", ""]
+        lines += [f"- {_md(e['name'])}" for e in unplaced] + [""]
+    if mapc.of("opportunity"):
+        lines += [
+            "## Opportunities",
+            "",
+            "| Title | Owner | Status | Value | Effort | Evidence |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for o in mapc.of("opportunity"):
+            lines.append(
+                f"| {_md(o['title'])} | {_md(o['owner'])} | {_md(o['status'])} | {o['value']} "
+                f"| {o['effort']} | {EVIDENCE_LABELS.get(o['evidence'], o['evidence'])} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _days(stage: dict[str, Any]) -> str:
+    start, end = stage.get("day_start"), stage.get("day_end")
+    if start is None and end is None:
+        return ""
+    return f" (days {'' if start is None else start}-{'' if end is None else end})"
+
+
+def _md_stage(mapc: MapContent, stage: dict[str, Any]) -> list[str]:
+    lines = [f"## {_md(stage['name'])}{_days(stage)}", ""]
+    if stage["goal"]:
+        lines.append(f"**Goal:** {_md(stage['goal'])}  ")
+    if stage["exit_criteria"]:
+        lines.append(f"**Exit criteria:** {_md(stage['exit_criteria'])}")
+    lines.append("")
+    for kind in CHILD_KINDS:
+        items = mapc.children(kind, stage["id"])
+        if not items:
+            continue
+        lines += [f"**{spec(kind).plural}**", ""]
+        for e in items:
+            lines.append(f"- {_md(e['name'])}{_md_detail(kind, e)}")
+        lines.append("")
+    return lines
+
+
+def _md_detail(kind: str, e: dict[str, Any]) -> str:
+    bits: list[str] = []
+    if e.get("role"):
+        bits.append(ROLE_LABELS.get(e["role"], e["role"]))
+    if kind == "milestone":
+        bits += [
+            f"day {e['target_day']}" if e["target_day"] is not None else "",
+            f"event `{_md(e['event'])}`" if e["event"] else "",
+            "first value" if e["is_first_value"] else "",
+            "activation" if e["is_activation"] else "",
+        ]
+    elif kind == "touchpoint":
+        bits += [
+            e["channel"],
+            _md(e["owner_team"]),
+            f"SLA {e['sla_hours']:g} h" if e["sla_hours"] is not None else "",
+            f"emotion {e['emotion']:+d}",
+        ]
+        if e["pain_point"]:
+            bits.append(f"pain: {_md(e['pain_point'])}")
+    elif kind == "signal":
+        bits += [e["kind"], _md(e["condition"]), f"play: {_md(e['play'])}" if e["play"] else ""]
+    elif kind == "risk":
+        bits += [
+            f"{_md(e['trigger'])} → {_md(e['intervention'])}",
+            f"owner {_md(e['owner'])}" if e["owner"] else "",
+            f"escalation: {_md(e['escalation'])}" if e["escalation"] else "",
+        ]
+    bits.append(EVIDENCE_LABELS.get(e["evidence"], e["evidence"]).lower())
+    shown = [b for b in bits if b]
+    return f" — {'; '.join(shown)}" if shown else ""

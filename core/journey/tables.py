@@ -1,0 +1,59 @@
+"""Rows for the bulk editors: stages shown by name, and the edited rows turned back into the
+form save_kind takes (a typed stage name must be one of the map's stages)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from core.journey.errors import JourneyError
+from core.journey.kinds import spec
+from core.journey.store import MapContent
+
+
+def editor_columns(kind: str) -> list[str]:
+    names = ["stage" if n == "stage_id" else n for n in spec(kind).field_names]
+    return ["id", "version", *names]
+
+
+def editor_rows(content: MapContent, kind: str) -> list[dict[str, Any]]:
+    """One row per element: hidden id and version, then the fields, the stage by its name."""
+    s = spec(kind)
+    rows = []
+    for e in content.of(kind):
+        row: dict[str, Any] = {"id": e["id"], "version": e["version"]}
+        for name in s.field_names:
+            if name == "stage_id":
+                row["stage"] = content.stage_name(e["stage_id"]) or None
+            elif s.field(name).type == "date":
+                row[name] = date.fromisoformat(e[name]) if e[name] else None
+            else:
+                row[name] = e[name]
+        rows.append(row)
+    return rows
+
+
+def from_editor(
+    content: MapContent, kind: str, records: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Edited rows (blank cells as None) back to save_kind's form, stage names to ids."""
+    by_name = {s["name"].lower(): s["id"] for s in content.stages}
+    rows = []
+    for number, record in enumerate(records, start=1):
+        row = dict(record)
+        if "stage" in row:
+            name = row.pop("stage")
+            if name is None or not str(name).strip():
+                row["stage_id"] = None
+            elif str(name).strip().lower() in by_name:
+                row["stage_id"] = by_name[str(name).strip().lower()]
+            else:
+                raise JourneyError(
+                    f"{spec(kind).plural}, row {number}: stage “{name}” is not one of the "
+                    "map's stages."
+                )
+        for key, value in row.items():
+            if isinstance(value, datetime):
+                row[key] = value.date()
+        rows.append(row)
+    return rows

@@ -1,0 +1,453 @@
+"""What the page draws, as plain data: graph nodes with fixed places, the swimlane grid, and
+the frames behind the timeline and the emotion curve.
+
+Positions are computed here, from the map alone, so every screen in the room shows the same
+picture and it never moves between reruns. Every user string that can end up inside HTML
+is made safe here, once, at the source: graph titles by `inert`, the grid by html.escape.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+import polars as pl
+
+from core.journey.kinds import CHILD_KINDS, EVIDENCE_LABELS, ROLE_LABELS, spec
+from core.journey.overlay import Overlay, Reach
+from core.journey.store import MapContent
+
+COLUMN_WIDTH = 260
+ROW_HEIGHT = 90
+# Okabe-Ito colours (safe for the common colour-vision deficiencies); shape tells kinds apart
+# too, so colour is never the only cue.
+STYLE: dict[str, dict[str, str]] = {
+    "stage": {"shape": "box", "color": "#0072B2", "font": "#FFFFFF", "symbol": "▭"},
+    "milestone": {"shape": "star", "color": "#E69F00", "font": "#222222", "symbol": "★"},
+    "touchpoint": {"shape": "dot", "color": "#009E73", "font": "#222222", "symbol": "●"},
+    "signal": {"shape": "triangle", "color": "#56B4E9", "font": "#222222", "symbol": "▲"},
+    "risk": {"shape": "square", "color": "#D55E00", "font": "#222222", "symbol": "■"},
+}
+UNPLACED = "Not on a stage"
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    id: str
+    kind: str
+    element_id: int | None
+    label: str
+    title: str
+    x: int
+    y: int
+    shape: str
+    color: str
+    font_color: str
+    size: int = 18
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    source: str
+    target: str
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: list[GraphNode] = field(default_factory=list)
+    edges: list[GraphEdge] = field(default_factory=list)
+
+
+def node_id(kind: str, element_id: int | None) -> str:
+    return f"{kind}-{element_id if element_id is not None else 'none'}"
+
+
+def parse_node_id(value: str | None) -> tuple[str, int] | None:
+    """(kind, element id) from a clicked node id, None for anything else."""
+    if not value or "-" not in value:
+        return None
+    kind, _, number = value.rpartition("-")
+    if kind not in STYLE or not number.isdigit():
+        return None
+    return kind, int(number)
+
+
+def _short(text: str, limit: int = 28) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reach_text(reach: Reach | None) -> str:
+    if reach is None or reach.share is None:
+        return ""
+    days = f" · {reach.median_days:.0f} d" if reach.median_days is not None else ""
+    return f"{reach.share:.0%} reached{days}"
+
+
+INERT = str.maketrans({"<": "＜", ">": "＞", "&": "＆"})
+
+
+def inert(text: str) -> str:
+    """Text that stays text in both places the graph component puts a node title.
+
+    streamlit-agraph 0.0.45 parses every title with `div.innerHTML = title` (an <img onerror>
+    runs right there), while vis-network shows the same string as innerText. Escaping with
+    entities would be safe but show "&lt;" in the tooltip; look-alike brackets are safe in
+    both and read the same.
+    """
+    return str(text).translate(INERT)
+
+
+def tooltip(kind: str, element: dict[str, Any], extra: str = "") -> str:
+    """A node's hover text: one line per filled field, every value made inert."""
+    return inert(details(kind, element, extra))
+
+
+def details(kind: str, element: dict[str, Any], extra: str = "") -> str:
+    """An element as plain text lines (for st.text; never for HTML)."""
+    s = spec(kind)
+    lines = [f"{s.label}: {element[s.label_field]}"]
+    for f in s.fields:
+        value = element.get(f.name)
+        if f.name in (s.label_field, "stage_id") or value in (None, "", False):
+            continue
+        shown = EVIDENCE_LABELS.get(value, value) if f.name == "evidence" else value
+        shown = ROLE_LABELS.get(value, value) if f.name == "role" else shown
+        lines.append(f"{f.label}: {_short(str(shown), 120)}")
+    if extra:
+        lines.append(extra)
+    return "\n".join(lines)
+
+
+def _visible(
+    kind: str, e: dict[str, Any], roles: Collection[str] | None, channels: Collection[str] | None
+) -> bool:
+    if roles is not None and e.get("role") and e["role"] not in roles:
+        return False
+    return not (kind == "touchpoint" and channels is not None and e["channel"] not in channels)
+
+
+def graph(
+    m: MapContent,
+    *,
+    roles: Collection[str] | None = None,
+    channels: Collection[str] | None = None,
+    reach: Overlay | None = None,
+    column_width: int = COLUMN_WIDTH,
+) -> Graph:
+    """Stages left to right as columns; their elements hang below in kind order.
+
+    `column_width` lets the page fit every stage on screen; labels shorten to match.
+    """
+    limit = max(14, column_width // 8)
+    columns: list[tuple[int | None, str]] = [(s["id"], s["name"]) for s in m.stages]
+    if any(e["stage_id"] is None for k in CHILD_KINDS for e in m.of(k)):
+        columns.append((None, UNPLACED))
+    result = Graph()
+    previous: str | None = None
+    for col, (stage_id, name) in enumerate(columns):
+        x = col * column_width
+        head = _stage_node(m, stage_id, name, x, reach, limit)
+        result.nodes.append(head)
+        if previous is not None and stage_id is not None:
+            result.edges.append(GraphEdge(previous, head.id))
+        previous = head.id if stage_id is not None else previous
+        row = 1
+        for kind in CHILD_KINDS:
+            for e in m.children(kind, stage_id):
+                if not _visible(kind, e, roles, channels):
+                    continue
+                result.nodes.append(_child_node(kind, e, x, row * ROW_HEIGHT, reach, limit))
+                result.edges.append(GraphEdge(head.id, node_id(kind, e["id"]), dashed=True))
+                row += 1
+    return result
+
+
+def _stage_node(
+    m: MapContent, stage_id: int | None, name: str, x: int, reach: Overlay | None, limit: int
+) -> GraphNode:
+    style = STYLE["stage"]
+    if stage_id is None:
+        title = "Elements not placed on any stage"
+        return GraphNode(
+            "stage-none", "stage", None, UNPLACED, title, x, 0, "box", "#999999", "#FFFFFF"
+        )
+    stage = m.find("stage", stage_id) or {}
+    days = ""
+    if stage.get("day_start") is not None or stage.get("day_end") is not None:
+        days = f"\ndays {stage.get('day_start') or 0}-{stage.get('day_end') or ''}"
+    extra = _reach_text(reach.stages.get(stage_id)) if reach else ""
+    label = _short(name, limit) + days + (f"\n{extra}" if extra else "")
+    return GraphNode(
+        node_id("stage", stage_id),
+        "stage",
+        stage_id,
+        label,
+        tooltip("stage", stage, extra),
+        x,
+        0,
+        style["shape"],
+        style["color"],
+        style["font"],
+        24,
+    )
+
+
+def _child_node(
+    kind: str, e: dict[str, Any], x: int, y: int, reach: Overlay | None, limit: int
+) -> GraphNode:
+    style = STYLE[kind]
+    extra = _reach_text(reach.milestones.get(e["id"])) if reach and kind == "milestone" else ""
+    label = _short(e["name"], limit) + (f"\n{extra}" if extra else "")
+    return GraphNode(
+        node_id(kind, e["id"]),
+        kind,
+        e["id"],
+        label,
+        tooltip(kind, e, extra),
+        x,
+        y,
+        style["shape"],
+        style["color"],
+        style["font"],
+    )
+
+
+# ------------------------------------------------------------------ swimlane grid
+
+
+GRID_ROWS: tuple[str, ...] = (
+    "Days",
+    "Goal",
+    "Exit criteria",
+    "Milestones",
+    "Touchpoints",
+    "Emotion",
+    "Pain points",
+    "Signals & triggers",
+    "Risks & rescue plays",
+)
+EMOTION_WORDS = {
+    -2: "very negative",
+    -1: "negative",
+    0: "neutral",
+    1: "positive",
+    2: "very positive",
+}
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Plain text per cell (never HTML): `cells[row][column]`."""
+
+    columns: list[str]
+    rows: list[str]
+    cells: list[list[str]]
+
+    def to_frame(self) -> pl.DataFrame:
+        data = {"Row": self.rows}
+        for i, name in enumerate(self.columns):
+            data[f"{i + 1}. {name}"] = [r[i] for r in self.cells]
+        return pl.DataFrame(data)
+
+
+def _tag(e: dict[str, Any]) -> str:
+    """The evidence tag, so a guess never reads like a fact."""
+    return f" [{e['evidence']}]"
+
+
+def _lines(items: list[str]) -> str:
+    return "\n".join(f"• {i}" for i in items if i)
+
+
+def _stage_cells(m: MapContent, stage: dict[str, Any] | None, stage_id: int | None) -> list[str]:
+    tps = m.children("touchpoint", stage_id)
+    ms = m.children("milestone", stage_id)
+    emotions = [t["emotion"] for t in tps]
+    avg = sum(emotions) / len(emotions) if emotions else None
+    days = ""
+    if stage and (stage["day_start"] is not None or stage["day_end"] is not None):
+        days = (
+            f"{stage['day_start'] if stage['day_start'] is not None else ''}–"
+            f"{stage['day_end'] if stage['day_end'] is not None else ''}"
+        )
+    return [
+        days,
+        stage["goal"] if stage else "",
+        stage["exit_criteria"] if stage else "",
+        _lines([_milestone_text(e) + _tag(e) for e in ms]),
+        _lines([_touch_text(t) + _tag(t) for t in tps]),
+        f"{avg:+.1f} ({EMOTION_WORDS[round(avg)]})" if avg is not None else "",
+        _lines([f"{t['name']}: {t['pain_point']}" for t in tps if t["pain_point"]]),
+        _lines(
+            [
+                f"{s['name']}: {s['condition']} → {s['play']}".strip(" :→")
+                for s in m.children("signal", stage_id)
+            ]
+        ),
+        _lines(
+            [
+                f"{r['name']}: {r['trigger']} → {r['intervention']} (owner {r['owner'] or '?'}"
+                f"; escalation {r['escalation'] or '?'})"
+                for r in m.children("risk", stage_id)
+            ]
+        ),
+    ]
+
+
+def _milestone_text(e: dict[str, Any]) -> str:
+    flags = [
+        f
+        for f, on in (("first value", e["is_first_value"]), ("activation", e["is_activation"]))
+        if on
+    ]
+    bits = [f"day {e['target_day']}" if e["target_day"] is not None else "", e["event"], *flags]
+    return f"{e['name']} ({', '.join(b for b in bits if b)})"
+
+
+def _touch_text(t: dict[str, Any]) -> str:
+    sla = f"SLA {t['sla_hours']:g} h" if t["sla_hours"] is not None else "no SLA"
+    return f"{t['name']} ({t['channel']}, {t['owner_team'] or 'no owner'}, {sla})"
+
+
+def grid(m: MapContent, reach: Overlay | None = None) -> Grid:
+    """Stages as columns; goal, exit criteria, milestones, touchpoints, emotion, pain points,
+    signals and risks as rows; with data, a last row of how many accounts got there."""
+    columns = [s["name"] for s in m.stages]
+    per_column = [_stage_cells(m, s, s["id"]) for s in m.stages]
+    ids: list[int | None] = [s["id"] for s in m.stages]
+    if any(e["stage_id"] is None for k in CHILD_KINDS for e in m.of(k)):
+        columns.append(UNPLACED)
+        per_column.append(_stage_cells(m, None, None))
+        ids.append(None)
+    rows = list(GRID_ROWS)
+    if reach is not None:
+        rows.append("Reached (data)")
+        for column, stage_id in zip(per_column, ids, strict=True):
+            column.append(_reach_cell(m, stage_id, reach))
+    cells = [[col[r] for col in per_column] for r in range(len(rows))]
+    return Grid(columns, rows, cells)
+
+
+def _reach_cell(m: MapContent, stage_id: int | None, reach: Overlay) -> str:
+    lines = [
+        f"{e['name']}: {_reach_text(reach.milestones[e['id']])}"
+        for e in m.children("milestone", stage_id)
+        if e["id"] in reach.milestones
+    ]
+    return _lines(lines)
+
+
+def grid_html(g: Grid, highlight: str | None = None) -> str:
+    """The grid as an HTML table; every value is escaped (labels are hostile)."""
+    head = "".join(
+        f'<th class="{"wp-focus" if c == highlight else ""}">{html.escape(c)}</th>'
+        for c in g.columns
+    )
+    body = []
+    for label, row in zip(g.rows, g.cells, strict=True):
+        cells = "".join(
+            f'<td class="{"wp-focus" if g.columns[i] == highlight else ""}">'
+            f"{html.escape(v).replace(chr(10), '<br>')}</td>"
+            for i, v in enumerate(row)
+        )
+        body.append(f"<tr><th scope='row'>{html.escape(label)}</th>{cells}</tr>")
+    return (
+        '<div class="wp-grid"><table><thead><tr><th></th>'
+        f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def grid_svg(g: Grid, title: str) -> str:
+    """The grid as a standalone SVG picture (for slides); text escaped for XML."""
+    col_w, head_w, line_h = 230, 150, 16
+    heights = [
+        max(2, max((c.count("\n") + 1 for c in row), default=1)) * line_h + 10 for row in g.cells
+    ]
+    width = head_w + col_w * max(1, len(g.columns))
+    height = 60 + sum(heights)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="8" y="20" font-size="16" font-weight="bold">{xml_escape(title)}</text>',
+    ]
+    for i, name in enumerate(g.columns):
+        parts.append(
+            f'<text x="{head_w + i * col_w + 6}" y="48" font-weight="bold" '
+            f'fill="#0072B2">{xml_escape(_short(name, 32))}</text>'
+        )
+    y = 60
+    for label, row, h in zip(g.rows, g.cells, heights, strict=True):
+        parts.append(f'<line x1="0" x2="{width}" y1="{y}" y2="{y}" stroke="#cccccc"/>')
+        parts.append(f'<text x="8" y="{y + 16}" font-weight="bold">{xml_escape(label)}</text>')
+        for i, cell in enumerate(row):
+            for n, line in enumerate(cell.split("\n")):
+                parts.append(
+                    f'<text x="{head_w + i * col_w + 6}" y="{y + 16 + n * line_h}">'
+                    f"{xml_escape(_short(line, 38))}</text>"
+                )
+        y += h
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def grid_png(svg: str) -> bytes:
+    """The SVG grid rendered to PNG (for tools that take no SVG)."""
+    import vl_convert
+
+    return vl_convert.svg_to_png(svg, scale=2)
+
+
+# ------------------------------------------------------------------ chart frames
+
+
+def timeline_frame(m: MapContent) -> pl.DataFrame:
+    """One row per stage with a day range, for the stage timeline."""
+    rows = [
+        {
+            "order": i,
+            "stage": s["name"],
+            "day_start": s["day_start"] or 0,
+            "day_end": s["day_end"] if s["day_end"] is not None else (s["day_start"] or 0),
+        }
+        for i, s in enumerate(m.stages)
+        if s["day_start"] is not None or s["day_end"] is not None
+    ]
+    schema = {"order": pl.Int64, "stage": pl.String, "day_start": pl.Int64, "day_end": pl.Int64}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def emotion_frame(m: MapContent) -> pl.DataFrame:
+    """Mean touchpoint emotion per stage and role, labelled with the map's state."""
+    stage_order = {s["id"]: i for i, s in enumerate(m.stages)}
+    rows = [
+        {
+            "order": stage_order[t["stage_id"]],
+            "stage": m.stage_name(t["stage_id"]),
+            "role": ROLE_LABELS.get(t["role"], t["role"]),
+            "emotion": float(t["emotion"]),
+            "state": m.info.state,
+            "map": m.info.name,
+        }
+        for t in m.of("touchpoint")
+        if t["stage_id"] in stage_order
+    ]
+    schema = {
+        "order": pl.Int64,
+        "stage": pl.String,
+        "role": pl.String,
+        "emotion": pl.Float64,
+        "state": pl.String,
+        "map": pl.String,
+    }
+    frame = pl.DataFrame(rows, schema=schema)
+    return (
+        frame.group_by("order", "stage", "role", "state", "map")
+        .agg(pl.col("emotion").mean(), pl.len().alias("touchpoints"))
+        .sort("order", "role")
+    )
