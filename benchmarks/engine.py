@@ -3,12 +3,15 @@
     .venv/bin/python benchmarks/engine.py                    # 100,000 accounts, ~20M events
     .venv/bin/python benchmarks/engine.py --accounts 20000   # a quick check
 
-The demo generator writes the four tables as Parquet once (cached under --data-dir). Each
-implementation then runs as its own process, --runs times: it reads the Parquet files,
-computes the four outputs with the default measurement plan and as_of (the latest event
-date), and writes them to Parquet. The parent reports the median wall time of the child
-process, its peak resident memory (from wait4's rusage), the ratios to ours, and checks
-that the three produced the same numbers.
+The demo generator writes the four tables as Parquet once (cached under --data-dir,
+default benchmarks/.data, git-ignored). Each implementation then runs as its own process,
+--runs times, the implementations taking turns so a change in machine load hits all of
+them alike: a run reads the Parquet files, computes the four outputs with the default
+measurement plan and as_of (the latest event date), and writes them to Parquet. The parent
+reports per implementation the median wall time of the child process (interpreter start-up
+included), its median CPU time (user + system) and its peak resident memory (ru_maxrss from
+wait4), the ratios ours / peer, the load average before and after, and checks that the three
+produced the same outputs (same rows in the same order, floats within 1e-9).
 """
 
 from __future__ import annotations
@@ -94,8 +97,8 @@ RUNNERS = {"polars": run_polars, "duckdb": run_duckdb, "pandas": run_pandas}
 # ------------------------------------------------------------------------------ parent
 
 
-def time_child(impl: str, data: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process computing everything."""
+def time_child(impl: str, data: Path, out: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one child process computing everything."""
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, __file__, "--child", impl, "--data", str(data), "--out", str(out)]
     started = time.perf_counter()
@@ -105,7 +108,7 @@ def time_child(impl: str, data: Path, out: Path) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{impl} failed with exit status {proc.returncode}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def compare(outs: dict[str, Path]) -> list[str]:
@@ -117,8 +120,11 @@ def compare(outs: dict[str, Path]) -> list[str]:
     for name in OUTPUTS:
         ours = pl.read_parquet(outs["polars"] / f"{name}.parquet")
         for impl, path in outs.items():
-            if impl == "polars" or not (path / f"{name}.parquet").exists():
-                continue  # a peer that does not compute this output yet
+            if impl == "polars":
+                continue
+            if not (path / f"{name}.parquet").exists():
+                problems.append(f"{impl} {name}: not written")
+                continue
             theirs = pl.read_parquet(path / f"{name}.parquet")
             try:
                 assert_frame_equal(
@@ -129,15 +135,17 @@ def compare(outs: dict[str, Path]) -> list[str]:
     return problems
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--events-per-account", type=float, default=200.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=IMPLEMENTATIONS, action="append")
-    parser.add_argument(
-        "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "waypoint-bench"
-    )
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "benchmarks" / ".data")
     parser.add_argument("--child", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -152,18 +160,24 @@ def main() -> int:
     for path in outs.values():  # stale outputs of an earlier run must not be compared
         for old in path.glob("*.parquet"):
             old.unlink()
-    results: dict[str, tuple[float, float]] = {}
+    print(f"load average before: {_load()}")
+    runs: dict[str, list[tuple[float, float, float]]] = {impl: [] for impl in impls}
+    for _ in range(args.runs):
+        for impl in impls:
+            runs[impl].append(time_child(impl, data, outs[impl]))
+    print(f"load average after:  {_load()}")
+    medians = {}
     for impl in impls:
-        runs = [time_child(impl, data, outs[impl]) for _ in range(args.runs)]
-        results[impl] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
-        times = ", ".join(f"{r[0]:.2f}" for r in runs)
-        median, peak = results[impl]
-        print(f"{impl:7s} median {median:6.2f} s  peak {peak:7.0f} MB  ({times})")
-    if "polars" in results:
-        ours = results["polars"][0]
+        wall = statistics.median(r[0] for r in runs[impl])
+        cpu = statistics.median(r[1] for r in runs[impl])
+        peak = max(r[2] for r in runs[impl])
+        medians[impl] = wall
+        times = ", ".join(f"{r[0]:.2f}" for r in runs[impl])
+        print(f"{impl:7s} median {wall:6.2f} s  cpu {cpu:6.2f} s  peak {peak:6.0f} MB  ({times})")
+    if "polars" in medians:
         for impl in impls:
             if impl != "polars":
-                print(f"ours / {impl}: {ours / results[impl][0]:.2f}x")
+                print(f"ours / {impl}: {medians['polars'] / medians[impl]:.2f}x")
     if "polars" in outs and len(outs) > 1:
         problems = compare(outs)
         print("outputs agree" if not problems else "OUTPUTS DIFFER:\n  " + "\n  ".join(problems))

@@ -15,10 +15,16 @@ from tests.browser_support import (
     start_server,
     wait_idle,
 )
+from ui.registry import PAGES as REGISTRY
 
 pytestmark = pytest.mark.browser
 # /data first: a first request for a page other than Home must still go through app.py.
-PAGES = {"data": "Data", "": "Demo workspace"}
+# Every page in the menu; a page other than Home first, because a fresh server's first
+# request for a deep link must still go through app.py (see ui/shell.py).
+PAGES = sorted(
+    [("" if p.path == "pages/home.py" else p.url_path, p.title) for p in REGISTRY],
+    key=lambda page: page[0] == "",
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +42,12 @@ def page(browser: object) -> Iterator[object]:
     yield from new_page(browser)
 
 
-@pytest.mark.parametrize(("path", "heading"), list(PAGES.items()))
-def test_every_page_opens_without_errors(server: str, page: object, path: str, heading: str):
+@pytest.mark.parametrize(("path", "title"), PAGES)
+def test_every_page_opens_without_errors(server: str, page: object, path: str, title: str):
     page.goto(f"{server}/{path}")  # type: ignore[attr-defined]
     wait_idle(page)
     h1 = page.locator('[data-testid="stMainBlockContainer"] h1').first  # type: ignore[attr-defined]
-    assert h1.inner_text().strip() == heading
+    assert h1.inner_text().strip() == (title if path else "Demo workspace")
     sidebar = page.locator('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
     assert "Workspace" in sidebar.inner_text(), "the workspace switcher (app.py) did not run"
     assert_no_errors(page)

@@ -179,3 +179,21 @@ def test_random_data_matches_the_reference(data: Dataset, offset: int):
     check_scores(data, as_of)
     check_scorecard(data, as_of)
     check_funnel(data, as_of, None)
+
+
+def test_every_fired_signal_has_its_reason_in_words(demo: Dataset):
+    ctx = engine.build_context(demo, PLAN)
+    reasons = engine.reasons_table(ctx)
+    scores = engine.score_table(ctx)
+    fired = scores.select("account_id", pl.col("signals").str.split(";").alias("signal")).explode(
+        "signal"
+    )
+    fired = fired.filter(pl.col("signal") != "").sort("account_id", "signal")
+    assert reasons.select("account_id", "signal").sort("account_id", "signal").equals(fired)
+    sponsor = reasons.filter(pl.col("signal") == "sponsor_disengaged")["reason"].unique()
+    assert sponsor.to_list() == ["No executive-sponsor activity in the last 30 days: -20"]
+    explained = engine.explained_scores(ctx)
+    assert (
+        explained.filter(pl.col("signals") == "")["reasons"].to_list()
+        == [""] * (scores["signals"] == "").sum()
+    )

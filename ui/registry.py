@@ -24,12 +24,27 @@ PAGES: tuple[PageEntry, ...] = (
         "What this workspace holds and what to do next.",
     ),
     PageEntry(
-        "pages/data.py",
-        "Data",
-        ":material/database:",
-        "data",
-        "Import your accounts, users, events and touches; set the analysis date and segment "
-        "targets.",
+        "pages/scorecards.py",
+        "Scorecards",
+        ":material/monitoring:",
+        "scorecards",
+        "Per segment: are customers reaching value fast enough, where they drop off, and how "
+        "much revenue is at risk and why.",
+    ),
+    PageEntry(
+        "pages/at_risk.py",
+        "At-risk accounts",
+        ":material/warning:",
+        "at_risk",
+        "Every morning: who is at risk, which signals fired, the play to run and who owns it.",
+    ),
+    PageEntry(
+        "pages/journey.py",
+        "Journey maps",
+        ":material/route:",
+        "journey",
+        "Build a segment's onboarding journey live with the room: stages, milestones, "
+        "touchpoints, signals and rescue plays, with history and undo.",
     ),
     PageEntry(
         "pages/assessment.py",
@@ -40,11 +55,11 @@ PAGES: tuple[PageEntry, ...] = (
         "disagrees, and get the next steps.",
     ),
     PageEntry(
-        "pages/journey.py",
-        "Journey maps",
-        ":material/route:",
-        "journey",
-        "Build a segment's onboarding journey live with the room: stages, milestones, "
-        "touchpoints, signals and rescue plays, with history and undo.",
+        "pages/data.py",
+        "Data",
+        ":material/database:",
+        "data",
+        "Import your accounts, users, events and touches; set the analysis date and segment "
+        "targets.",
     ),
 )

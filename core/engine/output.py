@@ -42,9 +42,20 @@ def write_frame(frame: pl.DataFrame, path: Path) -> None:
             os.remove(temp)
 
 
+PRINT_DECIMALS = 6
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """Floats rounded to PRINT_DECIMALS places, so they print as plain decimals (3855968,
+    0.123457) rather than in scientific notation or with binary noise (0.30000000000000004)."""
+    return frame.with_columns(pl.col(pl.Float32, pl.Float64).round(PRINT_DECIMALS))
+
+
 def print_frame(frame: pl.DataFrame, stream: TextIO) -> None:
-    """Every row and column, no truncation, no dtype line: for people and for `less`."""
+    """Every row and column, no truncation, no dtype line, plain decimals: for people and
+    for `less`."""
     with pl.Config(
+        fmt_float="full",
         tbl_rows=-1,
         tbl_cols=-1,
         tbl_width_chars=10_000,
@@ -52,4 +63,4 @@ def print_frame(frame: pl.DataFrame, stream: TextIO) -> None:
         tbl_hide_column_data_types=True,
         tbl_hide_dataframe_shape=True,
     ):
-        print(frame, file=stream)
+        print(readable(frame), file=stream)

@@ -29,6 +29,16 @@ class Signal:
     name: str
     fires: pl.Expr
     because: pl.Expr
+    # Set when the words do not depend on the account: the reason is then finished in Python,
+    # because polars 2.1's streaming engine panics ("i < self.len()") on string functions
+    # whose inputs are all literals.
+    because_text: str | None = None
+
+    def reason(self, points: int) -> pl.Expr:
+        """ "<why>: -<penalty>", the sentence shown beside the score."""
+        if self.because_text is not None:
+            return pl.lit(f"{self.because_text}: -{points}")
+        return pl.format("{}: -{}", self.because, pl.lit(points))
 
 
 def _no_first_value() -> Signal:
@@ -50,8 +60,8 @@ def _single_user(window: int) -> Signal:
 
 def _sponsor_disengaged(window: int) -> Signal:
     fires = (AGE >= SIGNAL_AGE_DAYS) & ~pl.col("sponsor_active")
-    because = pl.lit(f"No executive-sponsor activity in the last {window} days")
-    return Signal("sponsor_disengaged", fires.fill_null(False), because)
+    text = f"No executive-sponsor activity in the last {window} days"
+    return Signal("sponsor_disengaged", fires.fill_null(False), pl.lit(text), text)
 
 
 def _ticket_primary(window: int) -> Signal:
@@ -111,8 +121,5 @@ def signals_text() -> pl.Expr:
 
 def reasons_text(plan: MeasurementPlan) -> pl.Expr:
     """Every fired signal as "<why>: -<penalty>", joined by '; '; "" when none fired."""
-    parts = [
-        pl.when(pl.col(s.name)).then(pl.format("{}: -{}", s.because, pl.lit(penalty(plan, s.name))))
-        for s in signals(plan)
-    ]
+    parts = [pl.when(pl.col(s.name)).then(s.reason(penalty(plan, s.name))) for s in signals(plan)]
     return pl.concat_str(parts, separator="; ", ignore_nulls=True)

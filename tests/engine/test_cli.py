@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from polars.testing import assert_frame_equal
 
 from core.cli import main
 from core.engine.funnel import FUNNEL_SCHEMA
+from core.engine.output import print_frame
 from core.engine.score import SCORE_COLUMNS
 from core.engine.scorecard import SCORECARD_COLUMNS
 
@@ -126,6 +128,28 @@ def test_stdout_prints_every_row(data_dir, capsys):
     printed = capsys.readouterr().out
     assert all(a in printed for a in ("a1", "a2", "a3"))
     assert "…" not in printed
+
+
+def test_stdout_prints_plain_decimals():
+    frame = pl.DataFrame(
+        {
+            "segment": [f"s{i}" for i in range(60)],
+            "at_risk_value": [3_855_968.0] * 59 + [None],
+            "rate": [0.1 + 0.2] * 60,
+            **{f"extra_{i}": [1.5e-7] * 60 for i in range(30)},
+        }
+    )
+    stream = io.StringIO()
+    print_frame(frame, stream)
+    printed = stream.getvalue()
+    assert "3855968" in printed
+    assert "0.3 " in printed
+    assert "e6" not in printed
+    assert "e-" not in printed
+    assert "0.30000000000000004" not in printed
+    assert "…" not in printed
+    assert "s59" in printed
+    assert "extra_29" in printed
 
 
 @pytest.mark.parametrize("command", ["attribution", "backtest"])
