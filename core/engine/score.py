@@ -20,7 +20,6 @@ from core.engine.signals import (
     action_expr,
     fired_columns,
     penalty,
-    reasons_text,
     score_expr,
     signals,
     signals_text,
@@ -278,13 +277,25 @@ def reasons_table(ctx: Context) -> pl.DataFrame:
         for s in signals(ctx.plan)
     ]
     order = pl.col("signal").replace_strict(list(SIGNALS), list(range(len(SIGNALS))))
-    return pl.concat(parts).sort(ACCOUNT, order).collect()
+    # In memory: polars 2.1's streaming engine panics ("i < self.len()") on these string
+    # formats for some inputs; the frame is one row per account, so nothing is lost.
+    return pl.concat(parts).sort(ACCOUNT, order).collect(engine="in-memory")
 
 
 def explained_scores(ctx: Context) -> pl.DataFrame:
     """The score table plus `reasons`: every fired signal in words with its penalty."""
-    facts = current_facts(ctx).select(ACCOUNT, reasons_text(ctx.plan).alias("reasons"))
-    return score_table(ctx).join(facts.collect(), on=ACCOUNT, how="left")
+    # Joined from reasons_table rather than built with one concat_str over when/then
+    # branches: that form panics in polars 2.1's streaming engine ("i < self.len()").
+    reasons = (
+        reasons_table(ctx)
+        .group_by(ACCOUNT, maintain_order=True)
+        .agg(pl.col("reason").str.join("; ").alias("reasons"))
+    )
+    return (
+        score_table(ctx)
+        .join(reasons, on=ACCOUNT, how="left")
+        .with_columns(pl.col("reasons").fill_null(""))
+    )
 
 
 def weekly_dates(as_of: date, first: date) -> list[date]:

@@ -29,15 +29,9 @@ class Signal:
     name: str
     fires: pl.Expr
     because: pl.Expr
-    # Set when the words do not depend on the account: the reason is then finished in Python,
-    # because polars 2.1's streaming engine panics ("i < self.len()") on string functions
-    # whose inputs are all literals.
-    because_text: str | None = None
 
     def reason(self, points: int) -> pl.Expr:
-        """ "<why>: -<penalty>", the sentence shown beside the score."""
-        if self.because_text is not None:
-            return pl.lit(f"{self.because_text}: -{points}")
+        """The sentence shown beside the score: "<why>: -<penalty>"."""
         return pl.format("{}: -{}", self.because, pl.lit(points))
 
 
@@ -60,8 +54,8 @@ def _single_user(window: int) -> Signal:
 
 def _sponsor_disengaged(window: int) -> Signal:
     fires = (AGE >= SIGNAL_AGE_DAYS) & ~pl.col("sponsor_active")
-    text = f"No executive-sponsor activity in the last {window} days"
-    return Signal("sponsor_disengaged", fires.fill_null(False), pl.lit(text), text)
+    because = pl.lit(f"No executive-sponsor activity in the last {window} days")
+    return Signal("sponsor_disengaged", fires.fill_null(False), because)
 
 
 def _ticket_primary(window: int) -> Signal:
@@ -117,9 +111,3 @@ def signals_text() -> pl.Expr:
     """Fired signal names joined by ';' in PRODUCT.md order; "" when none fired."""
     names = [pl.when(pl.col(name)).then(pl.lit(name)) for name in SIGNALS]
     return pl.concat_str(names, separator=";", ignore_nulls=True)
-
-
-def reasons_text(plan: MeasurementPlan) -> pl.Expr:
-    """Every fired signal as "<why>: -<penalty>", joined by '; '; "" when none fired."""
-    parts = [pl.when(pl.col(s.name)).then(s.reason(penalty(plan, s.name))) for s in signals(plan)]
-    return pl.concat_str(parts, separator="; ", ignore_nulls=True)
