@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.db.engine import make_engine, migrate, session_factory
 from core.db.models import Base
+from tests.browser_support import launch_browser, new_page, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get(
@@ -127,3 +128,24 @@ def _run_entrypoint_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+# ------------------------------------------------------------------ browser tests
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app (`streamlit run app.py`) on a free port and its own SQLite file."""
+    yield from start_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium through Playwright, shared by every browser test."""
+    yield from launch_browser()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A fresh browser context and page for one test."""
+    yield from new_page(browser)

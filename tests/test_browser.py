@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,6 @@ import pytest
 from tests.browser_support import (
     ARTIFACTS,
     assert_no_errors,
-    launch_browser,
-    new_page,
-    start_server,
     wait_idle,
 )
 from ui.registry import PAGES as REGISTRY
@@ -25,21 +21,6 @@ PAGES = sorted(
     [("" if p.path == "pages/home.py" else p.url_path, p.title) for p in REGISTRY],
     key=lambda page: page[0] == "",
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from start_server(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    yield from launch_browser()
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    yield from new_page(browser)
 
 
 @pytest.mark.parametrize(("path", "title"), PAGES)

@@ -4,30 +4,16 @@ results and the disagreement flag."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.browser_support import (
     ARTIFACTS,
     assert_no_errors,
-    launch_browser,
-    start_server,
     wait_idle,
 )
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 60_000
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from start_server(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    yield from launch_browser()
 
 
 def _context_page(browser: object) -> tuple[object, object]:

@@ -16,7 +16,6 @@ from playwright.sync_api import expect
 from tests.browser_support import (
     ARTIFACTS,
     assert_no_errors,
-    launch_browser,
     start_server,
     wait_idle,
 )
@@ -44,11 +43,6 @@ def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, db_path: Path) -> Iterator[str]:
     yield from start_server(tmp_path_factory, DATABASE_URL=f"sqlite:///{db_path}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    yield from launch_browser()
 
 
 def _open(browser: object, url: str) -> tuple[object, object]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,29 +9,11 @@ import pytest
 from tests.browser_support import (
     ARTIFACTS,
     assert_no_errors,
-    launch_browser,
-    new_page,
-    start_server,
     wait_idle,
 )
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 60_000
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from start_server(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    yield from launch_browser()
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    yield from new_page(browser)
 
 
 def _settle(page: object) -> None:
