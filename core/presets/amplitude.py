@@ -7,7 +7,7 @@ member is used), otherwise an event or user property. `event_time` is UTC withou
 
 from __future__ import annotations
 
-from core.presets.base import Field, Preset, TableSpec, user_fields
+from core.presets.base import EVENT_EXPORT_SPECS, Field, Preset, user_fields
 
 ACCOUNT_PATHS = (
     "groups.company",
@@ -50,22 +50,7 @@ PRESET = Preset(
     label="Amplitude",
     description="Export API zip of gzipped JSON Lines (or one of its files).",
     fields=FIELDS,
-    specs=(
-        TableSpec(
-            "events",
-            {
-                "account_id": "account_id",
-                "user_id": "user_id",
-                "event": "event",
-                "timestamp": "timestamp",
-            },
-            dedupe="insert_id",
-        ),
-        TableSpec(
-            "users",
-            {"user_id": "user_id", "account_id": "account_id", "role": "role", "team": "team"},
-        ),
-    ),
+    specs=EVENT_EXPORT_SPECS,
     derive_users=True,
     file_types=("zip", "gz", "json", "jsonl", "ndjson"),
 )

@@ -110,3 +110,23 @@ def user_fields(*, role: tuple[str, ...] = (), team: tuple[str, ...] = ()) -> tu
         ),
         Field("team", "User team / department", candidates=team),
     )
+
+
+# Product-analytics exports that carry one event per row with its user: events deduplicated
+# by insert id, and the users (with their account) derived from the same rows.
+EVENT_EXPORT_SPECS: tuple[TableSpec, ...] = (
+    TableSpec(
+        "events",
+        {
+            "account_id": "account_id",
+            "user_id": "user_id",
+            "event": "event",
+            "timestamp": "timestamp",
+        },
+        dedupe="insert_id",
+    ),
+    TableSpec(
+        "users",
+        {"user_id": "user_id", "account_id": "account_id", "role": "role", "team": "team"},
+    ),
+)

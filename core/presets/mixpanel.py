@@ -8,7 +8,7 @@ deduplication key.
 
 from __future__ import annotations
 
-from core.presets.base import Field, Preset, TableSpec, user_fields
+from core.presets.base import EVENT_EXPORT_SPECS, Field, Preset, user_fields
 
 ACCOUNT_PROPERTIES = (
     "properties.account_id",
@@ -42,22 +42,7 @@ PRESET = Preset(
     label="Mixpanel",
     description="Raw event export (JSON Lines); the account comes from a property you name.",
     fields=FIELDS,
-    specs=(
-        TableSpec(
-            "events",
-            {
-                "account_id": "account_id",
-                "user_id": "user_id",
-                "event": "event",
-                "timestamp": "timestamp",
-            },
-            dedupe="insert_id",
-        ),
-        TableSpec(
-            "users",
-            {"user_id": "user_id", "account_id": "account_id", "role": "role", "team": "team"},
-        ),
-    ),
+    specs=EVENT_EXPORT_SPECS,
     derive_users=True,
     file_types=("jsonl", "ndjson", "json", "gz"),
 )
