@@ -106,9 +106,14 @@ def _problems_where(
 # ------------------------------------------------------------------------------ parsing
 
 
-def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+# What spreadsheets and dataframe libraries write for "no value". Only read as empty in
+# number and date columns, where they can never be a real value; a name stays a name.
+NA_TOKENS: tuple[str, ...] = ("", "na", "n/a", "null", "none", "nan", "nat")
+
+
+def _blank_to_null(expr: pl.Expr, tokens: tuple[str, ...] = ("",)) -> pl.Expr:
     stripped = expr.str.strip_chars()
-    return pl.when(stripped == "").then(None).otherwise(stripped)
+    return pl.when(stripped.str.to_lowercase().is_in(list(tokens))).then(None).otherwise(stripped)
 
 
 def _parse_datetime_text(text: pl.Expr) -> pl.Expr:
@@ -139,9 +144,9 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
     if column.kind in ("float", "int") and dtype.is_numeric():
         value = raw.cast(pl.Float64)
     else:
-        text = _blank_to_null(raw.cast(pl.String))
         if column.kind == "string":
-            return text
+            return _blank_to_null(raw.cast(pl.String))
+        text = _blank_to_null(raw.cast(pl.String), NA_TOKENS)
         if column.kind in ("date", "datetime"):
             parsed = _parse_datetime_text(text)
             return parsed.dt.date() if column.kind == "date" else parsed
@@ -152,10 +157,11 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
     return value
 
 
-def _is_blank(name: str, dtype: pl.DataType) -> pl.Expr:
-    col = pl.col(name)
+def _is_blank(column: Column, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(column.name)
     if dtype == pl.String:
-        return col.is_null() | (col.str.strip_chars() == "")
+        tokens = [""] if column.kind == "string" else list(NA_TOKENS)
+        return col.is_null() | col.str.strip_chars().str.to_lowercase().is_in(tokens)
     return col.is_null()
 
 
@@ -198,7 +204,7 @@ def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFr
         dtype = raw.schema[column.name]
         typed = _parse(column, dtype).alias(f"__typed_{column.name}")
         checked = raw.select(pl.col(_ROW), pl.col(_FILE), pl.col(column.name), typed)
-        blank = _is_blank(column.name, dtype)
+        blank = _is_blank(column, dtype)
         if column.required:
             problems.append(_problems_where(checked, blank, column.name, "required value is empty"))
         if column.kind != "string":

@@ -290,3 +290,27 @@ def test_cli_missing_folder_is_a_bad_argument(tmp_path: Path):
     with pytest.raises(SystemExit) as exc:
         main(["validate", str(tmp_path / "nowhere")])
     assert exc.value.code == 2
+
+
+def test_na_markers_are_empty_in_number_and_date_columns_only():
+    text = (
+        "account_id,account_name,segment,contract_value,start_date,licensed_seats,churn_date\r\n"
+        "A1,None,SMB,NaN,2026-01-01,N/A,NA\r\n"
+        "A2,x,SMB,10,null,2,\r\n"
+    )
+    found = problems_for([csv("accounts.csv", "accounts", text)])
+    assert found == [("accounts.csv", 2, "start_date", "required value is empty")]
+    data = load_sources(
+        [csv("accounts.csv", "accounts", text.replace("null", "2026-01-02"))], SEGMENTS
+    )
+    assert data.accounts.row(0, named=True) | {"start_date": None} == {
+        "account_id": "A1",
+        "account_name": "None",
+        "segment": "SMB",
+        "contract_value": None,
+        "start_date": None,
+        "licensed_seats": None,
+        "csm": None,
+        "churn_date": None,
+        "journey_variant": None,
+    }
