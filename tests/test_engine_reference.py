@@ -15,10 +15,32 @@ from core import engine
 from core.bootstrap import demo_dataset
 from core.contract import schema
 from core.dataset import Dataset
-from core.plan import MeasurementPlan
+from core.plan import MeasurementPlan, plan_from_dict
 from tests import reference_metrics as ref
 
 PLAN = MeasurementPlan()
+
+CUSTOM = plan_from_dict(
+    {
+        "window_days": 21,
+        "kickoff_days": 10,
+        "activation_window_days": 20,
+        "min_age_days": 14,
+        "feature_events": ["login", "report_created", "dashboard_viewed", "automation_run"],
+        "penalties": {"no_first_value": 45, "single_user": 30, "ticket_primary": 25},
+        "bands": {"executive": 35, "escalate": 60, "watch": 80},
+        "segments": {
+            "SMB": {
+                "ttv_target_days": 10,
+                "activation_events": ["user_invited", "first_workflow_live"],
+                "milestone_events": ["kickoff_completed", "first_workflow_live"],
+                "feature_events": ["login", "api_call"],
+                "expansion_events": ["access_requested"],
+            },
+            "Enterprise": {"first_value_events": ["first_workflow_live", "qbr_completed"]},
+        },
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,26 +64,28 @@ def assert_rows_match(actual: dict[str, dict], expected: dict[str, dict]) -> Non
             assert close(got, value), f"{key} {column}: engine {got!r}, reference {value!r}"
 
 
-def check_scores(data: Dataset, as_of: date) -> None:
-    table = engine.score(data, PLAN, as_of)
+def check_scores(data: Dataset, as_of: date, plan: MeasurementPlan = PLAN) -> None:
+    table = engine.score(data, plan, as_of)
     actual = {r["account_id"]: r for r in table.to_dicts()}
     for r in actual.values():
         r["signals"] = r["signals"] or ""
-    assert_rows_match(actual, ref.score_rows(ref.Data.of(data), PLAN, as_of))
-    risky = engine.at_risk(data, PLAN, as_of)
-    assert risky["account_id"].to_list() == ref.at_risk_order(ref.Data.of(data), PLAN, as_of)
+    assert_rows_match(actual, ref.score_rows(ref.Data.of(data), plan, as_of))
+    risky = engine.at_risk(data, plan, as_of)
+    assert risky["account_id"].to_list() == ref.at_risk_order(ref.Data.of(data), plan, as_of)
 
 
-def check_scorecard(data: Dataset, as_of: date) -> None:
-    table = engine.scorecard(data, PLAN, as_of)
+def check_scorecard(data: Dataset, as_of: date, plan: MeasurementPlan = PLAN) -> None:
+    table = engine.scorecard(data, plan, as_of)
     actual = {r["segment"]: r for r in table.to_dicts()}
     assert list(actual)[-1] == "All"
-    assert_rows_match(actual, ref.scorecard_rows(ref.Data.of(data), PLAN, as_of))
+    assert_rows_match(actual, ref.scorecard_rows(ref.Data.of(data), plan, as_of))
 
 
-def check_funnel(data: Dataset, as_of: date, segment: str | None) -> None:
-    table = engine.funnel(data, PLAN, as_of, segment=segment)
-    expected = ref.funnel_rows(ref.Data.of(data), PLAN, as_of, segment)
+def check_funnel(
+    data: Dataset, as_of: date, segment: str | None, plan: MeasurementPlan = PLAN
+) -> None:
+    table = engine.funnel(data, plan, as_of, segment=segment)
+    expected = ref.funnel_rows(ref.Data.of(data), plan, as_of, segment)
     assert_rows_match(
         {str(r["step"]): r for r in table.to_dicts()}, {str(r["step"]): r for r in expected}
     )
@@ -171,14 +195,16 @@ def datasets(draw: st.DrawFn) -> Dataset:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=datasets(), offset=st.integers(0, 60))
-def test_random_data_matches_the_reference(data: Dataset, offset: int):
+@given(data=datasets(), offset=st.integers(0, 60), custom=st.booleans())
+def test_random_data_matches_the_reference(data: Dataset, offset: int, custom: bool):
     as_of = ref.Data.of(data).latest_event() - timedelta(days=offset)
     if not any(d <= as_of for d in data.accounts["start_date"].to_list()):
         return
-    check_scores(data, as_of)
-    check_scorecard(data, as_of)
-    check_funnel(data, as_of, None)
+    plan = CUSTOM if custom else PLAN
+    check_scores(data, as_of, plan)
+    check_scorecard(data, as_of, plan)
+    check_funnel(data, as_of, None, plan)
+    check_funnel(data, as_of, "SMB", plan)
 
 
 def test_every_fired_signal_has_its_reason_in_words(demo: Dataset):
@@ -197,3 +223,23 @@ def test_every_fired_signal_has_its_reason_in_words(demo: Dataset):
         explained.filter(pl.col("signals") == "")["reasons"].to_list()
         == [""] * (scores["signals"] == "").sum()
     )
+
+
+@pytest.mark.parametrize("as_of", [None, date(2026, 4, 10)])
+def test_a_custom_plan_with_segment_overrides_matches_the_reference(
+    demo: Dataset, as_of: date | None
+):
+    as_of = as_of or ref.Data.of(demo).latest_event()
+    data = ref.Data.of(demo)
+    scores = {r["account_id"]: r for r in engine.score(demo, CUSTOM, as_of).to_dicts()}
+    for r in scores.values():
+        r["signals"] = r["signals"] or ""
+    assert_rows_match(scores, ref.score_rows(data, CUSTOM, as_of))
+    assert engine.at_risk(demo, CUSTOM, as_of)["account_id"].to_list() == ref.at_risk_order(
+        data, CUSTOM, as_of
+    )
+    card = {r["segment"]: r for r in engine.scorecard(demo, CUSTOM, as_of).to_dicts()}
+    assert_rows_match(card, ref.scorecard_rows(data, CUSTOM, as_of))
+    funnel = engine.funnel(demo, CUSTOM, as_of, segment="SMB").to_dicts()
+    expected = ref.funnel_rows(data, CUSTOM, as_of, "SMB")
+    assert_rows_match({str(r["step"]): r for r in funnel}, {str(r["step"]): r for r in expected})
