@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from core.plan import plan_to_toml
 from ui.registry import PAGES
-from ui.state import current_dataset, current_workspace, overview, plan
+from ui.state import current_dataset, current_workspace, headline, overview, plan
 
 ws = current_workspace()
 info, dataset = current_dataset(ws.id)
@@ -21,9 +22,30 @@ if dataset.is_empty:
     st.stop()
 
 summary, _, _ = overview(info.id)  # type: ignore[union-attr]
-segments = plan(ws.id).segments
+the_plan = plan(ws.id)
+segments = the_plan.segments
 as_of = ws.as_of or summary.last_event
 
+if as_of is not None:
+    top = headline(info.id, as_of, plan_to_toml(the_plan), the_plan)  # type: ignore[union-attr]
+    st.subheader("Onboarding right now, all segments")
+    kpis = st.columns(4)
+    kpis[0].metric(
+        "Accounts at risk",
+        f"{top['at_risk_accounts']:,}",
+        help=f"Health score below {the_plan.bands.escalate}, onboarding for "
+        f"{the_plan.min_age_days} days or more.",
+    )
+    kpis[1].metric("Contract value at risk", f"${top['at_risk_value'] or 0:,.0f}")
+    ttv = top["ttv_median_days"]
+    kpis[2].metric("Time to first value (median)", "–" if ttv is None else f"{ttv:.0f} days")
+    rate = top["activation_rate"]
+    kpis[3].metric("Activation rate", "–" if rate is None else f"{rate:.0%}")
+    links = st.columns(4)
+    links[0].page_link("pages/at_risk.py", label="See who and why", icon=":material/warning:")
+    links[2].page_link("pages/scorecards.py", label="Scorecards", icon=":material/monitoring:")
+
+st.subheader("What this workspace holds")
 cols = st.columns(4)
 cols[0].metric("Accounts", f"{summary.row_counts['accounts']:,}")
 cols[1].metric("Users", f"{summary.row_counts['users']:,}")
@@ -36,6 +58,7 @@ st.markdown(
     f"**{as_of}**{' (pinned on the Data page)' if ws.as_of else ' (the latest event)'}. "
     f"{len(segments)} segments are defined: {', '.join(segments)}."
 )
+
 
 st.subheader("Where to go")
 cards = [p for p in PAGES if p.path != "pages/home.py"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from core import datastore, workspaces
+from core import datastore, engine, workspaces
 from core.db.engine import unit_of_work
+from core.plan import MeasurementPlan
 
 # The `app` fixture (AppTest on a migrated SQLite/PostgreSQL database) lives in conftest.py.
 
@@ -24,8 +25,12 @@ def test_home_shows_the_demo_workspace(app: AppTest, factory: sessionmaker[Sessi
     assert int(metrics["Events"].replace(",", "")) > 1000
     with unit_of_work(factory) as s:
         info = datastore.active_info(s, _only_workspace(factory).id)
+        data = datastore.load_dataset(s, info.id)
     assert info is not None
     assert info.row_counts["accounts"] == 150
+    everyone = engine.scorecard(data, MeasurementPlan()).row(-1, named=True)
+    assert metrics["Accounts at risk"] == f"{everyone['at_risk_accounts']:,}"
+    assert metrics["Contract value at risk"] == f"${everyone['at_risk_value']:,.0f}"
 
 
 def test_data_page_shows_what_is_loaded(app: AppTest):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -109,6 +110,15 @@ def overview(dataset_id: int) -> tuple[DataSummary, pl.DataFrame, pl.DataFrame]:
     on 20M events the catalogue is a full scan, too slow to repeat on every rerun."""
     data = _dataset(dataset_id)
     return summarise(data), accounts_per_segment(data), event_catalogue(data)
+
+
+@st.cache_data(max_entries=8, show_spinner="Computing the headline numbers…")
+def headline(dataset_id: int, as_of: date, plan_key: str, _plan: MeasurementPlan) -> dict:
+    """The scorecard's "All" row, for the figures Home leads with; keyed on the plan's text."""
+    from core.engine import scorecard
+
+    card = scorecard(_dataset(dataset_id), _plan, as_of)
+    return card.filter(pl.col("segment") == "All").row(0, named=True)
 
 
 def plan(workspace_id: int) -> MeasurementPlan:
