@@ -289,17 +289,21 @@ def risk_state_form(account_id: str) -> None:
             key="ar_note",
             max_chars=risk_states.MAX_NOTE,
         )
+        author = st.text_input("Your name (shown beside the state)", key="ar_author", max_chars=80)
         if st.form_submit_button("Save risk state", type="primary", key="ar_state_save"):
             try:
                 with transaction() as session:
-                    risk_states.set_risk_state(session, ws.id, account_id, state, note)
+                    risk_states.set_risk_state(
+                        session, ws.id, account_id, state, note, updated_by=author
+                    )
             except RiskStateError as exc:
                 st.error(str(exc))
                 return
             st.toast(f"Saved: {state_label(state)}")
             st.rerun()
     if saved and saved.updated_at:
-        st.caption(f"Last saved {saved.updated_at:%Y-%m-%d %H:%M} UTC.")
+        by = f" by {saved.updated_by}" if saved.updated_by else ""
+        st.caption(f"Last saved {saved.updated_at:%Y-%m-%d %H:%M} UTC{by}.")
 
 
 def show_account(account_id: str, listed: pl.DataFrame) -> None:

@@ -47,6 +47,7 @@ def test_open_account_and_save_its_risk_state(app: AppTest, factory: sessionmake
     assert any("Recommended play" in m.value for m in app.markdown)
     app.radio(key="ar_state").set_value("plan_in_place")
     app.text_area(key="ar_note").input("Exec call booked for Friday")
+    app.text_input(key="ar_author").input("Priya")
     app.button(key="ar_state_save").click().run()
     assert not app.exception
     with unit_of_work(factory) as s:
@@ -54,7 +55,9 @@ def test_open_account_and_save_its_risk_state(app: AppTest, factory: sessionmake
         saved = risk_states.get_risk_state(s, ws.id, account)
     assert saved is not None
     assert (saved.state, saved.note) == ("plan_in_place", "Exec call booked for Friday")
+    assert saved.updated_by == "Priya"
     app.run()
+    assert any("by Priya" in c.value for c in app.caption)
     assert app.radio(key="ar_state").value == "plan_in_place"
 
 
