@@ -54,13 +54,25 @@ _TABLE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("event", "events"),
     ("touch", "touches"),
 )
+# When a name mentions two tables ("user_touches", "account_users"), the plural names the
+# rows; the most specific plurals are tried first.
+_PLURALS: tuple[str, ...] = ("touches", "events", "accounts", "users")
 
 
 def guess_table(name: str) -> str | None:
-    """The table a file feeds, from its name ('Accounts 2026.csv' feeds accounts)."""
+    """The table a file feeds, from its name: 'Accounts 2026.csv', 'crm_accounts.xlsx' and
+    'user_touches.csv' feed accounts, accounts and touches."""
     stem = Path(name).stem.lower().strip()
     for prefix, table in _TABLE_PREFIXES:
         if stem.startswith(prefix):
+            if any(p in stem for p in _PLURALS if p != table):
+                break
+            return table
+    for plural in _PLURALS:
+        if plural in stem:
+            return plural
+    for prefix, table in _TABLE_PREFIXES:
+        if prefix in stem:
             return table
     return None
 

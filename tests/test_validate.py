@@ -253,6 +253,11 @@ def test_guess_table_from_file_names():
     assert guess_table("touch.jsonl") == "touches"
     assert guess_table("users_export.xlsx") == "users"
     assert guess_table("notes.txt") is None
+    assert guess_table("crm_accounts_2026.csv") == "accounts"
+    assert guess_table("user_touches.csv") == "touches"
+    assert guess_table("account_users.parquet") == "users"
+    assert guess_table("product-event-export.jsonl") == "events"
+    assert guess_table("events_2026_01.csv") == "events"
 
 
 def _write_dir(tmp_path: Path, events: str = EVENTS) -> Path:
