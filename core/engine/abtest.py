@@ -107,10 +107,13 @@ def ab_table(ctx: Context) -> pl.DataFrame:
         wilson(s, n, -1).alias("ci_low"),
         wilson(s, n, 1).alias("ci_high"),
     ).sort("metric", "variant")
-    base = rates.group_by("metric").agg(
-        pl.col("variant").first().alias("baseline"),
-        pl.col("n").first().alias("base_n"),
-        pl.col("successes").first().alias("base_successes"),
+    # The baseline is each metric's first variant by name, picked by value rather than by
+    # row order, which a parallel group-by does not promise to keep.
+    base = rates.filter(pl.col("variant") == pl.col("variant").min().over("metric")).select(
+        "metric",
+        pl.col("variant").alias("baseline"),
+        pl.col("n").alias("base_n"),
+        pl.col("successes").alias("base_successes"),
     )
     compared = rates.join(base, on="metric").with_columns(
         pl.when(pl.col("variant") != pl.col("baseline")).then(e) for e in _compare()

@@ -120,6 +120,8 @@ def _known_outcomes(ctx: Context, activated: pl.LazyFrame) -> pl.LazyFrame:
 def _transitions(paths: pl.LazyFrame) -> pl.DataFrame:
     """(src, dst, count) over every path start -> labels -> conv/null."""
     outcome = pl.when(pl.col("converted")).then(pl.lit("conv")).otherwise(pl.lit("null"))
+    # A join upstream may reorder rows; each step's predecessor must come from the path order.
+    paths = paths.sort(ACCOUNT, "pos")
     src = pl.col("label").shift(1).over(ACCOUNT).fill_null("start")
     steps = paths.select(src.alias("src"), pl.col("label").alias("dst"))
     last = paths.filter(pl.col("pos") == pl.col("n") - 1).select(
@@ -138,7 +140,8 @@ def _conversion_probability(matrix: np.ndarray, to_conv: np.ndarray, keep: np.nd
 
 def removal_effects(transitions: pl.DataFrame) -> dict[str, float]:
     """label -> removal effect (1 - P(conv without it) / P(conv)); empty if P(conv) is 0."""
-    labels = sorted(set(transitions.get_column("src")) - {"start"})
+    seen = set(transitions.get_column("src")) | set(transitions.get_column("dst"))
+    labels = sorted(seen - {"start", "conv", "null"})
     states = ["start", *labels]
     index = {s: i for i, s in enumerate(states)}
     totals = transitions.group_by("src").agg(pl.col("count").sum().alias("total"))
