@@ -96,3 +96,17 @@ def empty(table: str) -> pl.DataFrame:
 
 def column_names(table: str) -> list[str]:
     return [c.name for c in CONTRACT[table]]
+
+
+def segment_from_contract_value() -> pl.Expr:
+    """The contract-value bands that name a segment when the file leaves it empty:
+    under 25,000 SMB, 25,000 to 100,000 Mid-Market, above 100,000 Enterprise."""
+    value = pl.col("contract_value")
+    return (
+        pl.when(value < 25_000)
+        .then(pl.lit("SMB"))
+        .when(value <= 100_000)
+        .then(pl.lit("Mid-Market"))
+        .when(value > 100_000)
+        .then(pl.lit("Enterprise"))
+    )

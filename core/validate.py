@@ -12,7 +12,16 @@ from pathlib import Path
 
 import polars as pl
 
-from core.contract import CHANNELS, CONTRACT, DEFAULT_ROLE, ROLES, TABLES, Column, schema
+from core.contract import (
+    CHANNELS,
+    CONTRACT,
+    DEFAULT_ROLE,
+    ROLES,
+    TABLES,
+    Column,
+    schema,
+    segment_from_contract_value,
+)
 from core.dataset import Dataset
 from core.plan import MeasurementPlan
 from core.readers import SourceFile, UnreadableFile, files_in_directory, read_file
@@ -116,7 +125,7 @@ def _blank_to_null(expr: pl.Expr, tokens: tuple[str, ...] = ("",)) -> pl.Expr:
     return pl.when(stripped.str.to_lowercase().is_in(list(tokens))).then(None).otherwise(stripped)
 
 
-def _parse_datetime_text(text: pl.Expr) -> pl.Expr:
+def parse_iso_datetime(text: pl.Expr) -> pl.Expr:
     """ISO 8601 with or without an offset; offsets are converted to UTC, none means UTC."""
     text = text.str.replace(r"[zZ]$", "+00:00")
     aware = [
@@ -148,7 +157,7 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
             return _blank_to_null(raw.cast(pl.String))
         text = _blank_to_null(raw.cast(pl.String), NA_TOKENS)
         if column.kind in ("date", "datetime"):
-            parsed = _parse_datetime_text(text)
+            parsed = parse_iso_datetime(text)
             return parsed.dt.date() if column.kind == "date" else parsed
         value = text.str.replace_all(r"[\s_]", "").cast(pl.Float64, strict=False)
     value = pl.when(value.is_finite()).then(value)
@@ -277,18 +286,6 @@ def _check_references(frame: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFra
     )
 
 
-def _segment_from_value() -> pl.Expr:
-    value = pl.col("contract_value")
-    return (
-        pl.when(value < 25_000)
-        .then(pl.lit("SMB"))
-        .when(value <= 100_000)
-        .then(pl.lit("Mid-Market"))
-        .when(value > 100_000)
-        .then(pl.lit("Enterprise"))
-    )
-
-
 def _resolve_segments(
     frame: pl.DataFrame, segments: Collection[str]
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
@@ -299,7 +296,10 @@ def _resolve_segments(
         canonical, default=None, return_dtype=pl.String
     )
     frame = frame.with_columns(
-        pl.when(given.is_null()).then(_segment_from_value()).otherwise(mapped).alias("segment"),
+        pl.when(given.is_null())
+        .then(segment_from_contract_value())
+        .otherwise(mapped)
+        .alias("segment"),
         given.alias("__given_segment"),
     )
     no_basis = pl.col("__given_segment").is_null() & pl.col("contract_value").is_null()

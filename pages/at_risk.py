@@ -35,12 +35,19 @@ from core.plan import MeasurementPlan
 from core.risk_states import STATES, RiskStateError, state_label
 from core.scorecards import money
 from core.summary_report import escape_markdown
-from ui.state import current_dataset, current_workspace, plan, transaction
+from ui.state import (
+    current_dataset,
+    current_workspace,
+    plan,
+    plan_key,
+    stop_without_data,
+    transaction,
+)
 
 ws = current_workspace()
 info, dataset = current_dataset(ws.id)
 the_plan = plan(ws.id)
-PLAN_KEY = repr(the_plan)
+PLAN_KEY = plan_key(the_plan)
 DATA_ID = info.id if info else 0
 
 st.title("At-risk accounts")
@@ -50,14 +57,11 @@ st.caption(
     "worst first, with the signals that fired and the rescue play from the journey map."
 )
 
-if dataset.is_empty:
-    st.info(
-        "There is no customer data in this workspace yet. Load your tables or the demo data "
-        "on the Data page to see which accounts need attention.",
-        icon=":material/upload_file:",
-    )
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/database:")
-    st.stop()
+stop_without_data(
+    dataset,
+    "There is no customer data in this workspace yet. Load your tables or the demo data "
+    "on the Data page to see which accounts need attention.",
+)
 
 
 def latest_date() -> date:

@@ -2,9 +2,16 @@
 
 import streamlit as st
 
-from core.plan import plan_to_toml
 from ui.registry import PAGES
-from ui.state import current_dataset, current_workspace, headline, overview, plan
+from ui.state import (
+    current_dataset,
+    current_workspace,
+    headline,
+    overview,
+    plan,
+    plan_key,
+    stop_without_data,
+)
 
 ws = current_workspace()
 info, dataset = current_dataset(ws.id)
@@ -12,14 +19,11 @@ info, dataset = current_dataset(ws.id)
 st.title(ws.name)
 st.caption(ws.description or "Design, run and measure your customers' onboarding.")
 
-if dataset.is_empty:
-    st.info(
-        "This workspace has no customer data yet. Open **Data** to upload your accounts, "
-        "users, events and touches, or to load the demo data set.",
-        icon=":material/upload_file:",
-    )
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/database:")
-    st.stop()
+stop_without_data(
+    dataset,
+    "This workspace has no customer data yet. Open **Data** to upload your accounts, "
+    "users, events and touches, or to load the demo data set.",
+)
 
 summary, _, _ = overview(info.id)  # type: ignore[union-attr]
 the_plan = plan(ws.id)
@@ -27,7 +31,7 @@ segments = the_plan.segments
 as_of = ws.as_of or summary.last_event
 
 if as_of is not None:
-    top = headline(info.id, as_of, plan_to_toml(the_plan), the_plan)  # type: ignore[union-attr]
+    top = headline(info.id, as_of, plan_key(the_plan), the_plan)  # type: ignore[union-attr]
     st.subheader("Onboarding right now, all segments")
     kpis = st.columns(4)
     kpis[0].metric(

@@ -38,12 +38,12 @@ from core.scorecards import (
     start_range,
 )
 from core.summary_report import Summary, escape_markdown, to_markdown, to_pdf
-from ui.state import current_dataset, current_workspace, plan
+from ui.state import current_dataset, current_workspace, plan, plan_key, stop_without_data
 
 ws = current_workspace()
 info, dataset = current_dataset(ws.id)
 the_plan = plan(ws.id)
-PLAN_KEY = repr(the_plan)
+PLAN_KEY = plan_key(the_plan)
 DATA_ID = info.id if info else 0
 
 st.title("Scorecards")
@@ -52,14 +52,11 @@ st.caption(
     "the same day last month. Status is shown by word and symbol as well as colour."
 )
 
-if dataset.is_empty:
-    st.info(
-        "There is no customer data in this workspace yet, so there is nothing to score. Load "
-        "your tables or the demo data on the Data page.",
-        icon=":material/upload_file:",
-    )
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/database:")
-    st.stop()
+stop_without_data(
+    dataset,
+    "There is no customer data in this workspace yet, so there is nothing to score. Load "
+    "your tables or the demo data on the Data page.",
+)
 
 
 # ------------------------------------------------------------------ cached computations

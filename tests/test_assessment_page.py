@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-import streamlit as st
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from core import assessment as A
@@ -19,31 +15,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/assessment.py"
 
 
-@pytest.fixture
-def app(
-    migrated_engine: Engine, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> AppTest:
-    """The app on an empty, migrated database; its first run creates the demo workspace.
-
-    AppTest resets Streamlit's legacy `pages/` flag before every run, so each run would start
-    in legacy mode and ui.shell would rerun it, dropping the click being tested. A real server
-    clears the flag once, at its first st.navigation, and keeps it; the patch does the same.
-    """
-    original_init = PagesManager.__init__
-
-    def steady_state_init(self, *args, **kwargs) -> None:  # noqa: ANN001
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", steady_state_init)
-    monkeypatch.setenv("DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("WAYPOINT_DEMO_ACCOUNTS", "150")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
+# The `app` fixture (the whole app in AppTest, SQLite and PostgreSQL) comes from conftest.py.
 
 
 def _ws_id(factory: sessionmaker[Session]) -> int:

@@ -6,10 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from core import journey as jm
@@ -23,33 +19,11 @@ XSS = "<img src=x onerror=window.__xss=1>"
 
 
 @pytest.fixture
-def app(
-    migrated_engine: Engine, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("WAYPOINT_DEMO_ACCOUNTS", "150")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    _like_a_running_server(monkeypatch)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
-
-
-def _like_a_running_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AppTest resets Streamlit's legacy pages-folder flag before every run, so each run starts
-    in legacy mode and ui.shell reruns it through app.py, which drops the clicked button's
-    trigger. A real server leaves that mode after the first request; do the same here."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def app(app: AppTest) -> AppTest:
+    """conftest's whole-app AppTest, opened on the journey page."""
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    return app
 
 
 def _ws(factory) -> int:

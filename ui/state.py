@@ -24,7 +24,7 @@ from core.dataset import Dataset
 from core.datastore import DatasetInfo
 from core.db.engine import make_engine, migrate, session_factory, unit_of_work
 from core.effective_plan import effective_plan
-from core.plan import MeasurementPlan
+from core.plan import MeasurementPlan, plan_to_toml
 from core.summary import DataSummary, accounts_per_segment, event_catalogue, summarise
 from core.workspaces import WorkspaceInfo
 from ui.shell import ensure_app_shell
@@ -119,6 +119,20 @@ def headline(dataset_id: int, as_of: date, plan_key: str, _plan: MeasurementPlan
 
     card = scorecard(_dataset(dataset_id), _plan, as_of)
     return card.filter(pl.col("segment") == "All").row(0, named=True)
+
+
+def stop_without_data(dataset: Dataset, why: str) -> None:
+    """The empty state of every page that computes from data: say what to do, then stop."""
+    if not dataset.is_empty:
+        return
+    st.info(why, icon=":material/upload_file:")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/database:")
+    st.stop()
+
+
+def plan_key(the_plan: MeasurementPlan) -> str:
+    """A plan as cache-key text (plans hold dicts, so they are not hashable themselves)."""
+    return plan_to_toml(the_plan)
 
 
 def plan(workspace_id: int) -> MeasurementPlan:

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
+from core.contract import segment_from_contract_value
 from core.engine.tables import Tables, default_as_of
 from core.engine.targets import (
     event_sets,
@@ -105,20 +106,6 @@ def days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
     return (later - earlier).dt.total_days().cast(pl.Int64)
 
 
-def segment_from_value() -> pl.Expr:
-    """PRODUCT.md's contract-value bands; the validator already fills empty segments this
-    way, but unvalidated Parquet (ParquetTables) may still hold them empty."""
-    value = pl.col("contract_value")
-    return (
-        pl.when(value < 25_000)
-        .then(pl.lit("SMB"))
-        .when(value <= 100_000)
-        .then(pl.lit("Mid-Market"))
-        .when(value > 100_000)
-        .then(pl.lit("Enterprise"))
-    )
-
-
 def started_accounts(
     data: Tables | pl.DataFrame, plan: MeasurementPlan, as_of: date
 ) -> pl.DataFrame:
@@ -129,7 +116,7 @@ def started_accounts(
         frame.filter(pl.col("start_date") <= as_of)
         .with_columns(
             pl.col("account_name").fill_null(pl.col(ACCOUNT)),
-            pl.col("segment").fill_null(segment_from_value()),
+            pl.col("segment").fill_null(segment_from_contract_value()),
             days_between(pl.lit(as_of), pl.col("start_date")).alias("age_days"),
             (pl.col("churn_date").is_not_null() & (pl.col("churn_date") <= as_of)).alias("churned"),
         )

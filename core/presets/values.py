@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-_TZ_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
-_NAIVE_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-)
+from core.validate import parse_iso_datetime
+
 _EXCEL_EPOCH = pl.datetime(1899, 12, 30, time_unit="us")
 _US_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
 _EU_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")
@@ -54,15 +48,8 @@ def whole_number(expr: pl.Expr) -> pl.Expr:
 
 
 def _iso(value: pl.Expr) -> pl.Expr:
-    value = value.str.replace(r"[zZ]$", "+00:00").str.replace(r" UTC$", "+00:00")
-    aware = [
-        value.str.to_datetime(
-            f, strict=False, time_zone="UTC", time_unit="us"
-        ).dt.replace_time_zone(None)
-        for f in _TZ_FORMATS
-    ]
-    naive = [value.str.to_datetime(f, strict=False, time_unit="us") for f in _NAIVE_FORMATS]
-    return pl.coalesce([*aware, *naive])
+    """The contract's ISO 8601 reading, also accepting a trailing " UTC" that exports add."""
+    return parse_iso_datetime(value.str.replace(r" UTC$", "+00:00"))
 
 
 def _numeric_moment(value: pl.Expr) -> pl.Expr:
