@@ -38,7 +38,7 @@ IMPLEMENTATIONS = ("polars", "duckdb", "pandas")
 
 def ensure_data(base: Path, accounts: int, events_per_account: float) -> Path:
     """Generate the demo tables as Parquet unless this size is already cached."""
-    from core.demo import generate, write_dataset
+    from core.data.demo import generate, write_dataset
 
     target = base / f"demo-{accounts}-{events_per_account:g}"
     if (target / "events.parquet").exists():
@@ -65,7 +65,7 @@ def run_polars(data: Path, out: Path) -> None:
         score_table,
         scorecard_table,
     )
-    from core.plan import MeasurementPlan
+    from core.model.plan import MeasurementPlan
 
     ctx = build_context(ParquetTables(data), MeasurementPlan())
     scores = score_table(ctx)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 PLAN = MeasurementPlan()
 EV = PLAN.events

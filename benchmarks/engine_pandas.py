@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 PLAN = MeasurementPlan()
 EV = PLAN.events

@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.datastore import load_dataset
+from core.data.importing import import_files
+from core.data.readers import files_in_directory
+from core.data.store import load_dataset
 from core.db.engine import make_engine, migrate, session_factory, unit_of_work
-from core.importing import import_files
-from core.plan import default_segments
-from core.readers import files_in_directory
-from core.workspaces import create_workspace
+from core.model.plan import default_segments
+from core.workspace.workspaces import create_workspace
 
 DATA = Path(__file__).resolve().parent / ".data"
 
@@ -36,7 +36,7 @@ def peak_gb() -> float:
 def ensure_data(accounts: int, fmt: str) -> Path:
     folder = DATA / f"import-{accounts}-{fmt}"
     if not (folder / f"events.{fmt}").exists():
-        from core.demo import generate, write_dataset
+        from core.data.demo import generate, write_dataset
 
         write_dataset(generate(accounts=accounts, seed=1), folder, fmt=fmt)
     return folder

@@ -32,7 +32,7 @@ DATA = ROOT / "benchmarks" / ".data"
 
 def ensure_parquet(accounts: int, events_per_account: float) -> Path:
     """Generate the demo tables once per size and keep them as Parquet."""
-    from core.demo import generate, write_dataset
+    from core.data.demo import generate, write_dataset
 
     target = DATA / f"demo-{accounts}-{events_per_account:g}"
     if (target / "events.parquet").exists():
@@ -52,9 +52,9 @@ def load(folder: Path) -> object:
     """The Parquet tables as the app's Dataset (normalised schema, segments derived)."""
     import polars as pl
 
-    from core.contract import TABLES
-    from core.dataset import Dataset
     from core.engine import ParquetTables
+    from core.model.contract import TABLES
+    from core.model.dataset import Dataset
 
     tables = ParquetTables(folder)
     frames = {t: tables.lazy(t).collect() for t in TABLES}
@@ -75,7 +75,7 @@ def patch_app(dataset: object) -> None:
     from streamlit.runtime.pages_manager import PagesManager
 
     import ui.state
-    from core.datastore import DatasetInfo
+    from core.data.store import DatasetInfo
 
     events = dataset.events.get_column("timestamp")  # type: ignore[attr-defined]
     info = DatasetInfo(

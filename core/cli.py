@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.plan import PlanError, load_plan
-from core.validate import ValidationFailed, load_directory
+from core.data.validate import ValidationFailed, load_directory
+from core.model.plan import PlanError, load_plan
 
 
 class CommandError(Exception):
@@ -29,7 +29,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from core import demo  # the generator pulls in numpy; only this command needs it
+    from core.data import demo  # the generator pulls in numpy; only this command needs it
 
     frames = demo.generate(accounts=args.accounts, seed=args.seed)
     demo.write_dataset(frames, Path(args.out_dir), fmt=args.format)
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_demo)
 
     _register_engine(sub)
-    from core.presets.cli import register as register_presets
+    from core.data.presets.cli import register as register_presets
 
     register_presets(sub)
     return parser

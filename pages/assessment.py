@@ -8,6 +8,10 @@ so that they can come back and change their answers until the round closes.
 
 from __future__ import annotations
 
+from ui.app_shell import keep_app_shell
+
+keep_app_shell()  # first: a legacy-mode start reruns through app.py
+
 import polars as pl
 import streamlit as st
 
@@ -15,14 +19,12 @@ from core import assessment as A
 from core.assessment import charts
 from core.assessment.export import md
 from core.assessment.rounds import MAX_EVIDENCE, MAX_NAME
-from core.workspaces import get_workspace
-from ui.shell import ensure_app_shell
+from core.workspace.workspaces import get_workspace
 from ui.state import current_dataset, current_workspace, plan, transaction
 
 ROUND_PARAM, ME_PARAM = "round", "me"
 PICK_KEY = "assess_round_pick"
 
-ensure_app_shell()  # before any widget: a legacy-mode start reruns through app.py first
 st.title("Maturity assessment")
 
 

@@ -4,15 +4,19 @@ Widgets and caching only; the list, the plays and the detail come from core."""
 
 from __future__ import annotations
 
+from ui.app_shell import keep_app_shell
+
+keep_app_shell()  # first: a legacy-mode start reruns through app.py
+
 from datetime import date
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
-from core import charts, risk_states
-from core.accounts import AccountDetail, account_detail, milestone_targets
-from core.at_risk_list import (
+from core.at_risk import risk_states
+from core.at_risk.account_detail import AccountDetail, account_detail, milestone_targets
+from core.at_risk.listing import (
     ACTION_WORDS,
     SIGNAL_WORDS,
     ListFilters,
@@ -22,6 +26,9 @@ from core.at_risk_list import (
     sort_list,
     totals,
 )
+from core.at_risk.risk_states import STATES, RiskStateError, state_label
+from core.charts import builders
+from core.common.downloads import csv_bytes, excel_bytes
 from core.engine import (
     at_risk_table,
     build_context,
@@ -30,11 +37,9 @@ from core.engine import (
     expansion_table,
     score_table,
 )
-from core.export import csv_bytes, excel_bytes
-from core.plan import MeasurementPlan
-from core.risk_states import STATES, RiskStateError, state_label
-from core.scorecards import money
-from core.summary_report import escape_markdown
+from core.model.plan import MeasurementPlan
+from core.scorecards.bundle import money
+from core.scorecards.summary import escape_markdown
 from ui.state import (
     current_dataset,
     current_workspace,
@@ -117,7 +122,7 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     row = st.container(horizontal=True)
     row.download_button(
         "PNG",
-        data=lambda: charts.chart_png(spec),
+        data=lambda: builders.chart_png(spec),
         file_name=f"{name}.png",
         mime="image/png",
         key=f"{key}_png",
@@ -125,7 +130,7 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     )
     row.download_button(
         "SVG",
-        data=lambda: charts.chart_svg(spec),
+        data=lambda: builders.chart_svg(spec),
         file_name=f"{name}.svg",
         mime="image/svg+xml",
         key=f"{key}_svg",
@@ -345,7 +350,7 @@ def show_account(account_id: str, listed: pl.DataFrame) -> None:
             st.info("No score history yet.")
         else:
             b = the_plan.bands
-            chart = charts.score_history_chart(detail.history, (b.executive, b.escalate, b.watch))
+            chart = builders.score_history_chart(detail.history, (b.executive, b.escalate, b.watch))
             show_chart(chart, f"score-history-{account_id}", "ar_hist")
     with tabs[1]:
         st.dataframe(
@@ -358,7 +363,7 @@ def show_account(account_id: str, listed: pl.DataFrame) -> None:
             "otherwise from the measurement plan."
         )
     with tabs[2]:
-        show_chart(charts.activity_chart(detail.weekly), f"activity-{account_id}", "ar_act")
+        show_chart(builders.activity_chart(detail.weekly), f"activity-{account_id}", "ar_act")
         st.dataframe(detail.timeline, hide_index=True, height=320)
     with tabs[3]:
         st.dataframe(detail.users, hide_index=True)
@@ -413,7 +418,7 @@ def show_csm_load() -> None:
     shown = load.with_columns(
         pl.col("status").replace_strict(words, default="– No ratio set").alias("status")
     )
-    show_chart(charts.csm_load_chart(load), "csm-load", "csm_load")
+    show_chart(builders.csm_load_chart(load), "csm-load", "csm_load")
     st.dataframe(
         shown,
         hide_index=True,

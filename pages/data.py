@@ -1,20 +1,25 @@
 """Data: see what is loaded, import files, set the analysis date and the segment targets."""
 
+from ui.app_shell import keep_app_shell
+
+keep_app_shell()  # first: a legacy-mode start reruns through app.py
+
 from datetime import date
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
-from core import datastore, workspaces
-from core.bootstrap import demo_dataset
-from core.contract import TABLES
-from core.export import csv_bytes
-from core.importing import import_files, with_current_tables
-from core.readers import FORMATS, SourceFile, guess_table
-from core.summary import default_as_of
-from core.validate import ValidationFailed, describe_problems, summarise_problems
-from core.workspaces import WorkspaceError
+from core.common.downloads import csv_bytes
+from core.data import store
+from core.data.importing import import_files, with_current_tables
+from core.data.overview import default_as_of
+from core.data.readers import FORMATS, SourceFile, guess_table
+from core.data.validate import ValidationFailed, describe_problems, summarise_problems
+from core.model.contract import TABLES
+from core.workspace import workspaces
+from core.workspace.demo_workspace import demo_dataset
+from core.workspace.workspaces import WorkspaceError
 from ui import presets_tab
 from ui.state import current_dataset, current_workspace, overview, transaction
 
@@ -225,7 +230,7 @@ def _import() -> None:
         with st.spinner("Generating and saving the demo data…"):
             demo = demo_dataset(int(accounts), int(seed))
             with transaction() as session:
-                datastore.save_dataset(
+                store.save_dataset(
                     session, ws.id, demo, f"Demo data ({accounts} accounts, seed {seed})"
                 )
         st.toast("Demo data loaded")
@@ -283,7 +288,7 @@ def _segments() -> None:
 
 def _history() -> None:
     with transaction() as session:
-        versions = datastore.history(session, ws.id)
+        versions = store.history(session, ws.id)
     if not versions:
         st.info("No imports yet.")
         return
@@ -299,7 +304,7 @@ def _history() -> None:
         cols[0].caption(version.source)
         if not active and cols[1].button("Use this", key=f"activate_{version.id}"):
             with transaction() as session:
-                datastore.activate_version(session, ws.id, version.id)
+                store.activate_version(session, ws.id, version.id)
             st.toast("Switched to the earlier import")
             st.rerun()
 

@@ -1,5 +1,9 @@
 """Home: what this workspace holds and what to do next."""
 
+from ui.app_shell import keep_app_shell
+
+keep_app_shell()  # first: a legacy-mode start reruns through app.py
+
 import streamlit as st
 
 from ui.registry import PAGES

@@ -8,6 +8,10 @@ through st.text/dataframes, html.escape'd HTML, or markdown with its syntax esca
 
 from __future__ import annotations
 
+from ui.app_shell import keep_app_shell
+
+keep_app_shell()  # first: a legacy-mode start reruns through app.py
+
 import re
 import secrets
 from datetime import date
@@ -20,14 +24,14 @@ import streamlit as st
 from streamlit_agraph import Config, Edge, Node, agraph
 
 from core import journey as jm
-from core.contract import CHANNELS, ROLES
-from core.export import csv_bytes
+from core.common.downloads import csv_bytes
 from core.journey import tables, views, workshop
 from core.journey.kinds import EVIDENCE_LABELS, ROLE_LABELS, FieldSpec
 from core.journey.overlay import overlay
 from core.journey.templates import TEMPLATES
-from core.plan import plan_to_toml
-from core.workspaces import measurement_plan
+from core.model.contract import CHANNELS, ROLES
+from core.model.plan import plan_to_toml
+from core.workspace.workspaces import measurement_plan
 from ui.state import current_dataset, current_workspace, plan, transaction
 
 ROLE_NAMES = {**ROLE_LABELS}

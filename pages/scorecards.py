@@ -3,13 +3,18 @@ how much revenue is at risk and why. Widgets and caching only; numbers come from
 
 from __future__ import annotations
 
+from ui.app_shell import keep_app_shell
+
+keep_app_shell()  # first: a legacy-mode start reruns through app.py
+
 from datetime import date
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
-from core import charts
+from core.charts import builders
+from core.common.downloads import csv_bytes
 from core.engine import (
     Context,
     ab_table,
@@ -20,9 +25,8 @@ from core.engine import (
     default_as_of,
     what_if,
 )
-from core.export import csv_bytes
-from core.plan import MeasurementPlan
-from core.scorecards import (
+from core.model.plan import MeasurementPlan
+from core.scorecards.bundle import (
     ALL,
     METRICS,
     STATUS_COLOURS,
@@ -37,7 +41,7 @@ from core.scorecards import (
     money,
     start_range,
 )
-from core.summary_report import Summary, escape_markdown, to_markdown, to_pdf
+from core.scorecards.summary import Summary, escape_markdown, to_markdown, to_pdf
 from ui.state import current_dataset, current_workspace, plan, plan_key, stop_without_data
 
 ws = current_workspace()
@@ -113,7 +117,7 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     row = st.container(horizontal=True)
     row.download_button(
         "PNG",
-        data=lambda: charts.chart_png(spec),
+        data=lambda: builders.chart_png(spec),
         file_name=f"{name}.png",
         mime="image/png",
         key=f"{key}_png",
@@ -122,7 +126,7 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     )
     row.download_button(
         "SVG",
-        data=lambda: charts.chart_svg(spec),
+        data=lambda: builders.chart_svg(spec),
         file_name=f"{name}.svg",
         mime="image/svg+xml",
         key=f"{key}_svg",
@@ -258,9 +262,11 @@ def show_ttv(bundle: ScorecardBundle) -> None:
     )
     left, right = st.columns(2)
     with left:
-        show_chart(charts.ttv_histogram(bundle.ttv_hist, bundle.ttv_target), "ttv-histogram", "ttv")
+        show_chart(
+            builders.ttv_histogram(bundle.ttv_hist, bundle.ttv_target), "ttv-histogram", "ttv"
+        )
     with right:
-        show_chart(charts.km_chart(bundle.km, bundle.ttv_target), "ttv-kaplan-meier", "km")
+        show_chart(builders.km_chart(bundle.km, bundle.ttv_target), "ttv-kaplan-meier", "km")
 
 
 def show_funnel(bundle: ScorecardBundle, as_of: date, filters: Filters) -> str | None:
@@ -282,7 +288,7 @@ def show_funnel(bundle: ScorecardBundle, as_of: date, filters: Filters) -> str |
             f"{row['step_conversion']:.0%} of the accounts that reached the step before get "
             f"here; {row['dropoff']:,} stop."
         )
-    show_chart(charts.funnel_chart(funnel, step), "journey-funnel", "funnel")
+    show_chart(builders.funnel_chart(funnel, step), "journey-funnel", "funnel")
     with st.expander("Funnel table"):
         st.dataframe(
             funnel,
@@ -350,7 +356,7 @@ def show_what_if(funnel: pl.DataFrame, default: int | None, as_of: date, f: Filt
         "90-day retention with / without first value",
         " / ".join("—" if r is None else f"{r:.0%}" for r in retained),
     )
-    show_chart(charts.what_if_chart(result.steps), "what-if", "whatif")  # type: ignore[attr-defined]
+    show_chart(builders.what_if_chart(result.steps), "what-if", "whatif")  # type: ignore[attr-defined]
     if extra is None:
         st.caption("No funnel step is a first-value event, so the gain cannot be valued.")
         return None
@@ -369,8 +375,8 @@ def show_cohorts(as_of: date, f: Filters, target: float) -> None:
         k: METRICS[k][0]
         for k in ("fv_on_time_rate", "activation_rate", "completion_rate", "early_retention_90d")
     }
-    show_chart(charts.cohort_chart(cohorts, rates), "cohort-rates", "cohort_rates")
-    show_chart(charts.cohort_ttv_chart(cohorts, target), "cohort-ttv", "cohort_ttv")
+    show_chart(builders.cohort_chart(cohorts, rates), "cohort-rates", "cohort_rates")
+    show_chart(builders.cohort_ttv_chart(cohorts, target), "cohort-ttv", "cohort_ttv")
     st.caption(
         "Recent cohorts have fewer accounts old enough to judge: a rate with no one "
         "old enough is left out rather than shown as 0."
@@ -393,7 +399,7 @@ def show_ab(as_of: date, f: Filters) -> None:
         )
         return
     labels = {"activation_rate": "Activation rate", "fv_on_time_rate": "First value on time"}
-    show_chart(charts.ab_chart(ab, labels), "ab-comparison", "ab")
+    show_chart(builders.ab_chart(ab, labels), "ab-comparison", "ab")
     st.caption(
         "Dots: each variant's rate; lines: its 95% interval (Wilson). Each variant is compared "
         "with the baseline (the first by name): difference with its 95% interval and p-value."
@@ -455,7 +461,7 @@ def show_attribution(as_of: date, f: Filters) -> None:
         required=True,
     )
     show_chart(
-        charts.attribution_chart(
+        builders.attribution_chart(
             table, model or "linear", f"Credit toward activation: {MODELS[model or 'linear']}"
         ),
         "attribution",
@@ -480,7 +486,7 @@ def show_backtest(as_of: date, f: Filters) -> None:
         "flagged (escalate or executive) are compared with those that churned in the next "
         "90 days. Lift = how much likelier a flagged account churned than an average one."
     )
-    show_chart(charts.backtest_chart(result.by_date), "backtest", "backtest")  # type: ignore[attr-defined]
+    show_chart(builders.backtest_chart(result.by_date), "backtest", "backtest")  # type: ignore[attr-defined]
     pct = {
         c: st.column_config.NumberColumn(format="percent")
         for c in ("precision", "recall", "base_rate", "fired_churn_rate", "not_fired_churn_rate")

@@ -1,151 +1,27 @@
-"""Shared fixtures: a real database on SQLite and, whenever reachable, on PostgreSQL.
+"""Test lanes: every test is marked by the folder it lives in.
 
-Each test run creates its own PostgreSQL database and drops it at the end, so runs never
-see each other's rows. Under CI (CI=true) an unreachable PostgreSQL fails the run instead of
-skipping: CI must prove both backends.
+- tests/unit: no database, no Streamlit runtime; runs in seconds (`pytest tests/unit`).
+- tests/db: use cases against a real database, on SQLite and on PostgreSQL.
+- tests/pages: every page through Streamlit's AppTest, on both databases.
+- tests/browser: the real server in headless Chromium.
+
+Select a lane by folder or by marker (`pytest -m "not browser"`). Fixtures live in
+tests/support and each lane's conftest takes only what it needs, so the unit lane never
+imports a database driver or Streamlit.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest
 
-from core.db.engine import make_engine, migrate, session_factory
-from core.db.models import Base
-from tests.browser_support import launch_browser, new_page, start_server
-
-ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get(
-    "WAYPOINT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+LANES = ("unit", "db", "pages", "browser")
+HERE = Path(__file__).resolve().parent
 
 
-def _pg_admin() -> Engine | None:
-    engine = create_engine(
-        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception:  # noqa: BLE001 - any failure means the server is not usable here
-        engine.dispose()
-        return None
-    return engine
-
-
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A fresh database for this run; dropped (with any open connections) afterwards."""
-    admin = _pg_admin()
-    if admin is None:
-        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}"
-        if IN_CI:
-            pytest.fail(message + " (CI must run the PostgreSQL tests)")
-        pytest.skip(message)
-    name = f"waypoint_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'waypoint.db'}"
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def migrated_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    url = request.getfixturevalue(f"{request.param}_url")
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def factory(migrated_engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """A session factory on a migrated database that is emptied after each test."""
-    yield session_factory(migrated_engine)
-    with migrated_engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-
-
-@pytest.fixture
-def backend(migrated_engine: Engine) -> str:
-    return migrated_engine.dialect.name
-
-
-APP = str(ROOT / "app.py")
-
-
-@pytest.fixture
-def app(
-    migrated_engine: Engine, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
-) -> AppTest:
-    """The whole app in AppTest on an empty, migrated database (SQLite and PostgreSQL).
-
-    Its first run creates the demo workspace (150 accounts). Use `app.switch_page(
-    "pages/x.py").run()` to open a page.
-    """
-    monkeypatch.setenv("DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("WAYPOINT_DEMO_ACCOUNTS", "150")
-    _run_entrypoint_every_time(monkeypatch)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def _run_entrypoint_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AppTest rebuilds its PagesManager on every run, and because our page modules live in
-    a folder called `pages/` it then falls back to the legacy multipage mode and runs the page
-    file alone, without app.py (no sidebar). The real server sets this flag once st.navigation
-    has run; we do the same, so each AppTest run executes app.py as the server does."""
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-# ------------------------------------------------------------------ browser tests
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app (`streamlit run app.py`) on a free port and its own SQLite file."""
-    yield from start_server(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Debian's headless Chromium through Playwright, shared by every browser test."""
-    yield from launch_browser()
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    """A fresh browser context and page for one test."""
-    yield from new_page(browser)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        lane = Path(item.path).resolve().relative_to(HERE).parts[0]
+        if lane in LANES:
+            item.add_marker(getattr(pytest.mark, lane))

@@ -1,6 +1,6 @@
 """The Data page's "From other tools" tab: load a vendor export in a few clicks.
 
-Widgets only: choosing, converting, merging and saving all happen in core.presets. The
+Widgets only: choosing, converting, merging and saving all happen in core.data.presets. The
 mapping is guessed on every upload, corrected in an editor, previewed as it will load, and
 can be saved for next month's export.
 """
@@ -13,28 +13,28 @@ import re
 import polars as pl
 import streamlit as st
 
-from core import workspaces
-from core.contract import TABLES
-from core.dataset import Dataset
-from core.export import csv_bytes
-from core.presets import PRESET_NAMES, VENDOR_PRESETS, get_preset
-from core.presets.base import Preset
-from core.presets.convert import run_preset
-from core.presets.guess import guess_mapping
-from core.presets.join import account_join, id_column_guess
-from core.presets.result import AccountJoin
-from core.presets.saved import MappingError, SavedMapping, list_mappings, save_mapping
-from core.presets.service import (
+from core.common.downloads import csv_bytes
+from core.data.presets import PRESET_NAMES, VENDOR_PRESETS, get_preset
+from core.data.presets.base import Preset
+from core.data.presets.convert import run_preset
+from core.data.presets.guess import guess_mapping
+from core.data.presets.join import account_join, id_column_guess
+from core.data.presets.result import AccountJoin
+from core.data.presets.saved import MappingError, SavedMapping, list_mappings, save_mapping
+from core.data.presets.service import (
     import_into_workspace,
     mapping_from_rows,
     mapping_rows,
     preview,
     source_options,
 )
-from core.presets.sources import read_table, sample
-from core.readers import SourceFile, UnreadableFile
-from core.validate import ValidationFailed, describe_problems, summarise_problems
-from core.workspaces import WorkspaceInfo
+from core.data.presets.sources import read_table, sample
+from core.data.readers import SourceFile, UnreadableFile
+from core.data.validate import ValidationFailed, describe_problems, summarise_problems
+from core.model.contract import TABLES
+from core.model.dataset import Dataset
+from core.workspace import workspaces
+from core.workspace.workspaces import WorkspaceInfo
 from ui.state import transaction
 
 FROM_PRESET = "A preset"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import workspaces
-from core.workspaces import WorkspaceError, WorkspaceInfo
+from core.workspace import workspaces
+from core.workspace.workspaces import WorkspaceError, WorkspaceInfo
 from ui.state import all_workspaces, current_workspace, select_workspace, transaction
 
 _DELETING = "deleting_workspace"

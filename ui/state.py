@@ -17,17 +17,17 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import datastore, workspaces
-from core.bootstrap import ensure_demo_workspace
-from core.config import database_url
-from core.dataset import Dataset
-from core.datastore import DatasetInfo
+from core.data import store
+from core.data.overview import DataSummary, accounts_per_segment, event_catalogue, summarise
+from core.data.store import DatasetInfo
+from core.db.config import database_url
 from core.db.engine import make_engine, migrate, session_factory, unit_of_work
-from core.effective_plan import effective_plan
-from core.plan import MeasurementPlan, plan_to_toml
-from core.summary import DataSummary, accounts_per_segment, event_catalogue, summarise
-from core.workspaces import WorkspaceInfo
-from ui.shell import ensure_app_shell
+from core.model.dataset import Dataset
+from core.model.plan import MeasurementPlan, plan_to_toml
+from core.workspace import workspaces
+from core.workspace.demo_workspace import ensure_demo_workspace
+from core.workspace.effective_plan import effective_plan
+from core.workspace.workspaces import WorkspaceInfo
 
 WORKSPACE_KEY = "workspace_id"
 
@@ -65,11 +65,7 @@ def all_workspaces() -> list[WorkspaceInfo]:
 
 
 def current_workspace() -> WorkspaceInfo:
-    """The workspace this tab looks at; falls back to the first one if it was deleted.
-
-    Every page calls this first, so it also makes sure the page runs inside app.py.
-    """
-    ensure_app_shell()
+    """The workspace this tab looks at; falls back to the first one if it was deleted."""
     found = all_workspaces()
     if not found:
         with transaction() as session:
@@ -87,13 +83,13 @@ def select_workspace(workspace_id: int) -> None:
 
 def dataset_info(workspace_id: int) -> DatasetInfo | None:
     with transaction() as session:
-        return datastore.active_info(session, workspace_id)
+        return store.active_info(session, workspace_id)
 
 
 @st.cache_resource(max_entries=3, show_spinner="Reading the workspace's data…")
 def _dataset(dataset_id: int) -> Dataset:
     with transaction() as session:
-        return datastore.load_dataset(session, dataset_id)
+        return store.load_dataset(session, dataset_id)
 
 
 def current_dataset(workspace_id: int) -> tuple[DatasetInfo | None, Dataset]:

@@ -46,7 +46,7 @@ from core.engine.tables import Tables
 from core.journey.completeness import PARTS
 from core.journey.completeness import completeness as map_completeness
 from core.journey.store import load as load_map
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 NEAR_SHARE = 0.10
 JOURNEY_THRESHOLDS: tuple[tuple[float, int], ...] = ((0.95, 5), (0.8, 4), (0.5, 3))

@@ -35,7 +35,7 @@ from core.assessment.rounds import (
     revealed_history,
 )
 from core.engine.tables import Tables
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import polars as pl
 from core.engine.frames import Context, build_context
 from core.engine.metrics import account_metrics
 from core.engine.tables import Tables
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 Z95 = 1.959963984540054
 MIN_SAMPLE = 30  # accounts per variant

@@ -22,7 +22,7 @@ import polars as pl
 
 from core.engine.frames import ACCOUNT, Context, build_context
 from core.engine.tables import Tables
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 ATTRIBUTION_DAYS = 30
 HALF_LIFE_DAYS = 7.0

@@ -19,7 +19,7 @@ from core.engine.score import score_facts
 from core.engine.scorecard import ALL
 from core.engine.signals import AT_RISK_ACTIONS, SIGNALS
 from core.engine.tables import Tables
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 STEP_DAYS = 30
 HORIZON_DAYS = 90

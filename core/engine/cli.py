@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core.data.validate import load_directory
 from core.engine.attribution import attribution_table
 from core.engine.backtest import backtest_table
 from core.engine.frames import Context, build_context
@@ -20,8 +21,7 @@ from core.engine.funnel import funnel_table
 from core.engine.output import print_frame, write_frame, writer_for
 from core.engine.score import at_risk_table, score_table
 from core.engine.scorecard import scorecard_table
-from core.plan import MeasurementPlan, load_plan
-from core.validate import load_directory
+from core.model.plan import MeasurementPlan, load_plan
 
 BAD_ARGUMENTS = 2
 

@@ -15,7 +15,7 @@ import polars as pl
 from core.engine.frames import ACCOUNT, Context, build_context
 from core.engine.metrics import account_metrics
 from core.engine.tables import Tables
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 EXPANSION_SIGNALS: tuple[str, ...] = ("seat_limit", "expansion_event", "multi_team")
 UNASSIGNED = "(unassigned)"

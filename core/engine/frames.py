@@ -18,7 +18,6 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
-from core.contract import segment_from_contract_value
 from core.engine.tables import Tables, default_as_of
 from core.engine.targets import (
     event_sets,
@@ -27,7 +26,8 @@ from core.engine.targets import (
     segment_targets,
     set_sizes,
 )
-from core.plan import MeasurementPlan
+from core.model.contract import segment_from_contract_value
+from core.model.plan import MeasurementPlan
 
 DELTA_DAYS = 7
 DATE = pl.col("date")

@@ -14,7 +14,7 @@ import polars as pl
 
 from core.engine.frames import ACCOUNT, Context, build_context, days_between
 from core.engine.tables import Tables
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 FUNNEL_SCHEMA = pl.Schema(
     {

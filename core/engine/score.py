@@ -26,7 +26,7 @@ from core.engine.signals import (
 )
 from core.engine.tables import Tables
 from core.engine.windows import as_of_grid, in_windows
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 SCORE_COLUMNS: tuple[str, ...] = (
     "account_id",

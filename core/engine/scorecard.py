@@ -16,7 +16,7 @@ from core.engine.km import km_median
 from core.engine.metrics import RETENTION_DAYS, account_metrics
 from core.engine.tables import Tables
 from core.engine.targets import BENCHMARKS
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 ALL = "All"
 SCORECARD_COLUMNS: tuple[str, ...] = (

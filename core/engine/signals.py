@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 SIGNALS: tuple[str, ...] = ("no_first_value", "single_user", "sponsor_disengaged", "ticket_primary")
 SIGNAL_AGE_DAYS = 30  # PRODUCT.md: single_user and sponsor_disengaged apply from day 30

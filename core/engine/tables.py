@@ -1,6 +1,6 @@
 """Where the engine reads the four tables from, and how the analysis date is chosen.
 
-The engine only needs `lazy(table) -> LazyFrame` in the normalised schema of core.contract,
+The engine only needs `lazy(table) -> LazyFrame` in the normalised schema of core.model.contract,
 so a validated Dataset and a folder of already-normalised Parquet files (the benchmark, and
 scheduled jobs over trusted exports) are interchangeable: Parquet is then scanned lazily and
 only the needed columns and rows are ever read.
@@ -15,7 +15,7 @@ from typing import Protocol
 
 import polars as pl
 
-from core.contract import schema
+from core.model.contract import schema
 
 
 class Tables(Protocol):

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from core.plan import EventLists, MeasurementPlan
+from core.model.plan import EventLists, MeasurementPlan
 
 KINDS: dict[str, str] = {
     "first_value": "first_value_events",

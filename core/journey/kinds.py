@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from core.contract import CHANNELS, ROLES
 from core.db.models import (
     Base,
     Milestone,
@@ -21,6 +20,7 @@ from core.db.models import (
     Touchpoint,
 )
 from core.journey.errors import JourneyError
+from core.model.contract import CHANNELS, ROLES
 
 FieldType = Literal["text", "longtext", "int", "float", "bool", "choice", "stage", "date"]
 

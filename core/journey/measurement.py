@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.db.models import JourneyMap
 from core.journey.store import MapContent, content
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 
 @dataclass(frozen=True)

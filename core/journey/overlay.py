@@ -13,7 +13,7 @@ from core.engine.funnel import funnel
 from core.engine.tables import Tables
 from core.journey.measurement import ordered_milestones
 from core.journey.store import MapContent
-from core.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan
 
 
 @dataclass(frozen=True)

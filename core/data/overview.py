@@ -1,0 +1,71 @@
+"""What a loaded dataset holds, in the figures the Data and Home pages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from core.model.dataset import Dataset
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    row_counts: dict[str, int]
+    first_event: date | None
+    last_event: date | None
+    first_start: date | None
+    last_start: date | None
+    churned: int
+
+
+def default_as_of(dataset: Dataset) -> date | None:
+    """PRODUCT.md: the analysis date defaults to the date of the latest event."""
+    latest = dataset.events.get_column("timestamp").max()
+    return latest.date() if latest is not None else None  # type: ignore[union-attr]
+
+
+def summarise(dataset: Dataset) -> DataSummary:
+    ts = dataset.events.get_column("timestamp")
+    starts = dataset.accounts.get_column("start_date")
+    first_ts, last_ts = ts.min(), ts.max()
+    return DataSummary(
+        row_counts={name: len(frame) for name, frame in dataset.frames().items()},
+        first_event=first_ts.date() if first_ts is not None else None,  # type: ignore[union-attr]
+        last_event=last_ts.date() if last_ts is not None else None,  # type: ignore[union-attr]
+        first_start=starts.min(),  # type: ignore[arg-type]
+        last_start=starts.max(),  # type: ignore[arg-type]
+        churned=dataset.accounts.get_column("churn_date").is_not_null().sum(),
+    )
+
+
+def accounts_per_segment(dataset: Dataset) -> pl.DataFrame:
+    """Accounts, contract value and churned accounts per segment, largest segment first."""
+    return (
+        dataset.lazy("accounts")
+        .group_by("segment")
+        .agg(
+            pl.len().alias("accounts"),
+            pl.col("contract_value").sum().alias("contract_value"),
+            pl.col("churn_date").is_not_null().sum().alias("churned"),
+        )
+        .sort("accounts", "segment", descending=[True, False])
+        .collect()
+    )
+
+
+def event_catalogue(dataset: Dataset) -> pl.DataFrame:
+    """Every event name with how often it occurs, in how many accounts, and when it was seen."""
+    return (
+        dataset.lazy("events")
+        .group_by("event")
+        .agg(
+            pl.len().alias("events"),
+            pl.col("account_id").n_unique().alias("accounts"),
+            pl.col("timestamp").min().dt.date().alias("first_seen"),
+            pl.col("timestamp").max().dt.date().alias("last_seen"),
+        )
+        .sort("events", "event", descending=[True, False])
+        .collect()
+    )

@@ -1,0 +1,131 @@
+"""Reading uploaded or on-disk table files into polars, whatever format they came in.
+
+Reading is kept apart from validation: a reader only turns bytes into a frame with the
+original column names, and reports a file it cannot read at all as one problem. Checking the
+values against the contract is core.data.validate's job.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
+}
+
+
+class UnreadableFile(ValueError):
+    """The file could not be parsed at all; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file to import: its display name, its bytes (or path) and the table it feeds."""
+
+    name: str
+    table: str
+    data: bytes | Path
+
+    def size(self) -> int:
+        return self.data.stat().st_size if isinstance(self.data, Path) else len(self.data)
+
+
+def file_format(name: str) -> str | None:
+    return FORMATS.get(Path(name).suffix.lower())
+
+
+_TABLE_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("account", "accounts"),
+    ("user", "users"),
+    ("event", "events"),
+    ("touch", "touches"),
+)
+# When a name mentions two tables ("user_touches", "account_users"), the plural names the
+# rows; the most specific plurals are tried first.
+_PLURALS: tuple[str, ...] = ("touches", "events", "accounts", "users")
+
+
+def guess_table(name: str) -> str | None:
+    """The table a file feeds, from its name: 'Accounts 2026.csv', 'crm_accounts.xlsx' and
+    'user_touches.csv' feed accounts, accounts and touches."""
+    stem = Path(name).stem.lower().strip()
+    for prefix, table in _TABLE_PREFIXES:
+        if stem.startswith(prefix):
+            if any(p in stem for p in _PLURALS if p != table):
+                break
+            return table
+    for plural in _PLURALS:
+        if plural in stem:
+            return plural
+    for prefix, table in _TABLE_PREFIXES:
+        if prefix in stem:
+            return table
+    return None
+
+
+def _source(data: bytes | Path) -> io.BytesIO | Path:
+    return io.BytesIO(data) if isinstance(data, bytes) else data
+
+
+def _read_csv(data: bytes | Path, separator: str) -> pl.DataFrame:
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if separator == "," and _looks_semicolon(raw):
+        separator = ";"
+    return pl.read_csv(
+        io.BytesIO(raw),
+        separator=separator,
+        infer_schema=False,
+        truncate_ragged_lines=False,
+    )
+
+
+def _looks_semicolon(raw: bytes) -> bool:
+    header = raw.split(b"\n", 1)[0]
+    return header.count(b";") > header.count(b",")
+
+
+def read_file(source: SourceFile) -> pl.DataFrame:
+    """Read one file into a frame; raise UnreadableFile with a reason a person can act on."""
+    fmt = file_format(source.name)
+    if fmt is None:
+        known = ", ".join(sorted(FORMATS))
+        raise UnreadableFile(f"unsupported file type (use one of {known})")
+    try:
+        if fmt in ("csv", "tsv"):
+            return _read_csv(source.data, "\t" if fmt == "tsv" else ",")
+        if fmt == "parquet":
+            return pl.read_parquet(_source(source.data))
+        if fmt == "jsonl":
+            return pl.read_ndjson(_source(source.data), infer_schema_length=None)
+        if fmt == "json":
+            return pl.read_json(_source(source.data), infer_schema_length=None)
+        return pl.read_excel(_source(source.data), infer_schema_length=0)
+    except Exception as exc:  # noqa: BLE001 - any parser failure means the same thing to a user
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableFile(f"could not read the file as {fmt}: {first_line[:300]}") from exc
+
+
+def files_in_directory(directory: Path) -> list[SourceFile]:
+    """The table files in a folder, matched by name; other files are left alone."""
+    found: list[SourceFile] = []
+    for path in sorted(directory.iterdir()):
+        table = guess_table(path.name) if path.is_file() else None
+        if table is not None and file_format(path.name) is not None:
+            found.append(SourceFile(path.name, table, path))
+    return found

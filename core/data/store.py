@@ -1,0 +1,154 @@
+"""Keeping a workspace's imported data in the database, as slices of Parquet.
+
+Parquet in the database (rather than files beside the app) means the data lives wherever
+the workspace lives, SQLite or PostgreSQL, and survives a restart or a redeploy. A new import
+is written in full and switched on in the same transaction that switches the old one off,
+so a failed or half-finished import can never leave a workspace with mixed data.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.db.models import DatasetVersion, TableChunk
+from core.model.contract import TABLES, empty, schema
+from core.model.dataset import Dataset
+
+CHUNK_ROWS = 1_000_000
+KEEP_VERSIONS = 3
+
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What is loaded in a workspace, without the data itself."""
+
+    id: int
+    source: str
+    created_at: datetime
+    row_counts: dict[str, int]
+    first_event_at: datetime | None
+    last_event_at: datetime | None
+
+
+def _to_parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", statistics=False)
+    return buffer.getvalue()
+
+
+def _info(version: DatasetVersion) -> DatasetInfo:
+    return DatasetInfo(
+        version.id,
+        version.source,
+        version.created_at,
+        {k: int(v) for k, v in version.row_counts.items()},
+        version.first_event_at,
+        version.last_event_at,
+    )
+
+
+def save_dataset(
+    session: Session,
+    workspace_id: int,
+    dataset: Dataset,
+    source: str,
+    on_progress: ProgressFn | None = None,
+) -> DatasetInfo:
+    """Store a validated dataset and make it the workspace's active data."""
+    report = on_progress or (lambda _f, _m: None)
+    events = dataset.events.get_column("timestamp")
+    version = DatasetVersion(
+        workspace_id=workspace_id,
+        source=source,
+        row_counts={t: len(f) for t, f in dataset.frames().items()},
+        first_event_at=events.min() if len(events) else None,
+        last_event_at=events.max() if len(events) else None,
+    )
+    session.add(version)
+    session.flush()
+    total = sum(max(1, len(f)) for f in dataset.frames().values())
+    done = 0
+    for table, frame in dataset.frames().items():
+        for seq, start in enumerate(range(0, max(len(frame), 1), CHUNK_ROWS)):
+            part = frame.slice(start, CHUNK_ROWS)
+            chunk = TableChunk(
+                dataset_id=version.id,
+                table_name=table,
+                seq=seq,
+                rows=len(part),
+                parquet=_to_parquet(part),
+            )
+            session.add(chunk)
+            session.flush()
+            session.expunge(chunk)  # the blob is written; do not hold every slice in memory
+            done += max(1, len(part))
+            report(done / total, f"Saving {table}")
+    _activate(session, workspace_id, version)
+    return _info(version)
+
+
+def _activate(session: Session, workspace_id: int, version: DatasetVersion) -> None:
+    session.execute(
+        update(DatasetVersion)
+        .where(DatasetVersion.workspace_id == workspace_id, DatasetVersion.id != version.id)
+        .values(is_active=False)
+    )
+    version.is_active = True
+    old = session.scalars(
+        select(DatasetVersion)
+        .where(DatasetVersion.workspace_id == workspace_id)
+        .order_by(DatasetVersion.id.desc())
+        .offset(KEEP_VERSIONS)
+    ).all()
+    for stale in old:
+        session.delete(stale)
+
+
+def active_info(session: Session, workspace_id: int) -> DatasetInfo | None:
+    version = session.scalars(
+        select(DatasetVersion).where(
+            DatasetVersion.workspace_id == workspace_id, DatasetVersion.is_active
+        )
+    ).first()
+    return _info(version) if version else None
+
+
+def history(session: Session, workspace_id: int) -> list[DatasetInfo]:
+    versions = session.scalars(
+        select(DatasetVersion)
+        .where(DatasetVersion.workspace_id == workspace_id)
+        .order_by(DatasetVersion.id.desc())
+    )
+    return [_info(v) for v in versions]
+
+
+def activate_version(session: Session, workspace_id: int, dataset_id: int) -> None:
+    """Go back to an earlier import (the last few are kept)."""
+    version = session.get(DatasetVersion, dataset_id)
+    if version is None or version.workspace_id != workspace_id:
+        raise ValueError("That import is no longer kept.")
+    _activate(session, workspace_id, version)
+
+
+def load_dataset(session: Session, dataset_id: int) -> Dataset:
+    """Read a stored dataset back, one table at a time, in the normalised schemas."""
+    frames = {}
+    for table in TABLES:
+        blobs = session.scalars(
+            select(TableChunk.parquet)
+            .where(TableChunk.dataset_id == dataset_id, TableChunk.table_name == table)
+            .order_by(TableChunk.seq)
+        )
+        parts = [pl.read_parquet(io.BytesIO(blob)) for blob in blobs]
+        frame = pl.concat(parts) if parts else empty(table)
+        frames[table] = frame.cast(dict(schema(table)))
+    return Dataset(**frames)

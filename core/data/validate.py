@@ -1,0 +1,431 @@
+"""Checking imported tables against the data contract, and turning them into a Dataset.
+
+An import is all or nothing: every problem in every file is collected (file, row, column,
+value, rule) so the user can fix them in one go, and a Dataset is only produced when there
+are none. Row numbers count data rows from 1, the header not included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from core.data.readers import SourceFile, UnreadableFile, files_in_directory, read_file
+from core.model.contract import (
+    CHANNELS,
+    CONTRACT,
+    DEFAULT_ROLE,
+    ROLES,
+    TABLES,
+    Column,
+    schema,
+    segment_from_contract_value,
+)
+from core.model.dataset import Dataset
+from core.model.plan import MeasurementPlan
+
+ProgressFn = Callable[[float, str], None]
+
+PROBLEM_SCHEMA = pl.Schema(
+    {"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String}
+)
+_ROW = "__row"
+_FILE = "__file"
+
+_TZ_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
+_NAIVE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+)
+_KIND_RULES = {
+    "float": "not a number",
+    "int": "not a whole number",
+    "date": "not a date (expected YYYY-MM-DD)",
+    "datetime": "not a date-time (expected ISO 8601, e.g. 2026-03-01T09:30:00Z)",
+}
+
+
+class ValidationFailed(ValueError):
+    """The import was refused; `problems` lists every reason, in PROBLEM_SCHEMA."""
+
+    def __init__(self, problems: pl.DataFrame) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) found; nothing was loaded")
+
+    def report(self, limit: int = 50) -> str:
+        """A message for a terminal: the count, then the first problems one per line."""
+        lines = [f"invalid data: {len(self.problems)} problem(s) found, nothing was loaded"]
+        lines += [f"  {line}" for line in describe_problems(self.problems, limit)]
+        if len(self.problems) > limit:
+            lines.append(f"  ... and {len(self.problems) - limit} more")
+        return "\n".join(lines)
+
+
+def describe_problems(problems: pl.DataFrame, limit: int) -> list[str]:
+    """The first problems as sentences: 'events.csv, row 4, column timestamp, value ...: rule'."""
+    lines = []
+    for p in problems.head(limit).iter_rows(named=True):
+        where = p["file"] + (f", row {p['row']}" if p["row"] is not None else "")
+        column = f", column {p['column']}" if p["column"] else ""
+        value = f", value {p['value']!r}" if p["value"] is not None else ""
+        lines.append(f"{where}{column}{value}: {p['rule']}")
+    return lines
+
+
+def summarise_problems(problems: pl.DataFrame) -> pl.DataFrame:
+    """One line per kind of problem, with how many rows have it and the first of them."""
+    return (
+        problems.group_by("file", "column", "rule", maintain_order=True)
+        .agg(pl.len().alias("rows"), pl.col("row").min().alias("first_row"))
+        .select("file", "column", "rule", "rows", "first_row")
+    )
+
+
+def problem(
+    file: str, rule: str, *, row: int | None = None, column: str = "", value: str | None = None
+) -> pl.DataFrame:
+    """A single problem as a one-row frame, for file-level issues found outside the checks."""
+    return pl.DataFrame(
+        {"file": [file], "row": [row], "column": [column], "value": [value], "rule": [rule]},
+        schema=PROBLEM_SCHEMA,
+    )
+
+
+def _problems_where(
+    frame: pl.DataFrame, mask: pl.Expr, column: str, rule: str, shown: pl.Expr | None = None
+) -> pl.DataFrame:
+    """Every row of `frame` where `mask` holds, as problems about `column` showing `shown`."""
+    if shown is None:
+        shown = pl.col(column) if column in frame.columns else pl.lit(None, pl.String)
+    value = shown.cast(pl.String)
+    return frame.filter(mask).select(
+        pl.col(_FILE).alias("file"),
+        pl.col(_ROW).cast(pl.Int64).alias("row"),
+        pl.lit(column).alias("column"),
+        value.alias("value"),
+        pl.lit(rule).alias("rule"),
+    )
+
+
+# ------------------------------------------------------------------------------ parsing
+
+
+# What spreadsheets and dataframe libraries write for "no value". Only read as empty in
+# number and date columns, where they can never be a real value; a name stays a name.
+NA_TOKENS: tuple[str, ...] = ("", "na", "n/a", "null", "none", "nan", "nat")
+
+
+def _blank_to_null(expr: pl.Expr, tokens: tuple[str, ...] = ("",)) -> pl.Expr:
+    stripped = expr.str.strip_chars()
+    return pl.when(stripped.str.to_lowercase().is_in(list(tokens))).then(None).otherwise(stripped)
+
+
+def parse_iso_datetime(text: pl.Expr) -> pl.Expr:
+    """ISO 8601 with or without an offset; offsets are converted to UTC, none means UTC."""
+    text = text.str.replace(r"[zZ]$", "+00:00")
+    aware = [
+        text.str.to_datetime(f, strict=False, time_zone="UTC", time_unit="us").dt.replace_time_zone(
+            None
+        )
+        for f in _TZ_FORMATS
+    ]
+    naive = [text.str.to_datetime(f, strict=False, time_unit="us") for f in _NAIVE_FORMATS]
+    return pl.coalesce([*aware, *naive])
+
+
+def _as_utc_naive(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        expr = expr.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return expr.cast(pl.Datetime("us"))
+
+
+def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
+    """An expression turning the raw column into the contract type; unparseable -> null."""
+    raw = pl.col(column.name)
+    if column.kind in ("date", "datetime") and isinstance(dtype, pl.Datetime | pl.Date):
+        parsed = _as_utc_naive(raw, dtype)
+        return parsed.dt.date() if column.kind == "date" else parsed
+    if column.kind in ("float", "int") and dtype.is_numeric():
+        value = raw.cast(pl.Float64)
+    else:
+        if column.kind == "string":
+            return _blank_to_null(raw.cast(pl.String))
+        text = _blank_to_null(raw.cast(pl.String), NA_TOKENS)
+        if column.kind in ("date", "datetime"):
+            parsed = parse_iso_datetime(text)
+            return parsed.dt.date() if column.kind == "date" else parsed
+        value = text.str.replace_all(r"[\s_]", "").cast(pl.Float64, strict=False)
+    value = pl.when(value.is_finite()).then(value)
+    if column.kind == "int":
+        return pl.when(value == value.round(0)).then(value).cast(pl.Int64)
+    return value
+
+
+def _is_blank(column: Column, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(column.name)
+    if dtype == pl.String:
+        tokens = [""] if column.kind == "string" else list(NA_TOKENS)
+        return col.is_null() | col.str.strip_chars().str.to_lowercase().is_in(tokens)
+    return col.is_null()
+
+
+# ------------------------------------------------------------------------------ per file
+
+
+def _normalise_names(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Trim and lower-case column names; two columns that collide is a problem."""
+    names = [str(c).strip().lower() for c in frame.columns]
+    seen: set[str] = set()
+    problems = []
+    for name in names:
+        if name in seen:
+            problems.append(problem(file, "the column appears twice in the header", column=name))
+        seen.add(name)
+    if problems:
+        return frame, problems
+    return frame.rename(dict(zip(frame.columns, names, strict=True))), []
+
+
+def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFrame]]:
+    """Read one file and parse its contract columns; return the typed frame and its problems."""
+    try:
+        raw = read_file(source)
+    except UnreadableFile as exc:
+        return None, [problem(source.name, str(exc))]
+    raw, problems = _normalise_names(raw, source.name)
+    if problems:
+        return None, problems
+    raw = raw.with_row_index(_ROW, offset=1).with_columns(pl.lit(source.name).alias(_FILE))
+    parsed: list[pl.Expr] = [pl.col(_ROW), pl.col(_FILE)]
+    for column in CONTRACT[source.table]:
+        if column.name not in raw.columns:
+            if column.required:
+                problems.append(
+                    problem(source.name, "required column is missing", column=column.name)
+                )
+            parsed.append(pl.lit(None, schema(source.table)[column.name]).alias(column.name))
+            continue
+        dtype = raw.schema[column.name]
+        typed = _parse(column, dtype).alias(f"__typed_{column.name}")
+        checked = raw.select(pl.col(_ROW), pl.col(_FILE), pl.col(column.name), typed)
+        blank = _is_blank(column, dtype)
+        if column.required:
+            problems.append(_problems_where(checked, blank, column.name, "required value is empty"))
+        if column.kind != "string":
+            bad = ~blank & pl.col(f"__typed_{column.name}").is_null()
+            problems.append(_problems_where(checked, bad, column.name, _KIND_RULES[column.kind]))
+        parsed.append(_parse(column, dtype).alias(column.name))
+    raw_text = [
+        pl.col(c).cast(pl.String).alias(f"__raw_{c}")
+        for c in ("role", "channel")
+        if c in raw.columns
+    ]
+    return raw.select(*parsed, *raw_text), problems
+
+
+# ------------------------------------------------------------------------------ per table
+
+
+def _enum_value(expr: pl.Expr) -> pl.Expr:
+    """'Exec Sponsor', 'in-app' and 'IN_APP' all mean the same contract value."""
+    return expr.str.strip_chars().str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+
+
+def _check_enum(
+    frame: pl.DataFrame, name: str, allowed: Sequence[str], default: str | None
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    value = _enum_value(pl.col(name))
+    if default is not None:
+        value = value.fill_null(default)
+    frame = frame.with_columns(value.alias(name))
+    bad = pl.col(name).is_not_null() & ~pl.col(name).is_in(list(allowed))
+    rule = f"must be one of {', '.join(allowed)}"
+    raw = f"__raw_{name}"
+    shown = pl.col(raw) if raw in frame.columns else None
+    return frame, [_problems_where(frame, bad, name, rule, shown)]
+
+
+def _check_range(
+    frame: pl.DataFrame, name: str, low: float, high: float | None, rule: str
+) -> pl.DataFrame:
+    col = pl.col(name)
+    bad = col < low if high is None else (col < low) | (col > high)
+    return _problems_where(frame, col.is_not_null() & bad, name, rule)
+
+
+def _check_unique(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Every repeat of an id after its first occurrence, pointing back at the first one."""
+    key = pl.col(name)
+    repeats = frame.with_columns(
+        pl.format(
+            "duplicate {} (first seen in {} row {})",
+            pl.lit(name),
+            pl.col(_FILE).first().over(name),
+            pl.col(_ROW).first().over(name),
+        ).alias("__rule")
+    ).filter(key.is_not_null() & ~key.is_first_distinct())
+    return repeats.select(
+        pl.col(_FILE).alias("file"),
+        pl.col(_ROW).cast(pl.Int64).alias("row"),
+        pl.lit(name).alias("column"),
+        key.alias("value"),
+        pl.col("__rule").alias("rule"),
+    )
+
+
+def _check_references(frame: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    known = accounts.get_column("account_id").drop_nulls().unique()
+    missing = pl.col("account_id").is_not_null() & ~pl.col("account_id").is_in(known.implode())
+    return _problems_where(
+        frame, missing, "account_id", "unknown account_id (not in the accounts table)"
+    )
+
+
+def _resolve_segments(
+    frame: pl.DataFrame, segments: Collection[str]
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Fill empty segments from contract value and map names to the workspace's spelling."""
+    canonical = {s.lower(): s for s in segments}
+    given = pl.col("segment")
+    mapped = given.str.to_lowercase().replace_strict(
+        canonical, default=None, return_dtype=pl.String
+    )
+    frame = frame.with_columns(
+        pl.when(given.is_null())
+        .then(segment_from_contract_value())
+        .otherwise(mapped)
+        .alias("segment"),
+        given.alias("__given_segment"),
+    )
+    no_basis = pl.col("__given_segment").is_null() & pl.col("contract_value").is_null()
+    unknown = pl.col("__given_segment").is_not_null() & pl.col("segment").is_null()
+    derived_unknown = (
+        pl.col("__given_segment").is_null()
+        & pl.col("segment").is_not_null()
+        & ~pl.col("segment").is_in(list(segments))
+    )
+    known = ", ".join(segments) or "none defined"
+    problems = [
+        _problems_where(
+            frame,
+            no_basis,
+            "segment",
+            "segment is empty and there is no contract_value to derive it from",
+        ),
+        _problems_where(
+            frame,
+            unknown,
+            "segment",
+            f"unknown segment (this workspace has: {known})",
+            pl.col("__given_segment"),
+        ),
+        _problems_where(
+            frame,
+            derived_unknown,
+            "segment",
+            f"segment derived from contract_value is not in this workspace (it has: {known})",
+        ),
+    ]
+    return frame, problems
+
+
+def _finish_accounts(
+    frame: pl.DataFrame, segments: Collection[str]
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    frame, problems = _resolve_segments(frame, segments)
+    problems += [
+        _check_range(frame, "contract_value", 0, None, "must be 0 or more"),
+        _check_range(frame, "licensed_seats", 1, None, "must be 1 or more"),
+        _check_unique(frame, "account_id"),
+    ]
+    frame = frame.with_columns(pl.col("account_name").fill_null(pl.col("account_id")))
+    return frame, problems
+
+
+def _finish_table(
+    table: str, frame: pl.DataFrame, accounts: pl.DataFrame, segments: Collection[str]
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Table-specific rules on a table whose columns already have their contract types."""
+    if table == "accounts":
+        return _finish_accounts(frame, segments)
+    problems = [_check_references(frame, accounts)]
+    if table == "users":
+        frame, more = _check_enum(frame, "role", ROLES, DEFAULT_ROLE)
+        problems += more + [_check_unique(frame, "user_id")]
+    elif table == "touches":
+        frame, more = _check_enum(frame, "channel", CHANNELS, None)
+        problems += more + [_check_range(frame, "csat", 1, 5, "must be between 1 and 5")]
+    return frame, problems
+
+
+# ------------------------------------------------------------------------------ entry points
+
+
+def _concat_table(table: str, parts: list[pl.DataFrame]) -> pl.DataFrame:
+    base = pl.DataFrame(schema={_ROW: pl.Int64, _FILE: pl.String, **dict(schema(table))})
+    frames = [base] + [p.with_columns(pl.col(_ROW).cast(pl.Int64)) for p in parts]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def check_sources(
+    sources: Sequence[SourceFile],
+    segments: Collection[str],
+    on_progress: ProgressFn | None = None,
+) -> tuple[Dataset | None, pl.DataFrame]:
+    """Validate a set of files as one import; the Dataset is None whenever any problem exists."""
+    report = on_progress or (lambda _f, _m: None)
+    parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
+    problems: list[pl.DataFrame] = []
+    if not any(s.table == "accounts" for s in sources):
+        problems.append(
+            problem(
+                "(import)", "an accounts file is required (accounts.csv, .parquet, .jsonl or .xlsx)"
+            )
+        )
+    total = sum(s.size() for s in sources) or 1
+    done = 0
+    for source in sources:
+        report(0.8 * done / total, f"Reading {source.name}")
+        frame, found = _check_file(source)
+        problems += found
+        if frame is not None:
+            parts[source.table].append(frame)
+        done += source.size()
+    report(0.85, "Checking ids, references and segments")
+    tables = {t: _concat_table(t, parts[t]) for t in TABLES}
+    finished: dict[str, pl.DataFrame] = {}
+    for table in TABLES:
+        finished[table], found = _finish_table(table, tables[table], tables["accounts"], segments)
+        problems += found
+    # The files the user just chose first; tables kept from before, named "(current ...)", last.
+    all_problems = pl.concat([pl.DataFrame(schema=PROBLEM_SCHEMA), *problems]).sort(
+        pl.col("file").str.starts_with("("), "file", "row", "column", nulls_last=False
+    )
+    report(1.0, "Checked")
+    if len(all_problems):
+        return None, all_problems
+    data = {t: finished[t].select(list(schema(t))).cast(dict(schema(t))) for t in TABLES}
+    return Dataset(**data), all_problems
+
+
+def load_sources(
+    sources: Sequence[SourceFile], segments: Collection[str], on_progress: ProgressFn | None = None
+) -> Dataset:
+    dataset, problems = check_sources(sources, segments, on_progress)
+    if dataset is None:
+        raise ValidationFailed(problems)
+    return dataset
+
+
+def load_directory(path: Path, plan: MeasurementPlan | None = None) -> Dataset:
+    """Validate the table files of a folder (the command line's DATA_DIR)."""
+    plan = plan or MeasurementPlan()
+    if not path.is_dir():
+        raise ValidationFailed(problem(str(path), "not a folder"))
+    sources = files_in_directory(path)
+    return load_sources(sources, list(plan.segments))

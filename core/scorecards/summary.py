@@ -1,0 +1,215 @@
+"""The one-page scorecard summary an executive takes into a meeting, as Markdown and as PDF.
+
+Names in it (workspace, segments, CSMs, events) were typed by users, so they are escaped
+for Markdown (no link, image or table can be smuggled in) and reduced to what the PDF's
+built-in font can draw (Latin-1), with control characters removed, before they are written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from core.scorecards.bundle import ALL, METRICS, format_change, format_value, money
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PDF_REPLACE = {
+    "—": "-",
+    "–": "-",
+    "−": "-",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "…": "...",
+    "✓": "ok",
+    "✗": "x",
+    "▲": "up",
+    "▼": "down",
+    "◆": "*",
+    "·": "-",
+}
+SHORT_STATUS = {"on target": "✓ on target", "near": "▲ near", "off": "✗ off", None: ""}
+HEADLINE = (
+    "ttv_median_days",
+    "fv_on_time_rate",
+    "activation_rate",
+    "user_adoption_rate",
+    "completion_rate",
+    "early_retention_90d",
+    "csat_mean",
+    "at_risk_accounts",
+    "at_risk_value",
+)
+
+
+def clean_text(text: object, limit: int = 200) -> str:
+    """One line of user text: control characters and line breaks gone, length capped."""
+    flat = _CONTROL.sub(" ", str(text))
+    flat = " ".join(flat.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def escape_markdown(text: object, limit: int = 200) -> str:
+    """User text made inert in Markdown (and in Streamlit's markdown directives)."""
+    return _MD_SPECIAL.sub(r"\\\1", clean_text(text, limit)).replace(":", "\\:")
+
+
+def pdf_text(text: object) -> str:
+    """Text the PDF core font can draw: known symbols spelled out, the rest replaced."""
+    value = "".join(_PDF_REPLACE.get(ch, ch) for ch in str(text))
+    value = unicodedata.normalize("NFKC", value)
+    value = _CONTROL.sub(" ", value)
+    return value.encode("latin-1", "replace").decode("latin-1")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the summary says: plain values, rendered by to_markdown and to_pdf."""
+
+    title: str
+    as_of: date
+    previous_as_of: date
+    filters: str
+    segments: list[str]
+    cards: pl.DataFrame  # long frame from core.scorecards.bundle.card_rows
+    bottleneck: dict[str, object] | None
+    what_if: str | None = None
+
+
+def _row(cards: pl.DataFrame, segment: str, metric: str) -> dict[str, object] | None:
+    rows = cards.filter((pl.col("segment") == segment) & (pl.col("metric") == metric))
+    return rows.row(0, named=True) if len(rows) else None
+
+
+def _cell(row: dict[str, object] | None) -> str:
+    if row is None:
+        return "—"
+    value = format_value(row["value"], str(row["kind"]))  # type: ignore[arg-type]
+    status = SHORT_STATUS.get(row["status"], "")  # type: ignore[arg-type]
+    return f"{value} {status}".strip()
+
+
+def headline_lines(summary: Summary) -> list[str]:
+    """Plain sentences for the All row (no user text), shared by Markdown and PDF."""
+    cards = summary.cards
+    get = lambda metric: _row(cards, ALL, metric)  # noqa: E731 - a local shorthand
+    accounts, risk_n, risk_v = get("accounts"), get("at_risk_accounts"), get("at_risk_value")
+    lines = [
+        f"{format_value(accounts and accounts['value'], 'count')} accounts; "  # type: ignore[arg-type]
+        f"{format_value(risk_n and risk_n['value'], 'count')} at risk, worth "  # type: ignore[arg-type]
+        f"{money(risk_v and risk_v['value'])} in contract value."  # type: ignore[arg-type]
+    ]
+    off = cards.filter((pl.col("segment") == ALL) & (pl.col("status") == "off"))
+    if len(off):
+        lines.append("Off target: " + ", ".join(off.get_column("label").to_list()) + ".")
+    else:
+        lines.append("No metric with a target is off target.")
+    for metric in ("ttv_median_days", "activation_rate", "at_risk_value"):
+        row = get(metric)
+        if row is not None:
+            change = format_change(row["change"], str(row["kind"]), better=row["better"])  # type: ignore[arg-type]
+            lines.append(f"{METRICS[metric][0]}: {_cell(row)} ({change} vs last month).")
+    return lines
+
+
+def _columns(summary: Summary) -> list[str]:
+    return summary.segments + [ALL] if len(summary.segments) > 1 else summary.segments or [ALL]
+
+
+def to_markdown(summary: Summary) -> str:
+    cols = _columns(summary)
+    lines = [
+        f"# {escape_markdown(summary.title)}",
+        "",
+        f"As of **{summary.as_of}**; changes are against **{summary.previous_as_of}**. "
+        f"Filters: {escape_markdown(summary.filters, 400)}.",
+        "",
+        "## Headlines",
+        "",
+        *[f"- {line}" for line in headline_lines(summary)],
+        "",
+        "## Metrics against targets",
+        "",
+        "| Metric | " + " | ".join(escape_markdown(c) for c in cols) + " |",
+        "| --- |" + " --- |" * len(cols),
+    ]
+    for metric in HEADLINE:
+        cells = [_cell(_row(summary.cards, c, metric)) for c in cols]
+        lines.append(f"| {METRICS[metric][0]} | " + " | ".join(cells) + " |")
+    lines += ["", "Status: ✓ on target · ▲ near (within 10%) · ✗ off target.", ""]
+    lines += ["## Journey", "", _journey_sentence(summary, escape_markdown)]
+    if summary.what_if:
+        lines += ["", summary.what_if]
+    return "\n".join(lines) + "\n"
+
+
+def _journey_sentence(summary: Summary, escape: object) -> str:
+    b = summary.bottleneck
+    if not b:
+        return "No funnel step has data yet."
+    event = escape(b["event"])  # type: ignore[operator]
+    return (
+        f"Biggest drop-off: step {b['step']} ({event}) converts "
+        f"{float(b['step_conversion']):.0%} of the accounts that reached the step before; "  # type: ignore[arg-type]
+        f"{int(b['dropoff']):,} accounts stopped there."  # type: ignore[call-overload]
+    )
+
+
+def to_pdf(summary: Summary) -> bytes:
+    """One A4 page: title, headlines, the metrics table and the journey's bottleneck."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 9, pdf_text(clean_text(summary.title)), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 9)
+    pdf.multi_cell(
+        0,
+        5,
+        pdf_text(
+            f"As of {summary.as_of}; changes against {summary.previous_as_of}. "
+            f"Filters: {clean_text(summary.filters, 400)}."
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "", 10)
+    for line in headline_lines(summary):
+        pdf.multi_cell(0, 5.5, pdf_text(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _pdf_table(pdf, summary)
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(
+        0, 5.5, pdf_text(_journey_sentence(summary, clean_text)), new_x="LMARGIN", new_y="NEXT"
+    )
+    if summary.what_if:
+        pdf.multi_cell(0, 5.5, pdf_text(summary.what_if), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _pdf_table(pdf: object, summary: Summary) -> None:
+    cols = _columns(summary)
+    pdf.set_font("Helvetica", "", 8.5)  # type: ignore[attr-defined]
+    widths = (60, *([200 / max(len(cols), 1)] * len(cols)))
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=5) as table:  # type: ignore[attr-defined]
+        header = table.row()
+        for name in ["Metric", *cols]:
+            header.cell(pdf_text(clean_text(name, 40)))
+        for metric in HEADLINE:
+            row = table.row()
+            row.cell(pdf_text(METRICS[metric][0]))
+            for c in cols:
+                row.cell(pdf_text(_cell(_row(summary.cards, c, metric))))
+    pdf.set_font("Helvetica", "", 8)  # type: ignore[attr-defined]
+    pdf.cell(0, 5, "Status: ok = on target; up = near (within 10%); x = off target.")  # type: ignore[attr-defined]
+    pdf.ln(5)  # type: ignore[attr-defined]

@@ -1,0 +1,230 @@
+"""The journey page through AppTest, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import journey as jm
+from core.db.engine import unit_of_work
+from core.journey import workshop
+from core.workspace.workspaces import list_workspaces
+
+PAGE = "pages/journey.py"
+XSS = "<img src=x onerror=window.__xss=1>"
+
+
+@pytest.fixture
+def app(app: AppTest) -> AppTest:
+    """conftest's whole-app AppTest, opened on the journey page."""
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    return app
+
+
+def _ws(factory) -> int:
+    with unit_of_work(factory) as s:
+        return list_workspaces(s)[0].id
+
+
+def _create(app: AppTest, template: str = "six_stage") -> None:
+    app.selectbox(key="create_template").set_value(template)
+    app.button(key="create_submit").click().run()
+    assert not app.exception
+
+
+def _graph_nodes(app: AppTest) -> list[dict]:
+    for el in app.get("component_instance"):
+        data = json.loads(el.proto.json_args)
+        if "data" in data:
+            return json.loads(data["data"])["nodes"]
+    raise AssertionError("no graph component on the page")
+
+
+def test_empty_workspace_offers_templates_and_creates_a_map(app, factory):
+    assert app.title[0].value == "Journey maps"
+    assert any("no journey map yet" in i.value for i in app.info)
+    _create(app)
+    with unit_of_work(factory) as s:
+        (info,) = jm.list_maps(s, _ws(factory))
+    assert info.name == "Six-stage onboarding"
+    assert app.selectbox(key="journey_map_id").value == info.id
+    labels = [n["label"] for n in _graph_nodes(app)]
+    assert any(label.startswith("Kickoff") for label in labels)
+    assert not app.error
+
+
+def test_add_touchpoint_shows_in_graph_and_grid_then_undo(app, factory):
+    _create(app)
+    app.selectbox(key="add_kind").set_value("touchpoint")
+    app.text_input(key="add_name").input("Welcome video")
+    app.button(key="add_submit").click().run()
+    assert not app.exception
+    assert not app.error
+    assert any(n["label"] == "Welcome video" for n in _graph_nodes(app))
+    grid = next(h for h in app.get("html") if "wp-grid" in h.proto.body)
+    assert "Welcome video" in grid.proto.body
+    assert app.selectbox(key="journey_pick").value.startswith("touchpoint-")
+    app.button(key="journey_undo").click().run()
+    assert not app.exception
+    assert not any(n["label"] == "Welcome video" for n in _graph_nodes(app))
+
+
+def test_hostile_labels_are_escaped_in_graph_and_grid(app, factory):
+    _create(app)
+    app.selectbox(key="add_kind").set_value("stage")
+    app.text_input(key="add_name").input(XSS)
+    app.button(key="add_submit").click().run()
+    assert not app.exception
+    nodes = _graph_nodes(app)
+    titles = " ".join(n["title"] for n in nodes)
+    assert not set("<>&") & set(titles)
+    assert "＜img src=x" in titles
+    grid = next(h for h in app.get("html") if "wp-grid" in h.proto.body)
+    assert "<img" not in grid.proto.body
+
+
+def test_validation_error_is_shown_and_nothing_saved(app, factory):
+    _create(app)
+    app.selectbox(key="add_kind").set_value("stage")
+    app.text_input(key="add_name").input("setup")
+    app.button(key="add_submit").click().run()
+    assert not app.exception
+    assert "already exists" in app.error[0].value
+
+
+def test_conflicting_edit_shows_both_values(app, factory):
+    _create(app)
+    with unit_of_work(factory) as s:
+        (info,) = jm.list_maps(s, _ws(factory))
+        stage = jm.load(s, info.id).stages[0]
+    app.selectbox(key="journey_pick").set_value(f"stage-{stage['id']}").run()
+    assert not app.exception
+    with unit_of_work(factory) as s:
+        jm.edit_element(s, info.id, "stage", stage["id"], {"goal": "Theirs"}, 1, jm.Actor("Bo"))
+    prefix = f"ef_stage_{stage['id']}_1"
+    app.text_area(key=f"{prefix}_goal").input("Mine")
+    app.button(key=f"{prefix}_save").click().run()
+    assert not app.exception
+    assert "changed by someone else" in app.error[0].value
+    shown = next(d.value for d in app.dataframe if "Yours" in d.value.columns)
+    assert list(shown.iloc[0]) == ["goal", "Mine", "Theirs"]
+    with unit_of_work(factory) as s:
+        assert jm.load(s, info.id).stages[0]["goal"] == "Theirs"
+
+
+def test_every_tab_renders_with_data_overlay(app, factory):
+    _create(app)
+    app.toggle(key="journey_overlay").set_value(True).run()
+    assert not app.exception
+    labels = [n["label"] for n in _graph_nodes(app)]
+    assert any("reached" in label for label in labels)
+    assert any(m.label == "Completeness" for m in app.metric)
+    app.toggle(key="journey_presenter").set_value(True).run()
+    assert not app.exception
+
+
+def test_participant_link_and_read_only_link(app, factory):
+    _create(app)
+    with unit_of_work(factory) as s:
+        (info,) = jm.list_maps(s, _ws(factory))
+        links = workshop.ensure_links(s, info.id, jm.Actor())
+    app.query_params["map"] = str(info.id)
+    app.query_params["code"] = "wrong"
+    app.run()
+    assert "not valid" in app.error[0].value
+    app.query_params["code"] = links.passcode
+    app.run()
+    assert not app.exception
+    assert not app.error
+    assert app.title[0].value == "Journey map · workshop"
+    app.text_area(key="note_text").input("Too many tools at kickoff")
+    app.button(key="note_submit").click().run()
+    assert not app.exception
+    with unit_of_work(factory) as s:
+        (note,) = workshop.list_notes(s, info.id)
+    assert note.text == "Too many tools at kickoff"
+    del app.query_params["code"]
+    app.query_params["view"] = links.readonly_token
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Journey map (read only)"
+    assert not [b for b in app.button if b.key == "add_submit"]
+
+
+def _only_map(factory) -> jm.MapInfo:
+    with unit_of_work(factory) as s:
+        (info,) = jm.list_maps(s, _ws(factory))
+    return info
+
+
+def test_duplicate_switches_to_the_copy(app, factory):
+    _create(app)
+    app.text_input(key="duplicate_name").input("Ideal journey")
+    app.button(key="duplicate_submit").click().run()
+    assert not app.exception
+    with unit_of_work(factory) as s:
+        maps = {m.name: m for m in jm.list_maps(s, _ws(factory))}
+    assert maps["Ideal journey"].state == "ideal"
+    assert app.selectbox(key="journey_map_id").value == maps["Ideal journey"].id
+
+
+def test_facilitator_controls_timer_lock_and_versions(app, factory):
+    _create(app)
+    app.button(key="workshop_timer_start").click().run()
+    assert not app.exception
+    assert any("Timer: 09:5" in c.value or "Timer: 10:00" in c.value for c in app.caption)
+    app.toggle(key="workshop_lock").set_value(True).run()
+    assert _only_map(factory).locked
+    app.text_input(key="snapshot_label").input("Before lunch")
+    app.button(key="snapshot_save").click().run()
+    assert not app.exception
+    with unit_of_work(factory) as s:
+        assert [x.label for x in jm.list_snapshots(s, _only_map(factory).id)] == ["Before lunch"]
+
+
+def test_locked_map_and_follow_for_participants(app, factory):
+    _create(app)
+    info = _only_map(factory)
+    with unit_of_work(factory) as s:
+        links = workshop.ensure_links(s, info.id, jm.Actor())
+        setup = next(x for x in jm.load(s, info.id).stages if x["name"] == "Setup")
+        workshop.present_stage(s, info.id, setup["id"], jm.Actor())
+        workshop.set_locked(s, info.id, jm.Actor(), locked=True)
+    app.query_params["map"] = str(info.id)
+    app.query_params["code"] = links.passcode
+    app.run()
+    assert not app.exception
+    assert any("locked the map" in i.value for i in app.info)
+    assert not [b for b in app.button if b.key == "add_submit"]
+    app.toggle(key="journey_follow").set_value(True).run()  # a new participant starts with it on
+    assert any(n["label"].startswith("▶ Setup") for n in _graph_nodes(app))
+    assert any("Showing stage: Setup" in c.value for c in app.caption)
+
+
+def test_compare_and_completeness_views(app, factory):
+    _create(app)
+    app.text_input(key="duplicate_name").input("Ideal journey")
+    app.button(key="duplicate_submit").click().run()
+    app.selectbox(key="compare_with").set_value(_first_other(factory)).run()
+    assert not app.exception
+    assert any(m.label == "Completeness" for m in app.metric)
+
+
+def _first_other(factory) -> int:
+    with unit_of_work(factory) as s:
+        maps = {m.name: m.id for m in jm.list_maps(s, _ws(factory))}
+    return maps["Six-stage onboarding"]
+
+
+def test_bulk_table_save_without_changes(app, factory):
+    _create(app)
+    app.button(key="bulk_save").click().run()
+    assert not app.exception
+    assert not app.error
+    before = _only_map(factory).version
+    app.button(key="opps_save").click().run()
+    assert not app.exception
+    assert _only_map(factory).version == before
