@@ -2,7 +2,7 @@
 
 Written the way a competent analyst would write it over the same Parquet files: one temp
 table per fact, the default measurement plan's values inlined, then one query per output.
-Used to check our numbers (PRODUCT.md definitions) and to time them.
+Used to check our numbers (docs/metrics.md definitions) and to time them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Command-line entry: argument parsing and exit codes, nothing else.
 
-Exit status follows PRODUCT.md: 0 success, 1 invalid data (message on stderr, nothing
+Exit status (docs/metrics.md): 0 success, 1 invalid data (message on stderr, nothing
 written), 2 bad arguments (argparse's own convention).
 """
 

@@ -1,6 +1,6 @@
 """The onboarding capability matrix: six capabilities, their owners, KPIs and a five-level scale.
 
-The capability names, owners and primary KPIs follow the seed documents (PRODUCT.md). The level
+The capability names, owners and primary KPIs follow the seed facts (docs/metrics.md). The level
 descriptions and next steps are our own wording: each says what you would see in the team at
 that level, so a respondent can pick a level by recognising their week rather than by choosing
 an adjective.

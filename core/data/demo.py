@@ -3,7 +3,7 @@
 The demo is what a new user sees on first start and what every metric is demonstrated on, so
 each account follows a hidden archetype (thriving, steady, slow, struggling, stalled) that
 drives its milestone delays, drop-offs, usage, support load and churn. That way every signal
-in PRODUCT.md fires for some accounts and not for others, and the segments and journey
+in docs/metrics.md fires for some accounts and not for others, and the segments and journey
 variants differ the way a CS leader would expect.
 
 Everything is vectorised numpy drawn from one seeded generator in a fixed order, so the same

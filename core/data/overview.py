@@ -21,7 +21,7 @@ class DataSummary:
 
 
 def default_as_of(dataset: Dataset) -> date | None:
-    """PRODUCT.md: the analysis date defaults to the date of the latest event."""
+    """docs/metrics.md, Conventions: the analysis date defaults to the latest event date."""
     latest = dataset.events.get_column("timestamp").max()
     return latest.date() if latest is not None else None  # type: ignore[union-attr]
 

@@ -71,7 +71,7 @@ class Workspace(Timestamped, Base):
 
 
 class Segment(Base):
-    """A customer segment and its measurement-plan targets (PRODUCT.md)."""
+    """A customer segment and its measurement-plan targets (docs/metrics.md, Measurement plan)."""
 
     __tablename__ = "segment"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)

@@ -1,7 +1,7 @@
 """The analytics engine: health score, at-risk list, scorecards, funnel, what-if,
 attribution, A/B comparison, backtest and expansion, all as polars lazy steps.
 
-Every number follows PRODUCT.md "Metric definitions". One-call functions take the tables
+Every number follows docs/metrics.md. One-call functions take the tables
 (a Dataset, or anything with `lazy(table)`), a MeasurementPlan and an optional as_of
 (default: the date of the latest event) and return DataFrames. To compute several outputs
 from the same data, build a Context once with `build_context` and call the `*_table`

@@ -1,6 +1,6 @@
 """Expansion-ready accounts (with the signal that fired) and CSM load against coverage ratios.
 
-Expansion signals (PRODUCT.md): seats nearly used up (active users >= 90% of licensed
+Expansion signals (docs/metrics.md): seats nearly used up (active users >= 90% of licensed
 seats), an expansion event in the last window_days, users from two or more teams active in
 the last window_days; only for live accounts at least 30 days old. CSM load counts live
 (not churned) accounts per CSM and segment against the segment's accounts-per-CSM ratio.

@@ -59,7 +59,7 @@ def reach_times(ctx: Context, segment: str | None = None) -> list[pl.DataFrame]:
 
 
 def funnel_table(ctx: Context, segment: str | None = None) -> pl.DataFrame:
-    """The funnel with PRODUCT.md's columns (FUNNEL_SCHEMA), one row per milestone step."""
+    """The funnel with docs/metrics.md's columns (FUNNEL_SCHEMA), one row per milestone step."""
     accounts = funnel_accounts(ctx, segment)
     starts = accounts.lazy().select(ACCOUNT, "start_date")
     days = days_between(pl.col("reached_at").dt.date(), pl.col("start_date"))

@@ -14,7 +14,7 @@ from core.engine.frames import ACCOUNT, Context, days_between
 from core.engine.score import active_user_pairs, current_facts
 from core.engine.signals import AT_RISK_ACTIONS, SIGNAL_AGE_DAYS
 
-SEAT_LIMIT_SHARE = 0.9  # PRODUCT.md: active_users_30d / licensed_seats >= 0.9 is expansion-ready
+SEAT_LIMIT_SHARE = 0.9  # docs/metrics.md: active users / licensed_seats >= 0.9 is expansion-ready
 RETENTION_DAYS = 90
 
 
@@ -95,7 +95,7 @@ def _sized(ctx: Context, kind: str, name: str) -> pl.LazyFrame:
 
 
 def _derived() -> list[pl.Expr]:
-    """Flags and shares from the joined counts; see PRODUCT.md "Per segment"."""
+    """Flags and shares from the joined counts; see docs/metrics.md, Scorecard."""
     age, seats = pl.col("age_days"), pl.col("licensed_seats")
     seat_share = pl.when(seats > 0).then(pl.col("active_users") / seats)
     churn, start = pl.col("churn_date"), pl.col("start_date")

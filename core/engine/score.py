@@ -236,7 +236,7 @@ def _score_facts(ctx: Context, as_ofs: Sequence[date]) -> pl.LazyFrame:
 
 
 def score_table(ctx: Context) -> pl.DataFrame:
-    """The `score` output: every started account, PRODUCT.md columns, by account_id."""
+    """The `score` output: every started account, docs/metrics.md columns, by account_id."""
     earlier = ctx.as_of - timedelta(days=DELTA_DAYS)
     facts = score_facts(ctx, [ctx.as_of, earlier])
     now = facts.filter(pl.col("as_of") == ctx.as_of)
@@ -337,12 +337,12 @@ def history_table(ctx: Context, account_ids: Sequence[str] | None = None) -> pl.
 
 
 def score(data: Tables, plan: MeasurementPlan, as_of: date | None = None) -> pl.DataFrame:
-    """Score every started account; columns SCORE_COLUMNS (PRODUCT.md), sorted by account_id."""
+    """Score every started account; SCORE_COLUMNS (docs/metrics.md), sorted by account_id."""
     return score_table(build_context(data, plan, as_of))
 
 
 def at_risk(data: Tables, plan: MeasurementPlan, as_of: date | None = None) -> pl.DataFrame:
-    """The at-risk list: SCORE_COLUMNS, executive/escalate only, in PRODUCT.md order."""
+    """The at-risk list: SCORE_COLUMNS, executive/escalate only, in docs/metrics.md order."""
     return at_risk_table(score(data, plan, as_of))
 
 

@@ -90,7 +90,7 @@ def summarise(metrics: pl.LazyFrame, plan: MeasurementPlan, by: str) -> pl.LazyF
 
 
 def scorecard_table(ctx: Context) -> pl.DataFrame:
-    """The scorecard (PRODUCT.md columns): one row per segment by name, then "All"."""
+    """The scorecard (docs/metrics.md columns): one row per segment by name, then "All"."""
     return summarise(account_metrics(ctx), ctx.plan, "segment").collect(engine="streaming")
 
 
@@ -121,7 +121,7 @@ def metric_targets(plan: MeasurementPlan, segment: str) -> dict[str, tuple[float
     """metric -> (target, higher_is_better) for one segment; "All" uses the benchmarks.
 
     The plan gives ttv, adoption and CSAT targets per segment; activation and completion
-    come from PRODUCT.md's benchmarks (70%, 85%). Metrics with neither have no status.
+    come from docs/metrics.md's benchmarks (70%, 85%). Metrics with neither have no status.
     """
     seg = plan.segments.get(segment)
     ttv = float(seg.ttv_target_days) if seg else BENCHMARKS["ttv_days"]
@@ -191,7 +191,7 @@ def scorecard_status(card: pl.DataFrame, plan: MeasurementPlan) -> pl.DataFrame:
 
 
 def scorecard(data: Tables, plan: MeasurementPlan, as_of: date | None = None) -> pl.DataFrame:
-    """Segment scorecard with PRODUCT.md's columns (SCORECARD_COLUMNS)."""
+    """Segment scorecard with docs/metrics.md's columns (SCORECARD_COLUMNS)."""
     return scorecard_table(build_context(data, plan, as_of))
 
 

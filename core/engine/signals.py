@@ -15,7 +15,7 @@ import polars as pl
 from core.model.plan import MeasurementPlan
 
 SIGNALS: tuple[str, ...] = ("no_first_value", "single_user", "sponsor_disengaged", "ticket_primary")
-SIGNAL_AGE_DAYS = 30  # PRODUCT.md: single_user and sponsor_disengaged apply from day 30
+SIGNAL_AGE_DAYS = 30  # docs/metrics.md: single_user and sponsor_disengaged apply from day 30
 ACTIONS: tuple[str, ...] = ("executive", "escalate", "watch", "healthy")
 AT_RISK_ACTIONS: tuple[str, ...] = ("executive", "escalate")
 
@@ -68,7 +68,7 @@ def _ticket_primary(window: int) -> Signal:
 
 
 def signals(plan: MeasurementPlan) -> list[Signal]:
-    """The signals in PRODUCT.md order (which is also the order of the `signals` column)."""
+    """The signals in docs/metrics.md order (which is also the order of the `signals` column)."""
     w = plan.window_days
     return [_no_first_value(), _single_user(w), _sponsor_disengaged(w), _ticket_primary(w)]
 
@@ -91,7 +91,7 @@ def score_expr(plan: MeasurementPlan) -> pl.Expr:
 
 
 def action_expr(plan: MeasurementPlan) -> pl.Expr:
-    """The play for an account (PRODUCT.md); null (empty) for churned accounts."""
+    """The play for an account (docs/metrics.md); null (empty) for churned accounts."""
     score, old_enough = pl.col("score"), AGE >= plan.min_age_days
     bands = plan.bands
     return (
@@ -108,6 +108,6 @@ def action_expr(plan: MeasurementPlan) -> pl.Expr:
 
 
 def signals_text() -> pl.Expr:
-    """Fired signal names joined by ';' in PRODUCT.md order; "" when none fired."""
+    """Fired signal names joined by ';' in docs/metrics.md order; "" when none fired."""
     names = [pl.when(pl.col(name)).then(pl.lit(name)) for name in SIGNALS]
     return pl.concat_str(names, separator=";", ignore_nulls=True)

@@ -60,7 +60,7 @@ def _latest_date(frame: pl.LazyFrame, column: str) -> date | None:
 
 
 def default_as_of(data: Tables) -> date:
-    """The date of the latest event (PRODUCT.md).
+    """The date of the latest event (docs/metrics.md, Conventions).
 
     Without any event there is nothing to anchor on, so fall back to the latest touch, then
     the latest start date, then today: a data set that has only accounts still gets numbers.

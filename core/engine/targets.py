@@ -23,7 +23,7 @@ KINDS: dict[str, str] = {
 }
 KEY_KINDS: tuple[str, ...] = ("first_value", "activation", "milestone")
 
-# PRODUCT.md "Benchmarks quoted": the fallback targets for metrics the plan has no number for,
+# docs/metrics.md benchmarks: the fallback targets for metrics the plan has no number for,
 # and the targets of the "All" row (segment targets differ, the benchmark is common ground).
 BENCHMARKS: dict[str, float] = {
     "ttv_days": 45.0,

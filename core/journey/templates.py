@@ -1,6 +1,6 @@
 """Starting points for a workshop: three map shapes, filled with working content to adapt.
 
-The content is ours, written from the domain facts in PRODUCT.md: milestones carry the event
+The content is ours, written from the domain facts in docs/metrics.md: milestones carry the event
 that proves them (matching the demo data's event names), touchpoints have owners and SLAs,
 and every template already has signals and rescue plays, so a room starts by editing, not by
 staring at an empty grid. Everything is tagged "assumed": nothing here is observed yet.

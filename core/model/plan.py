@@ -1,7 +1,7 @@
 """The measurement plan: targets per segment, the event lists and the health-score settings.
 
 One plan feeds every number the product shows. It can be written to and read from TOML
-(the layout in PRODUCT.md) so the command line and the app compute from the same settings;
+(docs/metrics.md, TOML layout) so the command line and the app compute from the same settings;
 anything left out of a file keeps its default, and anything unknown or mistyped is refused
 with its key named, because a silently ignored typo would change an executive's numbers.
 """

@@ -200,7 +200,7 @@ def ttv_frames(ctx: Context, scores: pl.DataFrame) -> tuple[pl.DataFrame, pl.Dat
 
     histogram: ttv_days, accounts (accounts that reached first value, per day).
     curve: day, reached (share reached first value by then, 1 - survival), at_risk.
-    Censoring follows PRODUCT.md: age_days, or days to churn if that came earlier.
+    Censoring follows docs/metrics.md: age_days, or days to churn if that came earlier.
     """
     hist = (
         scores.filter(pl.col("ttv_days").is_not_null())
@@ -270,7 +270,7 @@ class ScorecardBundle:
     scores: pl.DataFrame = field(repr=False)
 
 
-TTV_BENCHMARK_DAYS = 45.0  # PRODUCT.md: time-to-value target under 45 days (all segments)
+TTV_BENCHMARK_DAYS = 45.0  # docs/metrics.md: time-to-value target under 45 days (all segments)
 
 
 def segment_ttv_target(plan: MeasurementPlan, segment: str | None) -> float:

@@ -1,4 +1,4 @@
-"""A slow, plain-Python reading of PRODUCT.md's metric definitions, written apart from the
+"""A slow, plain-Python reading of docs/metrics.md's metric definitions, written apart from the
 engine, to check the engine against on generated data. Clarity over speed: loops over rows
 are fine here, and every rule is spelled out as the brief states it."""
 

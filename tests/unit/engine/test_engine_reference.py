@@ -1,4 +1,4 @@
-"""The engine against an independent plain-Python reading of PRODUCT.md, on generated data
+"""The engine against an independent plain-Python reading of docs/metrics.md, on generated data
 at several analysis dates, and on small random data sets full of edge cases."""
 
 from __future__ import annotations
