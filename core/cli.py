@@ -12,11 +12,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.common.errors import UserError
 from core.data.validate import ValidationFailed, load_directory
 from core.model.plan import PlanError, load_plan
 
 
-class CommandError(Exception):
+class CommandError(UserError):
     """A failure caused by the data or the plan: reported on stderr with exit status 1."""
 
 

@@ -17,10 +17,11 @@ import streamlit as st
 
 from core import assessment as A
 from core.assessment import charts
-from core.assessment.export import md
 from core.assessment.rounds import MAX_EVIDENCE, MAX_NAME
+from core.charts.export import chart_png
+from core.common.text import inert_markdown
 from core.workspace.workspaces import get_workspace
-from ui.state import current_dataset, current_workspace, plan, transaction
+from ui.state import current_dataset, current_workspace, plan, transaction, workspace_as_of
 
 ROUND_PARAM, ME_PARAM = "round", "me"
 PICK_KEY = "assess_round_pick"
@@ -41,9 +42,10 @@ def _levels_markdown(cap: A.Capability) -> str:
 
 
 def _report(info: A.RoundInfo) -> A.RoundReport:
-    _, dataset = current_dataset(info.workspace_id)
+    stored, dataset = current_dataset(info.workspace_id)
     with transaction() as session:
-        as_of = get_workspace(session, info.workspace_id).as_of
+        ws = get_workspace(session, info.workspace_id)
+    as_of = workspace_as_of(ws, stored, dataset)
     measurement = plan(info.workspace_id)
     with transaction() as session:
         return A.build_report(
@@ -264,7 +266,7 @@ def _downloads(report: A.RoundReport) -> None:
     for col, (label, (name, make)) in zip(cols[2:], pngs.items(), strict=True):
         col.download_button(
             label,
-            lambda make=make: charts.chart_png(make()),
+            lambda make=make: chart_png(make()),
             f"{stem}-{name}.png",
             "image/png",
             key=f"assess_dl_{name}",
@@ -347,7 +349,7 @@ def _answer_form(info: A.RoundInfo, me: A.RespondentInfo) -> None:
         saved = A.my_answers(session, me.token)
     closed = not info.is_open
     st.markdown(
-        f"Answering as **{md(me.name)}** · {len(saved)} of 6 capabilities saved. "
+        f"Answering as **{inert_markdown(me.name)}** · {len(saved)} of 6 capabilities saved. "
         "Keep this page's address: it brings you back to your answers."
     )
     if closed:
@@ -403,7 +405,7 @@ def _respondent_view(token: str) -> None:
     except A.AssessmentError as exc:
         _show_error(exc)
         return
-    st.subheader(f"Round: {md(info.name)}")
+    st.subheader(f"Round: {inert_markdown(info.name)}")
     st.caption(_state_line(info))
     me = _me(info)
     if me is None:

@@ -28,18 +28,18 @@ from core.at_risk.listing import (
 )
 from core.at_risk.risk_states import STATES, RiskStateError, state_label
 from core.charts import builders
+from core.charts.export import chart_png, chart_svg
 from core.common.downloads import csv_bytes, excel_bytes
+from core.common.text import inert_markdown
 from core.engine import (
     at_risk_table,
     build_context,
     csm_load_table,
-    default_as_of,
     expansion_table,
     score_table,
 )
 from core.model.plan import MeasurementPlan
 from core.scorecards.bundle import money
-from core.scorecards.summary import escape_markdown
 from ui.state import (
     current_dataset,
     current_workspace,
@@ -47,6 +47,7 @@ from ui.state import (
     plan_key,
     stop_without_data,
     transaction,
+    workspace_as_of,
 )
 
 ws = current_workspace()
@@ -69,13 +70,7 @@ stop_without_data(
 )
 
 
-def latest_date() -> date:
-    if info is not None and info.last_event_at is not None:
-        return info.last_event_at.date()
-    return default_as_of(dataset)
-
-
-AS_OF = ws.as_of or latest_date()
+AS_OF = workspace_as_of(ws, info, dataset)
 
 
 # ------------------------------------------------------------------ cached computations
@@ -122,7 +117,7 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     row = st.container(horizontal=True)
     row.download_button(
         "PNG",
-        data=lambda: builders.chart_png(spec),
+        data=lambda: chart_png(spec),
         file_name=f"{name}.png",
         mime="image/png",
         key=f"{key}_png",
@@ -130,7 +125,7 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     )
     row.download_button(
         "SVG",
-        data=lambda: builders.chart_svg(spec),
+        data=lambda: chart_svg(spec),
         file_name=f"{name}.svg",
         mime="image/svg+xml",
         key=f"{key}_svg",
@@ -324,7 +319,7 @@ def show_account(account_id: str, listed: pl.DataFrame) -> None:
         st.warning("That account is not in the loaded data any more.")
         return
     p = detail.profile
-    st.subheader(escape_markdown(p["account_name"] or account_id))
+    st.subheader(inert_markdown(p["account_name"] or account_id, 200))
     row = listed.filter(pl.col("account_id") == account_id)
     r = row.row(0, named=True) if len(row) else {}
     cols = st.columns(5)
@@ -336,13 +331,13 @@ def show_account(account_id: str, listed: pl.DataFrame) -> None:
     seats = p["licensed_seats"]
     cols[4].metric("Active users (last 30 days)", f"{active} / {seats or '?'} seats")
     st.markdown(
-        f"Segment **{escape_markdown(p['segment'] or '—')}** · CSM "
-        f"**{escape_markdown(p['csm'] or 'unassigned')}** · started {p['start_date']}"
+        f"Segment **{inert_markdown(p['segment'] or '—', 200)}** · CSM "
+        f"**{inert_markdown(p['csm'] or 'unassigned', 200)}** · started {p['start_date']}"
     )
     if r:
-        st.markdown(f"**Why:** {escape_markdown(r['reasons'], 1000)}")
-        owner = f" · owner **{escape_markdown(r['play_owner'])}**" if r["play_owner"] else ""
-        st.markdown(f"**Recommended play:** {escape_markdown(r['play'], 1000)}{owner}")
+        st.markdown(f"**Why:** {inert_markdown(r['reasons'], 1000)}")
+        owner = f" · owner **{inert_markdown(r['play_owner'], 200)}**" if r["play_owner"] else ""
+        st.markdown(f"**Recommended play:** {inert_markdown(r['play'], 1000)}{owner}")
     risk_state_form(account_id)
     tabs = st.tabs(["Score history", "Milestones", "Timeline", "Users", "Sponsor"])
     with tabs[0]:

@@ -13,7 +13,6 @@ import streamlit as st
 from core.common.downloads import csv_bytes
 from core.data import store
 from core.data.importing import import_files, with_current_tables
-from core.data.overview import default_as_of
 from core.data.readers import FORMATS, SourceFile, guess_table
 from core.data.validate import ValidationFailed, describe_problems, summarise_problems
 from core.model.contract import TABLES
@@ -33,7 +32,7 @@ st.title("Data")
 
 
 def _as_of_control() -> None:
-    latest = default_as_of(dataset)
+    latest = info.last_event_at.date() if info and info.last_event_at else None
     pinned = ws.as_of is not None
     st.subheader("Analysis date")
     st.caption(

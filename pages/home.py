@@ -15,6 +15,7 @@ from ui.state import (
     plan,
     plan_key,
     stop_without_data,
+    workspace_as_of,
 )
 
 ws = current_workspace()
@@ -32,26 +33,25 @@ stop_without_data(
 summary, _, _ = overview(info.id)  # type: ignore[union-attr]
 the_plan = plan(ws.id)
 segments = the_plan.segments
-as_of = ws.as_of or summary.last_event
+as_of = workspace_as_of(ws, info, dataset)
 
-if as_of is not None:
-    top = headline(info.id, as_of, plan_key(the_plan), the_plan)  # type: ignore[union-attr]
-    st.subheader("Onboarding right now, all segments")
-    kpis = st.columns(4)
-    kpis[0].metric(
-        "Accounts at risk",
-        f"{top['at_risk_accounts']:,}",
-        help=f"Health score below {the_plan.bands.escalate}, onboarding for "
-        f"{the_plan.min_age_days} days or more.",
-    )
-    kpis[1].metric("Contract value at risk", f"${top['at_risk_value'] or 0:,.0f}")
-    ttv = top["ttv_median_days"]
-    kpis[2].metric("Time to first value (median)", "–" if ttv is None else f"{ttv:.0f} days")
-    rate = top["activation_rate"]
-    kpis[3].metric("Activation rate", "–" if rate is None else f"{rate:.0%}")
-    links = st.columns(4)
-    links[0].page_link("pages/at_risk.py", label="See who and why", icon=":material/warning:")
-    links[2].page_link("pages/scorecards.py", label="Scorecards", icon=":material/monitoring:")
+top = headline(info.id, as_of, plan_key(the_plan), the_plan)  # type: ignore[union-attr]
+st.subheader("Onboarding right now, all segments")
+kpis = st.columns(4)
+kpis[0].metric(
+    "Accounts at risk",
+    f"{top['at_risk_accounts']:,}",
+    help=f"Health score below {the_plan.bands.escalate}, onboarding for "
+    f"{the_plan.min_age_days} days or more.",
+)
+kpis[1].metric("Contract value at risk", f"${top['at_risk_value'] or 0:,.0f}")
+ttv = top["ttv_median_days"]
+kpis[2].metric("Time to first value (median)", "–" if ttv is None else f"{ttv:.0f} days")
+rate = top["activation_rate"]
+kpis[3].metric("Activation rate", "–" if rate is None else f"{rate:.0%}")
+links = st.columns(4)
+links[0].page_link("pages/at_risk.py", label="See who and why", icon=":material/warning:")
+links[2].page_link("pages/scorecards.py", label="Scorecards", icon=":material/monitoring:")
 
 st.subheader("What this workspace holds")
 cols = st.columns(4)

@@ -24,7 +24,10 @@ import streamlit as st
 from streamlit_agraph import Config, Edge, Node, agraph
 
 from core import journey as jm
+from core.charts.export import svg_png
 from core.common.downloads import csv_bytes
+from core.common.palette import BLUE, GREEN, SERIES
+from core.common.text import inert_markdown
 from core.journey import tables, views, workshop
 from core.journey.kinds import EVIDENCE_LABELS, ROLE_LABELS, FieldSpec
 from core.journey.overlay import overlay
@@ -35,23 +38,17 @@ from core.workspace.workspaces import measurement_plan
 from ui.state import current_dataset, current_workspace, plan, transaction
 
 ROLE_NAMES = {**ROLE_LABELS}
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 STATUS_SYMBOL = {"added": "＋ added", "removed": "－ removed", "changed": "✎ changed"}
-
-
-def md(text: Any) -> str:
-    """User text made inert inside Markdown (Streamlit renders labels and captions as it)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
 
 
 def _flash() -> None:
     message = st.session_state.pop("journey_flash", None)
     if message:
-        st.error(md(message), icon=":material/error:")
+        st.error(inert_markdown(message), icon=":material/error:")
 
 
 def _error(exc: Exception) -> None:
-    st.error(md(exc), icon=":material/error:")
+    st.error(inert_markdown(exc), icon=":material/error:")
 
 
 # ------------------------------------------------------------------ who is looking
@@ -141,7 +138,7 @@ def _create_form(workspace_id: int) -> None:
                 _error(exc)
                 return
             st.session_state["journey_map_next"] = info.id
-            st.toast(f"Created {md(info.name)}")
+            st.toast(f"Created {inert_markdown(info.name)}")
             st.rerun()
 
 
@@ -216,7 +213,7 @@ def _settings_form(info: jm.MapInfo) -> None:
                 _error(exc)
                 return
             st.session_state["journey_map_next"] = copy.id
-            st.toast(f"Duplicated as {md(copy.name)}")
+            st.toast(f"Duplicated as {inert_markdown(copy.name)}")
             st.rerun()
     if st.button("Delete this map…", key="delete_map", icon=":material/delete:"):
         _confirm_delete(info)
@@ -269,7 +266,9 @@ def _live_bar(map_id: int) -> None:
     bits = [f"Revision {info.version}"]
     bits.append("Locked by the facilitator" if info.locked else "Open for edits")
     if info.presenting_stage_id is not None:
-        bits.append(f"Showing stage: {md(content.stage_name(info.presenting_stage_id))}")
+        bits.append(
+            f"Showing stage: {inert_markdown(content.stage_name(info.presenting_stage_id))}"
+        )
     left = workshop.timer_left(info.timer_started_at, info.timer_minutes)
     if left is not None:
         bits.append(
@@ -429,7 +428,7 @@ def _plain(value: Any) -> Any:
 
 
 def _show_conflict(exc: jm.ConflictError, kind: str, element_id: int) -> None:
-    st.error(md(exc), icon=":material/sync_problem:")
+    st.error(inert_markdown(exc), icon=":material/sync_problem:")
     rows = [
         {"Field": f, "Yours": str(m), "Saved by the other person": str(t)}
         for f, m, t in exc.differences()
@@ -669,7 +668,7 @@ def _grid(content: jm.MapContent, focus: int | None, reach: Any, *, chrome: bool
     )
     c2.download_button(
         "Grid as PNG",
-        views.grid_png(svg),
+        svg_png(svg),
         file_name="journey-grid.png",
         mime="image/png",
         key="grid_png",
@@ -772,7 +771,7 @@ def _bulk(content: jm.MapContent, kinds: tuple[str, ...], prefix: str = "bulk") 
 
 
 def _state_colours() -> alt.Scale:
-    return alt.Scale(range=OKABE_ITO)
+    return alt.Scale(range=list(SERIES))
 
 
 def _timeline(content: jm.MapContent) -> None:
@@ -783,7 +782,7 @@ def _timeline(content: jm.MapContent) -> None:
     order = frame.sort("order")["stage"].to_list()
     chart = (
         alt.Chart(frame)
-        .mark_bar(cornerRadius=3, color=OKABE_ITO[0])
+        .mark_bar(cornerRadius=3, color=BLUE)
         .encode(
             x=alt.X("day_start:Q", title="Day of onboarding"),
             x2="day_end:Q",
@@ -887,7 +886,7 @@ def _note_row(content: jm.MapContent, note: workshop.NoteInfo, stages: dict) -> 
     with st.container(border=True):
         c1, c2, c3 = st.columns([6, 1, 3])
         c1.caption(
-            f"{workshop.NOTE_KINDS[note.kind]} · {md(stages.get(note.stage_id, ''))}"
+            f"{workshop.NOTE_KINDS[note.kind]} · {inert_markdown(stages.get(note.stage_id, ''))}"
             + (f" · on the map as {note.converted_to}" if note.converted_to else "")
         )
         c1.text(note.text)
@@ -1034,7 +1033,7 @@ def _check(content: jm.MapContent) -> None:
     )
     chart = (
         alt.Chart(parts)
-        .mark_bar(color=OKABE_ITO[2])
+        .mark_bar(color=GREEN)
         .encode(
             x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="% of checks passed"),
             y=alt.Y("part:N", sort=list(result.parts), title=None),
@@ -1185,9 +1184,9 @@ def _imports(workspace_id: int) -> None:
                 st.caption("Nothing was imported.")
                 return
             for warning in warnings:
-                st.toast(md(warning), icon=":material/warning:")
+                st.toast(inert_markdown(warning), icon=":material/warning:")
             st.session_state["journey_map_next"] = info.id
-            st.toast(f"Imported {md(info.name)}")
+            st.toast(f"Imported {inert_markdown(info.name)}")
             st.rerun()
 
 
@@ -1224,7 +1223,7 @@ def _toolbar(content: jm.MapContent, *, editable: bool) -> dict[str, Any]:
         pending = jm.next_undo(s, content.info.id)
     if editable and not st.session_state.get("journey_presenter"):
         label = (
-            f"Undo: {md(pending.summary[:50])} (by {md(pending.who[:20])})"
+            f"Undo: {inert_markdown(pending.summary[:50])} (by {inert_markdown(pending.who[:20])})"
             if pending
             else "Nothing to undo"
         )

@@ -14,7 +14,9 @@ import polars as pl
 import streamlit as st
 
 from core.charts import builders
+from core.charts.export import chart_png, chart_svg
 from core.common.downloads import csv_bytes
+from core.common.text import inert_markdown
 from core.engine import (
     Context,
     ab_table,
@@ -22,9 +24,9 @@ from core.engine import (
     backtest,
     bottleneck,
     cohort_table,
-    default_as_of,
     what_if,
 )
+from core.engine.km import median_of_curve
 from core.model.plan import MeasurementPlan
 from core.scorecards.bundle import (
     ALL,
@@ -37,12 +39,18 @@ from core.scorecards.bundle import (
     csm_options,
     format_change,
     format_value,
-    km_median,
     money,
     start_range,
 )
-from core.scorecards.summary import Summary, escape_markdown, to_markdown, to_pdf
-from ui.state import current_dataset, current_workspace, plan, plan_key, stop_without_data
+from core.scorecards.summary import Summary, to_markdown, to_pdf
+from ui.state import (
+    current_dataset,
+    current_workspace,
+    plan,
+    plan_key,
+    stop_without_data,
+    workspace_as_of,
+)
 
 ws = current_workspace()
 info, dataset = current_dataset(ws.id)
@@ -117,7 +125,7 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     row = st.container(horizontal=True)
     row.download_button(
         "PNG",
-        data=lambda: builders.chart_png(spec),
+        data=lambda: chart_png(spec),
         file_name=f"{name}.png",
         mime="image/png",
         key=f"{key}_png",
@@ -126,19 +134,13 @@ def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     )
     row.download_button(
         "SVG",
-        data=lambda: builders.chart_svg(spec),
+        data=lambda: chart_svg(spec),
         file_name=f"{name}.svg",
         mime="image/svg+xml",
         key=f"{key}_svg",
         on_click="ignore",
         icon=":material/draw:",
     )
-
-
-def latest_date() -> date:
-    if info is not None and info.last_event_at is not None:
-        return info.last_event_at.date()
-    return default_as_of(dataset)
 
 
 # ------------------------------------------------------------------ filters
@@ -150,7 +152,7 @@ def filters_bar() -> tuple[date, Filters]:
     cols = st.columns([1, 1, 2, 2])
     as_of = cols[0].date_input(
         "Analysis date",
-        value=ws.as_of or latest_date(),
+        value=workspace_as_of(ws, info, dataset),
         key="sc_as_of",
         help="Pin it for every page on the Data page; here it only changes this view.",
     )
@@ -227,7 +229,7 @@ def show_cards(bundle: ScorecardBundle, filters: Filters) -> None:
     )
     columns = st.columns(2)
     for i, name in enumerate(names):
-        title = "All segments" if name == ALL else escape_markdown(name)
+        title = "All segments" if name == ALL else inert_markdown(name, 200)
         with columns[i % 2].container(border=True):
             st.markdown(f"#### {title}")
             st.markdown(card_markdown(bundle.cards, name))
@@ -254,7 +256,7 @@ def show_ttv(bundle: ScorecardBundle) -> None:
     if bundle.km.is_empty():
         st.info("No account has started by the analysis date.")
         return
-    median = km_median(bundle.km)
+    median = median_of_curve(bundle.km)
     st.markdown(
         f"Target: **{bundle.ttv_target:.0f} days**. Kaplan-Meier median (counting accounts "
         f"still waiting): **{format_value(median, 'days')}**. "
@@ -284,7 +286,7 @@ def show_funnel(bundle: ScorecardBundle, as_of: date, filters: Filters) -> str |
     if step is not None:
         row = worst.row(0, named=True)
         st.markdown(
-            f"◆ **Bottleneck: step {step}, {escape_markdown(row['event'])}**: "
+            f"◆ **Bottleneck: step {step}, {inert_markdown(row['event'], 200)}**: "
             f"{row['step_conversion']:.0%} of the accounts that reached the step before get "
             f"here; {row['dropoff']:,} stop."
         )
@@ -499,7 +501,7 @@ def show_backtest(as_of: date, f: Filters) -> None:
 
 as_of, filters = filters_bar()
 bundle, _ctx = _bundle(DATA_ID, as_of, PLAN_KEY, filters, the_plan)
-st.caption(f"As of {bundle.as_of} · {escape_markdown(filters.describe(), 400)}")
+st.caption(f"As of {bundle.as_of} · {inert_markdown(filters.describe(), 400)}")
 if bundle.cards.filter(pl.col("metric") == "accounts").get_column("value").max() in (None, 0):
     st.warning(
         "No account matches these filters on this date. Widen the start-date range, clear "

@@ -8,12 +8,12 @@ can be saved for next month's export.
 from __future__ import annotations
 
 import hashlib
-import re
 
 import polars as pl
 import streamlit as st
 
 from core.common.downloads import csv_bytes
+from core.common.text import inert_markdown
 from core.data.presets import PRESET_NAMES, VENDOR_PRESETS, get_preset
 from core.data.presets.base import Preset
 from core.data.presets.convert import run_preset
@@ -41,12 +41,6 @@ FROM_PRESET = "A preset"
 PROBLEMS_KEY = "presets_problems"
 Mapping = dict[str, str | None]
 JoinSettings = dict[str, str] | None
-
-
-def _plain(text: str) -> str:
-    """User text (file names, mapping names, values from a file) shown literally, never as
-    Markdown: links, images, emphasis, :colour[...] and icon shortcodes are escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:$])", r"\\\1", text)
 
 
 def _label(name: str) -> str:
@@ -81,7 +75,7 @@ def _mapping_editor(
     try:
         found = sample(source)
     except UnreadableFile as exc:
-        st.error(_plain(f"{source.name}: {exc}"), icon=":material/error:")
+        st.error(inert_markdown(f"{source.name}: {exc}"), icon=":material/error:")
         return None
     rows = mapping_rows(
         preset, guess_mapping(preset, found, known), saved.fields if saved else None
@@ -135,7 +129,7 @@ def _join_control(saved: SavedMapping | None) -> tuple[AccountJoin | None, dict[
     try:
         columns = read_table(source).columns
     except UnreadableFile as exc:
-        st.error(_plain(f"{upload.name}: {exc}"), icon=":material/error:")
+        st.error(inert_markdown(f"{upload.name}: {exc}"), icon=":material/error:")
         return None, None
     wanted = preset_join or {}
     cols = st.columns(2)
@@ -159,7 +153,7 @@ def _join_control(saved: SavedMapping | None) -> tuple[AccountJoin | None, dict[
     try:
         return account_join(source, key, ident), {"key_column": key, "id_column": ident}
     except ValidationFailed as exc:
-        st.error(_plain(describe_problems(exc.problems, 1)[0]), icon=":material/error:")
+        st.error(inert_markdown(describe_problems(exc.problems, 1)[0]), icon=":material/error:")
         return None, None
 
 
@@ -210,7 +204,7 @@ def _preview(
 def _confirm_replace(
     ws_id: int, name: str, preset: Preset, mapping: Mapping, join: JoinSettings
 ) -> None:
-    st.write(_plain(f"A mapping called “{name}” exists. Replace it with these choices?"))
+    st.write(inert_markdown(f"A mapping called “{name}” exists. Replace it with these choices?"))
     if st.button("Replace", type="primary", key="presets_replace_confirm"):
         _save(ws_id, name, preset, mapping, join)
         st.rerun()
@@ -224,9 +218,9 @@ def _save(ws_id: int, name: str, preset: Preset, mapping: Mapping, join: JoinSet
                 session, ws_id, name, preset.name, mapping, target_table=table, join=join
             )
     except MappingError as exc:
-        st.error(_plain(str(exc)))
+        st.error(inert_markdown(str(exc)))
         return
-    st.toast(_plain(f"Saved the mapping “{saved.name}”"), icon=":material/bookmark:")
+    st.toast(inert_markdown(f"Saved the mapping “{saved.name}”"), icon=":material/bookmark:")
 
 
 def _save_control(

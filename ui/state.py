@@ -22,6 +22,7 @@ from core.data.overview import DataSummary, accounts_per_segment, event_catalogu
 from core.data.store import DatasetInfo
 from core.db.config import database_url
 from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+from core.engine.tables import analysis_date
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan, plan_to_toml
 from core.workspace import workspaces
@@ -115,6 +116,13 @@ def headline(dataset_id: int, as_of: date, plan_key: str, _plan: MeasurementPlan
 
     card = scorecard(_dataset(dataset_id), _plan, as_of)
     return card.filter(pl.col("segment") == "All").row(0, named=True)
+
+
+def workspace_as_of(ws: WorkspaceInfo, info: DatasetInfo | None, dataset: Dataset) -> date:
+    """The analysis date of a workspace's pages (core.engine.analysis_date), using the stored
+    latest-event date so a page never scans 20M events just to find it."""
+    latest = info.last_event_at.date() if info and info.last_event_at else None
+    return analysis_date(dataset, pinned=ws.as_of, latest_event=latest)
 
 
 def stop_without_data(dataset: Dataset, why: str) -> None:

@@ -13,10 +13,9 @@ import polars as pl
 
 from core.assessment.matrix import CAPABILITIES, LEVEL_NAMES, LEVELS
 from core.assessment.results import HeatCell, RoundResults, TrendPoint
+from core.common.palette import BLUE, GREY, SEQUENTIAL, SERIES
 
-VIRIDIS_5 = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 DARK_LEVELS = (1, 2, 3)  # cells whose colour needs white text
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 CAP_ORDER = [c.name for c in CAPABILITIES]
 
 
@@ -60,7 +59,7 @@ def heatmap_chart(cells: Sequence[HeatCell]) -> alt.LayerChart:
         color=alt.Color(
             "Level:O",
             scale=alt.Scale(
-                domain=[f"{lvl} · {LEVEL_NAMES[lvl]}" for lvl in LEVELS], range=list(VIRIDIS_5)
+                domain=[f"{lvl} · {LEVEL_NAMES[lvl]}" for lvl in LEVELS], range=list(SEQUENTIAL)
             ),
             legend=alt.Legend(title="Current level"),
         ),
@@ -103,7 +102,7 @@ def current_target_chart(results: RoundResults) -> alt.LayerChart:
     x_scale = alt.Scale(domain=[1, 5], nice=False)
     bars = (
         alt.Chart(spread.to_pandas())
-        .mark_rule(strokeWidth=10, opacity=0.35, color="#999999")
+        .mark_rule(strokeWidth=10, opacity=0.35, color=GREY)
         .encode(
             y=y,
             x=alt.X(
@@ -124,7 +123,7 @@ def current_target_chart(results: RoundResults) -> alt.LayerChart:
             x=alt.X("Level:Q", scale=x_scale),
             color=alt.Color(
                 "Measure:N",
-                scale=alt.Scale(domain=["Median current", "Median target"], range=OKABE_ITO[:2]),
+                scale=alt.Scale(domain=["Median current", "Median target"], range=list(SERIES[:2])),
                 legend=alt.Legend(title=None, orient="bottom"),
             ),
             shape=alt.Shape(
@@ -154,14 +153,14 @@ def trend_chart(points: Sequence[TrendPoint], *, index: bool = True) -> alt.Char
     rounds = list(dict.fromkeys(frame.get_column("Round").to_list()))
     scale = alt.Scale(domain=[0, 100]) if index else alt.Scale(domain=[1, 5])
     title = "Maturity index (0-100)" if index else "Median current level"
-    series = alt.Scale(domain=CAP_ORDER, range=list(OKABE_ITO[:6]))
+    series = alt.Scale(domain=CAP_ORDER, range=list(SERIES[:6]))
     chart = alt.Chart(frame.to_pandas()).encode(
         x=alt.X("Round:N", sort=rounds, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Value:Q", scale=scale, title=title),
         tooltip=["Round", "Series", "Value"],
     )
     if index:
-        line = chart.mark_line(point=alt.OverlayMarkDef(size=90), color=OKABE_ITO[0])
+        line = chart.mark_line(point=alt.OverlayMarkDef(size=90), color=BLUE)
         labels = chart.mark_text(dy=-14, fontSize=13).encode(text=alt.Text("Value:Q", format=".0f"))
         return (line + labels).properties(height=260)
     return (
@@ -172,10 +171,3 @@ def trend_chart(points: Sequence[TrendPoint], *, index: bool = True) -> alt.Char
         )
         .properties(height=300)
     )
-
-
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    """The chart as a PNG (vl-convert renders it without a browser)."""
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale)

@@ -7,7 +7,6 @@ escaped so it stays text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -18,9 +17,9 @@ from core.assessment.matrix import capability
 from core.assessment.results import DISAGREEMENT_SPREAD, RoundResults
 from core.assessment.roadmap import RoadmapItem
 from core.assessment.rounds import AnswerRow, RoundInfo
+from core.common.text import inert_markdown
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
 def _cell(text: str) -> str:
@@ -58,11 +57,6 @@ def answers_csv(answers: Sequence[AnswerRow]) -> bytes:
     return frame.write_csv().encode("utf-8")
 
 
-def md(text: str) -> str:
-    """Escape a user string for Markdown: one line, every markup character literal."""
-    return MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
 def _num(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -70,7 +64,7 @@ def _num(value: float | None, digits: int = 1) -> str:
 def _summary(info: RoundInfo, results: RoundResults, change: float | None) -> list[str]:
     moved = "" if change is None else f" ({change:+.1f} since the previous round)"
     return [
-        f"# Onboarding maturity: {md(info.name)}",
+        f"# Onboarding maturity: {inert_markdown(info.name)}",
         "",
         f"Round {info.state}; {len(results.respondents)} respondents; "
         f"report of {date.today().isoformat()}.",

@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.assessment.matrix import CAPABILITY_KEYS, LEVELS, capability
+from core.common.errors import UserError
 from core.db.models import Answer, AssessmentRound, Respondent, Workspace
 
 MAX_NAME = 80
 MAX_EVIDENCE = 1000
 
 
-class AssessmentError(ValueError):
+class AssessmentError(UserError):
     """An assessment action that cannot be done as asked; the message says why."""
 
 

@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.common.errors import UserError
 from core.db.models import RiskState, Workspace
 
 STATES: dict[str, str] = {
@@ -45,7 +46,7 @@ STATE_SCHEMA = pl.Schema(
 )
 
 
-class RiskStateError(ValueError):
+class RiskStateError(UserError):
     """A risk-state change that cannot be saved as asked; the message says why."""
 
 

@@ -1,4 +1,4 @@
-"""Altair charts of the scorecards and at-risk pages, and their PNG/SVG export.
+"""Altair charts of the scorecards and at-risk pages (exported by core.charts.export).
 
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), and
 every highlighted mark also carries a word in its legend or label, so nothing is told by
@@ -11,14 +11,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-BLUE = "#0072B2"
-ORANGE = "#E69F00"
-VERMILLION = "#D55E00"
-SKY = "#56B4E9"
-GREEN = "#009E73"
-PURPLE = "#CC79A7"
-GREY = "#999999"
-PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, "#F0E442", GREY]
+from core.common.palette import BLUE, GREEN, GREY, ORANGE, SERIES, VERMILLION
 
 
 def _target_rule(target: float, label: str, axis: str = "x") -> alt.LayerChart:
@@ -162,7 +155,7 @@ def cohort_chart(cohorts: pl.DataFrame, metrics: dict[str, str]) -> alt.Chart:
             x=alt.X("cohort:T", title="Start month", axis=alt.Axis(format="%b %Y")),
             y=alt.Y("value:Q", title=None, axis=alt.Axis(format="%")),
             color=alt.Color(
-                "metric:N", scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="bottom")
+                "metric:N", scale=alt.Scale(range=list(SERIES)), legend=alt.Legend(orient="bottom")
             ),
             shape=alt.Shape("metric:N", legend=alt.Legend(orient="bottom")),
             tooltip=[
@@ -332,19 +325,3 @@ def csm_load_chart(load: pl.DataFrame) -> alt.Chart:
         )
         .properties(title="Accounts per CSM against the segment coverage ratio")
     )
-
-
-# ------------------------------------------------------------------ export
-
-
-def chart_png(spec: str, scale: float = 2.0) -> bytes:
-    """A chart (its Vega-Lite JSON) as PNG, rendered locally by vl-convert."""
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_png(spec, scale=scale)
-
-
-def chart_svg(spec: str) -> bytes:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_svg(spec).encode("utf-8")

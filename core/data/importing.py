@@ -11,8 +11,9 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy.orm import Session
 
+from core.common.progress import ProgressFn
 from core.data.readers import SourceFile
-from core.data.store import DatasetInfo, ProgressFn, save_dataset
+from core.data.store import DatasetInfo, save_dataset
 from core.data.validate import load_sources
 from core.model.dataset import Dataset
 

@@ -20,12 +20,6 @@ class DataSummary:
     churned: int
 
 
-def default_as_of(dataset: Dataset) -> date | None:
-    """docs/metrics.md, Conventions: the analysis date defaults to the latest event date."""
-    latest = dataset.events.get_column("timestamp").max()
-    return latest.date() if latest is not None else None  # type: ignore[union-attr]
-
-
 def summarise(dataset: Dataset) -> DataSummary:
     ts = dataset.events.get_column("timestamp")
     starts = dataset.accounts.get_column("start_date")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
+from core.common.errors import UserError
+
 FORMATS: dict[str, str] = {
     ".csv": "csv",
     ".txt": "csv",
@@ -28,7 +30,7 @@ FORMATS: dict[str, str] = {
 }
 
 
-class UnreadableFile(ValueError):
+class UnreadableFile(UserError):
     """The file could not be parsed at all; the message says why in plain words."""
 
 

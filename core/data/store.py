@@ -9,7 +9,6 @@ so a failed or half-finished import can never leave a workspace with mixed data.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,14 +16,14 @@ import polars as pl
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.common.errors import UserError
+from core.common.progress import ProgressFn
 from core.db.models import DatasetVersion, TableChunk
 from core.model.contract import TABLES, empty, schema
 from core.model.dataset import Dataset
 
 CHUNK_ROWS = 1_000_000
 KEEP_VERSIONS = 3
-
-ProgressFn = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -131,11 +130,15 @@ def history(session: Session, workspace_id: int) -> list[DatasetInfo]:
     return [_info(v) for v in versions]
 
 
+class StoreError(UserError):
+    """A stored data version that cannot be used as asked."""
+
+
 def activate_version(session: Session, workspace_id: int, dataset_id: int) -> None:
     """Go back to an earlier import (the last few are kept)."""
     version = session.get(DatasetVersion, dataset_id)
     if version is None or version.workspace_id != workspace_id:
-        raise ValueError("That import is no longer kept.")
+        raise StoreError("That import is no longer kept; choose another one from the history.")
     _activate(session, workspace_id, version)
 
 

@@ -7,11 +7,13 @@ are none. Row numbers count data rows from 1, the header not included.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import polars as pl
 
+from core.common.errors import UserError
+from core.common.progress import ProgressFn
 from core.data.readers import SourceFile, UnreadableFile, files_in_directory, read_file
 from core.model.contract import (
     CHANNELS,
@@ -25,8 +27,6 @@ from core.model.contract import (
 )
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
-
-ProgressFn = Callable[[float, str], None]
 
 PROBLEM_SCHEMA = pl.Schema(
     {"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String}
@@ -50,7 +50,7 @@ _KIND_RULES = {
 }
 
 
-class ValidationFailed(ValueError):
+class ValidationFailed(UserError):
     """The import was refused; `problems` lists every reason, in PROBLEM_SCHEMA."""
 
     def __init__(self, problems: pl.DataFrame) -> None:

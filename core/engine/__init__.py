@@ -33,7 +33,13 @@ from core.engine.scorecard import (
     scorecard_status,
     scorecard_table,
 )
-from core.engine.tables import FrameTables, ParquetTables, Tables, default_as_of
+from core.engine.tables import (
+    FrameTables,
+    ParquetTables,
+    Tables,
+    analysis_date,
+    default_as_of,
+)
 from core.engine.whatif import WhatIf, what_if
 
 __all__ = [
@@ -59,6 +65,7 @@ __all__ = [
     "cohorts",
     "csm_load",
     "csm_load_table",
+    "analysis_date",
     "default_as_of",
     "expansion_ready",
     "expansion_table",

@@ -70,3 +70,12 @@ def default_as_of(data: Tables) -> date:
         if latest is not None:
             return latest
     return _latest_date(data.lazy("accounts"), "start_date") or date.today()
+
+
+def analysis_date(
+    data: Tables, *, pinned: date | None = None, latest_event: date | None = None
+) -> date:
+    """The one rule for the date every number is computed as of: the date a workspace pinned,
+    else the latest event (from stored metadata when the caller has it, which saves a scan of
+    every event), else `default_as_of`."""
+    return pinned or latest_event or default_as_of(data)

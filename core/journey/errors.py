@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.common.errors import UserError
 
-class JourneyError(ValueError):
+
+class JourneyError(UserError):
     """A journey-map action that cannot be done as asked; the message says why and where."""
 
 

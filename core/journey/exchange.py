@@ -16,6 +16,7 @@ import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.common.text import inert_markdown
 from core.db.models import JourneyMap, Segment
 from core.journey.elements import check_whole, clean
 from core.journey.errors import JourneyError
@@ -277,21 +278,15 @@ def _excel_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ Markdown
 
 
-def _md(value: Any) -> str:
-    """Table-safe and inert: pipes and line breaks kept in the cell, HTML shown as text."""
-    text = "" if value is None else str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
-
-
 def to_markdown(mapc: MapContent) -> str:
     """A readable summary for sharing: stages in order with what hangs from them."""
     info = mapc.info
     lines = [
-        f"# {_md(info.name)}",
+        f"# {inert_markdown(info.name)}",
         "",
-        f"Segment: {_md(info.segment or 'all')} · variant: {_md(info.variant)} · "
-        f"state: {_md(info.state)} · revision {info.version}",
+        f"Segment: {inert_markdown(info.segment or 'all')} · "
+        f"variant: {inert_markdown(info.variant)} · "
+        f"state: {inert_markdown(info.state)} · revision {info.version}",
         "",
     ]
     for stage in mapc.stages:
@@ -299,7 +294,7 @@ def to_markdown(mapc: MapContent) -> str:
     unplaced = [e for k in CHILD_KINDS for e in mapc.children(k, None)]
     if unplaced:
         lines += ["## Not placed on a stage", ""]
-        lines += [f"- {_md(e['name'])}" for e in unplaced] + [""]
+        lines += [f"- {inert_markdown(e['name'])}" for e in unplaced] + [""]
     if mapc.of("opportunity"):
         lines += [
             "## Opportunities",
@@ -309,8 +304,9 @@ def to_markdown(mapc: MapContent) -> str:
         ]
         for o in mapc.of("opportunity"):
             lines.append(
-                f"| {_md(o['title'])} | {_md(o['owner'])} | {_md(o['status'])} | {o['value']} "
-                f"| {o['effort']} | {EVIDENCE_LABELS.get(o['evidence'], o['evidence'])} |"
+                f"| {inert_markdown(o['title'])} | {inert_markdown(o['owner'])} "
+                f"| {inert_markdown(o['status'])} | {o['value']} | {o['effort']} "
+                f"| {EVIDENCE_LABELS.get(o['evidence'], o['evidence'])} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -324,11 +320,11 @@ def _days(stage: dict[str, Any]) -> str:
 
 
 def _md_stage(mapc: MapContent, stage: dict[str, Any]) -> list[str]:
-    lines = [f"## {_md(stage['name'])}{_days(stage)}", ""]
+    lines = [f"## {inert_markdown(stage['name'])}{_days(stage)}", ""]
     if stage["goal"]:
-        lines.append(f"**Goal:** {_md(stage['goal'])}  ")
+        lines.append(f"**Goal:** {inert_markdown(stage['goal'])}  ")
     if stage["exit_criteria"]:
-        lines.append(f"**Exit criteria:** {_md(stage['exit_criteria'])}")
+        lines.append(f"**Exit criteria:** {inert_markdown(stage['exit_criteria'])}")
     lines.append("")
     for kind in CHILD_KINDS:
         items = mapc.children(kind, stage["id"])
@@ -336,7 +332,7 @@ def _md_stage(mapc: MapContent, stage: dict[str, Any]) -> list[str]:
             continue
         lines += [f"**{spec(kind).plural}**", ""]
         for e in items:
-            lines.append(f"- {_md(e['name'])}{_md_detail(kind, e)}")
+            lines.append(f"- {inert_markdown(e['name'])}{_md_detail(kind, e)}")
         lines.append("")
     return lines
 
@@ -348,26 +344,30 @@ def _md_detail(kind: str, e: dict[str, Any]) -> str:
     if kind == "milestone":
         bits += [
             f"day {e['target_day']}" if e["target_day"] is not None else "",
-            f"event `{_md(e['event'])}`" if e["event"] else "",
+            f"event {inert_markdown(e['event'])}" if e["event"] else "",
             "first value" if e["is_first_value"] else "",
             "activation" if e["is_activation"] else "",
         ]
     elif kind == "touchpoint":
         bits += [
             e["channel"],
-            _md(e["owner_team"]),
+            inert_markdown(e["owner_team"]),
             f"SLA {e['sla_hours']:g} h" if e["sla_hours"] is not None else "",
             f"emotion {e['emotion']:+d}",
         ]
         if e["pain_point"]:
-            bits.append(f"pain: {_md(e['pain_point'])}")
+            bits.append(f"pain: {inert_markdown(e['pain_point'])}")
     elif kind == "signal":
-        bits += [e["kind"], _md(e["condition"]), f"play: {_md(e['play'])}" if e["play"] else ""]
+        bits += [
+            e["kind"],
+            inert_markdown(e["condition"]),
+            f"play: {inert_markdown(e['play'])}" if e["play"] else "",
+        ]
     elif kind == "risk":
         bits += [
-            f"{_md(e['trigger'])} → {_md(e['intervention'])}",
-            f"owner {_md(e['owner'])}" if e["owner"] else "",
-            f"escalation: {_md(e['escalation'])}" if e["escalation"] else "",
+            f"{inert_markdown(e['trigger'])} → {inert_markdown(e['intervention'])}",
+            f"owner {inert_markdown(e['owner'])}" if e["owner"] else "",
+            f"escalation: {inert_markdown(e['escalation'])}" if e["escalation"] else "",
         ]
     bits.append(EVIDENCE_LABELS.get(e["evidence"], e["evidence"]).lower())
     shown = [b for b in bits if b]

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import polars as pl
 
+from core.common.palette import BLUE, GREEN, GREY, INK, ORANGE, SKY, VERMILLION, WHITE
 from core.journey.kinds import CHILD_KINDS, EVIDENCE_LABELS, ROLE_LABELS, spec
 from core.journey.overlay import Overlay, Reach
 from core.journey.store import MapContent
@@ -25,11 +26,11 @@ ROW_HEIGHT = 90
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); shape tells kinds apart
 # too, so colour is never the only cue.
 STYLE: dict[str, dict[str, str]] = {
-    "stage": {"shape": "box", "color": "#0072B2", "font": "#FFFFFF", "symbol": "▭"},
-    "milestone": {"shape": "star", "color": "#E69F00", "font": "#222222", "symbol": "★"},
-    "touchpoint": {"shape": "dot", "color": "#009E73", "font": "#222222", "symbol": "●"},
-    "signal": {"shape": "triangle", "color": "#56B4E9", "font": "#222222", "symbol": "▲"},
-    "risk": {"shape": "square", "color": "#D55E00", "font": "#222222", "symbol": "■"},
+    "stage": {"shape": "box", "color": BLUE, "font": WHITE, "symbol": "▭"},
+    "milestone": {"shape": "star", "color": ORANGE, "font": INK, "symbol": "★"},
+    "touchpoint": {"shape": "dot", "color": GREEN, "font": INK, "symbol": "●"},
+    "signal": {"shape": "triangle", "color": SKY, "font": INK, "symbol": "▲"},
+    "risk": {"shape": "square", "color": VERMILLION, "font": INK, "symbol": "■"},
 }
 UNPLACED = "Not on a stage"
 
@@ -173,9 +174,7 @@ def _stage_node(
     style = STYLE["stage"]
     if stage_id is None:
         title = "Elements not placed on any stage"
-        return GraphNode(
-            "stage-none", "stage", None, UNPLACED, title, x, 0, "box", "#999999", "#FFFFFF"
-        )
+        return GraphNode("stage-none", "stage", None, UNPLACED, title, x, 0, "box", GREY, WHITE)
     stage = m.find("stage", stage_id) or {}
     days = ""
     if stage.get("day_start") is not None or stage.get("day_end") is not None:
@@ -394,13 +393,6 @@ def grid_svg(g: Grid, title: str) -> str:
         y += h
     parts.append("</svg>")
     return "".join(parts)
-
-
-def grid_png(svg: str) -> bytes:
-    """The SVG grid rendered to PNG (for tools that take no SVG)."""
-    import vl_convert
-
-    return vl_convert.svg_to_png(svg, scale=2)
 
 
 # ------------------------------------------------------------------ chart frames

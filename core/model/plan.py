@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from core.common.errors import UserError
+
 EVENT_LIST_KEYS: tuple[str, ...] = (
     "first_value_events",
     "activation_events",
@@ -38,7 +40,7 @@ DEFAULT_MILESTONE_EVENTS: tuple[str, ...] = (
 DEFAULT_EXPANSION_EVENTS: tuple[str, ...] = ("feature_limit_hit", "access_requested")
 
 
-class PlanError(ValueError):
+class PlanError(UserError):
     """A plan file or value that cannot be used; the message names the key."""
 
 

@@ -25,6 +25,7 @@ from core.engine import (
     scorecard_status,
     scorecard_table,
 )
+from core.engine.km import km_curve
 from core.model.plan import MeasurementPlan
 
 ALL = "All"
@@ -223,33 +224,6 @@ def ttv_frames(ctx: Context, scores: pl.DataFrame) -> tuple[pl.DataFrame, pl.Dat
         )
     )
     return hist, km_curve(times)
-
-
-def km_curve(times: pl.DataFrame) -> pl.DataFrame:
-    """Product-limit estimate from (day, event); events before censorings at a tie."""
-    if times.is_empty():
-        return pl.DataFrame(schema={"day": pl.Int64, "reached": pl.Float64, "at_risk": pl.Int64})
-    n, d = pl.col("n"), pl.col("d")
-    grouped = (
-        times.group_by("day")
-        .agg(pl.len().alias("n"), pl.col("event").sum().alias("d"))
-        .sort("day")
-        .with_columns((n.sum() - n.cum_sum() + n).alias("at_risk"))
-        .with_columns((1 - d / pl.col("at_risk")).cum_prod().alias("survival"))
-    )
-    start = pl.DataFrame({"day": [0], "reached": [0.0], "at_risk": [len(times)]})
-    curve = grouped.select(
-        pl.col("day").cast(pl.Int64),
-        (1 - pl.col("survival")).alias("reached"),
-        pl.col("at_risk").cast(pl.Int64),
-    )
-    return pl.concat([start, curve.filter(pl.col("day") > 0)]).sort("day")
-
-
-def km_median(curve: pl.DataFrame) -> float | None:
-    """Smallest day where at least half reached first value (survival <= 0.5)."""
-    hit = curve.filter(pl.col("reached") >= 0.5 - 1e-12)
-    return None if hit.is_empty() else float(hit.get_column("day").min())  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ the bundle

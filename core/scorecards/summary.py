@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
+from core.common.text import inert_markdown, one_line
 from core.scorecards.bundle import ALL, METRICS, format_change, format_value, money
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PDF_REPLACE = {
     "—": "-",
@@ -46,18 +47,6 @@ HEADLINE = (
     "at_risk_accounts",
     "at_risk_value",
 )
-
-
-def clean_text(text: object, limit: int = 200) -> str:
-    """One line of user text: control characters and line breaks gone, length capped."""
-    flat = _CONTROL.sub(" ", str(text))
-    flat = " ".join(flat.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def escape_markdown(text: object, limit: int = 200) -> str:
-    """User text made inert in Markdown (and in Streamlit's markdown directives)."""
-    return _MD_SPECIAL.sub(r"\\\1", clean_text(text, limit)).replace(":", "\\:")
 
 
 def pdf_text(text: object) -> str:
@@ -125,10 +114,10 @@ def _columns(summary: Summary) -> list[str]:
 def to_markdown(summary: Summary) -> str:
     cols = _columns(summary)
     lines = [
-        f"# {escape_markdown(summary.title)}",
+        f"# {inert_markdown(summary.title, 200)}",
         "",
         f"As of **{summary.as_of}**; changes are against **{summary.previous_as_of}**. "
-        f"Filters: {escape_markdown(summary.filters, 400)}.",
+        f"Filters: {inert_markdown(summary.filters, 400)}.",
         "",
         "## Headlines",
         "",
@@ -136,24 +125,24 @@ def to_markdown(summary: Summary) -> str:
         "",
         "## Metrics against targets",
         "",
-        "| Metric | " + " | ".join(escape_markdown(c) for c in cols) + " |",
+        "| Metric | " + " | ".join(inert_markdown(c, 200) for c in cols) + " |",
         "| --- |" + " --- |" * len(cols),
     ]
     for metric in HEADLINE:
         cells = [_cell(_row(summary.cards, c, metric)) for c in cols]
         lines.append(f"| {METRICS[metric][0]} | " + " | ".join(cells) + " |")
     lines += ["", "Status: ✓ on target · ▲ near (within 10%) · ✗ off target.", ""]
-    lines += ["## Journey", "", _journey_sentence(summary, escape_markdown)]
+    lines += ["## Journey", "", _journey_sentence(summary, inert_markdown)]
     if summary.what_if:
         lines += ["", summary.what_if]
     return "\n".join(lines) + "\n"
 
 
-def _journey_sentence(summary: Summary, escape: object) -> str:
+def _journey_sentence(summary: Summary, escape: Callable[[object], str]) -> str:
     b = summary.bottleneck
     if not b:
         return "No funnel step has data yet."
-    event = escape(b["event"])  # type: ignore[operator]
+    event = escape(b["event"])
     return (
         f"Biggest drop-off: step {b['step']} ({event}) converts "
         f"{float(b['step_conversion']):.0%} of the accounts that reached the step before; "  # type: ignore[arg-type]
@@ -169,14 +158,14 @@ def to_pdf(summary: Summary) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, pdf_text(clean_text(summary.title)), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, pdf_text(one_line(summary.title, 200)), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
     pdf.multi_cell(
         0,
         5,
         pdf_text(
             f"As of {summary.as_of}; changes against {summary.previous_as_of}. "
-            f"Filters: {clean_text(summary.filters, 400)}."
+            f"Filters: {one_line(summary.filters, 400)}."
         ),
         new_x="LMARGIN",
         new_y="NEXT",
@@ -190,7 +179,7 @@ def to_pdf(summary: Summary) -> bytes:
     pdf.ln(2)
     pdf.set_font("Helvetica", "", 10)
     pdf.multi_cell(
-        0, 5.5, pdf_text(_journey_sentence(summary, clean_text)), new_x="LMARGIN", new_y="NEXT"
+        0, 5.5, pdf_text(_journey_sentence(summary, one_line)), new_x="LMARGIN", new_y="NEXT"
     )
     if summary.what_if:
         pdf.multi_cell(0, 5.5, pdf_text(summary.what_if), new_x="LMARGIN", new_y="NEXT")
@@ -204,7 +193,7 @@ def _pdf_table(pdf: object, summary: Summary) -> None:
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=5) as table:  # type: ignore[attr-defined]
         header = table.row()
         for name in ["Metric", *cols]:
-            header.cell(pdf_text(clean_text(name, 40)))
+            header.cell(pdf_text(one_line(name, 40)))
         for metric in HEADLINE:
             row = table.row()
             row.cell(pdf_text(METRICS[metric][0]))

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.common.errors import UserError
 from core.db.models import Segment, Workspace
 from core.model.plan import (
     EVENT_LIST_KEYS,
@@ -25,7 +26,7 @@ from core.model.plan import (
 MAX_NAME = 80
 
 
-class WorkspaceError(ValueError):
+class WorkspaceError(UserError):
     """A workspace action that cannot be done as asked; the message says why."""
 
 

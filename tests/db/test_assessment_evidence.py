@@ -25,8 +25,9 @@ from core.assessment import (
     round_results,
     save_answers,
 )
-from core.assessment.charts import chart_png, current_target_chart, heatmap_chart, trend_chart
+from core.assessment.charts import current_target_chart, heatmap_chart, trend_chart
 from core.assessment.rounds import join_round
+from core.charts.export import chart_png
 from core.data.demo import generate
 from core.db.engine import unit_of_work
 from core.db.models import JourneyMap, Milestone, RiskPoint, SignalTrigger, Stage, Touchpoint
@@ -317,7 +318,7 @@ def test_markdown_report_is_one_page_with_the_flags():
     checks = cross_check(results, _no_maps(), _no_kpis())
     info = RoundInfo(1, 1, "Q3 <b>|x|</b>", "t", None, None, True)  # type: ignore[arg-type]
     text = markdown_report(info, results, checks, roadmap(results, checks), change=5.0)
-    assert text.startswith("# Onboarding maturity: Q3 \\<b\\>\\|x\\|\\</b\\>")
+    assert text.startswith("# Onboarding maturity: Q3 &lt;b&gt;\\|x\\|&lt;/b&gt;")
     assert "Maturity index: 25.0 / 100** (+5.0 since the previous round)" in text
     assert "| Milestones & exit criteria | CS leadership | 2.0 | 3.5 | 1–3 | ⚠ disagree |" in text
     assert "_No customer data loaded, so the KPIs could not confirm ratings._" in text

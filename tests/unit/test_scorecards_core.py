@@ -8,11 +8,14 @@ import polars as pl
 import pytest
 
 from core.charts import builders
+from core.charts.export import chart_png, chart_svg
+from core.common.text import inert_markdown
 from core.engine import bottleneck, scorecard_table
+from core.engine.km import km_curve, median_of_curve
 from core.model.plan import MeasurementPlan
 from core.scorecards import bundle as scorecards
 from core.scorecards.bundle import FilteredTables, Filters
-from core.scorecards.summary import Summary, escape_markdown, pdf_text, to_markdown, to_pdf
+from core.scorecards.summary import Summary, pdf_text, to_markdown, to_pdf
 from core.workspace.demo_workspace import demo_dataset
 
 PLAN = MeasurementPlan()
@@ -91,19 +94,30 @@ def test_lower_is_better_for_time_and_risk():
 def test_km_curve_median_matches_the_engine(demo, bundle):
     b, ctx = bundle
     engine = scorecard_table(ctx).filter(pl.col("segment") == "All")
-    assert scorecards.km_median(b.km) == engine.get_column("ttv_median_km_days").item()
+    assert median_of_curve(b.km) == engine.get_column("ttv_median_km_days").item()
     assert b.km.get_column("reached").is_sorted()
     assert b.ttv_hist.get_column("accounts").sum() == b.scores.get_column("ttv_days").count()
 
 
 def test_km_curve_by_hand():
     times = pl.DataFrame({"day": [2, 4, 4, 6, 8], "event": [True, True, False, True, False]})
-    curve = scorecards.km_curve(times)
+    curve = km_curve(times)
     reached = dict(zip(curve.get_column("day"), curve.get_column("reached"), strict=True))
     assert reached[2] == pytest.approx(0.2)
     assert reached[4] == pytest.approx(0.4)
     assert reached[6] == pytest.approx(1 - 0.8 * 0.75 * 0.5)
-    assert scorecards.km_median(curve) == 6
+    assert median_of_curve(curve) == 6
+
+
+def test_km_curve_steps_at_day_zero_for_first_value_on_the_start_day():
+    times = pl.DataFrame({"day": [0, 0, 3, 5], "event": [True, False, True, False]})
+    curve = km_curve(times)
+    assert curve.rows() == [
+        (0, 0.0, 4),
+        (0, 0.25, 4),
+        (3, pytest.approx(0.625), 2),
+        (5, pytest.approx(0.625), 1),
+    ]
 
 
 def test_segment_filter_funnel_and_target(demo):
@@ -123,8 +137,8 @@ def test_charts_export_as_png_and_svg(bundle):
         builders.funnel_chart(b.funnel, step),
     ):
         spec = chart.to_json()
-        assert builders.chart_png(spec, scale=1).startswith(b"\x89PNG")
-        assert b"<svg" in builders.chart_svg(spec)
+        assert chart_png(spec, scale=1).startswith(b"\x89PNG")
+        assert b"<svg" in chart_svg(spec)
 
 
 def _summary(bundle, title: str = "Scorecard") -> Summary:
@@ -136,7 +150,7 @@ def _summary(bundle, title: str = "Scorecard") -> Summary:
 def test_summary_markdown_has_the_table_and_headlines(bundle):
     text = to_markdown(_summary(bundle))
     assert text.startswith("# Scorecard")
-    assert "| Metric | Enterprise | Mid\\-Market | SMB | All |" in text
+    assert "| Metric | Enterprise | Mid-Market | SMB | All |" in text
     assert "at risk, worth $" in text
     assert "Biggest drop-off: step" in text
 
@@ -145,11 +159,11 @@ def test_summary_escapes_hostile_names(bundle):
     hostile = "[click](javascript:alert(1)) <img src=x onerror=alert(1)>\n# big"
     text = to_markdown(_summary(bundle, hostile))
     title = text.splitlines()[0]
-    assert "\\]\\(javascript\\:" in title  # brackets, parentheses and colon escaped
-    assert "\\<img" in title
+    assert "\\[click\\](javascript\\:" in title  # no link can form, no scheme either
+    assert "&lt;img" in title
     assert "\n" not in title
-    assert title.endswith("\\# big")
-    assert escape_markdown("a|b") == "a\\|b"
+    assert title.endswith("&gt; # big")  # a heading mark only means something at a line start
+    assert inert_markdown("a|b") == "a\\|b"
     assert pdf_text("✓ on target — ok ☃") == "ok on target - ok ?"
 
 

@@ -6,6 +6,7 @@ Streamlit-free: the Data page and `python -m core import` both call into here.
 
 from __future__ import annotations
 
+from core.common.errors import UserError
 from core.data.presets import amplitude, hubspot, mixpanel, salesforce, segment, zendesk
 from core.data.presets.base import Preset
 from core.data.presets.generic import generic_preset
@@ -25,7 +26,7 @@ VENDOR_PRESETS: dict[str, Preset] = {
 PRESET_NAMES: tuple[str, ...] = (*VENDOR_PRESETS, "csv")
 
 
-class UnknownPreset(ValueError):
+class UnknownPreset(UserError):
     """A preset name or generic target table that does not exist; the message lists them."""
 
 

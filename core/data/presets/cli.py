@@ -21,9 +21,11 @@ from pathlib import Path
 
 import polars as pl
 
+from core.common.errors import UserError
+from core.common.progress import ProgressFn
 from core.data.presets import PRESET_NAMES, UnknownPreset, get_preset
 from core.data.presets.base import Preset
-from core.data.presets.convert import ProgressFn, run_preset
+from core.data.presets.convert import run_preset
 from core.data.presets.guess import as_mapping, guess_mapping
 from core.data.presets.join import account_join
 from core.data.presets.merge import combine
@@ -38,7 +40,7 @@ from core.model.plan import MeasurementPlan, load_plan
 WRITERS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
-class ArgumentProblem(ValueError):
+class ArgumentProblem(UserError):
     """A bad argument found after parsing: exit status 2, like argparse's own errors."""
 
 

@@ -9,10 +9,11 @@ with ValidationFailed: nothing is returned half-converted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import polars as pl
 
+from core.common.progress import ProgressFn
 from core.data.presets import checks, values
 from core.data.presets.base import COERCE, KIND_RULES, Field, Preset, Tables, TableSpec
 from core.data.presets.result import FILE, INSERT_ID, AccountJoin, PresetResult
@@ -28,7 +29,6 @@ from core.data.readers import SourceFile, UnreadableFile
 from core.data.validate import PROBLEM_SCHEMA, ValidationFailed, problem
 from core.model.contract import schema
 
-ProgressFn = Callable[[float, str], None]
 FieldMap = Mapping[str, str | None]
 
 

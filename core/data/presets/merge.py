@@ -11,11 +11,12 @@ reported against its own file and row.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
 
+from core.common.progress import ProgressFn
 from core.data.presets.result import FILE, PresetResult
 from core.data.presets.sources import ROW
 from core.data.readers import SourceFile
@@ -24,7 +25,6 @@ from core.model.contract import TABLES, schema
 from core.model.dataset import Dataset
 
 KEYS = {"accounts": "account_id", "users": "user_id"}
-ProgressFn = Callable[[float, str], None]
 # (rows kept from the loaded table, the export's rows to add, (added, updated, unchanged))
 Merged = tuple[pl.DataFrame, pl.DataFrame, tuple[int, int, int]]
 

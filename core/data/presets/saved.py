@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.common.errors import UserError
 from core.data.presets import PRESET_NAMES, UnknownPreset, get_preset
 from core.db.models import ColumnMapping, Workspace
 from core.model.contract import TABLES
@@ -22,7 +23,7 @@ MAX_NAME = 80
 MAX_SOURCE = 300
 
 
-class MappingError(ValueError):
+class MappingError(UserError):
     """A mapping that cannot be saved or found as asked; the message says why."""
 
 

@@ -6,12 +6,13 @@ passes every check, and the data loaded before stays active until the new versio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy.orm import Session
 
+from core.common.progress import ProgressFn
 from core.data.presets.base import Preset
 from core.data.presets.checks import unknown_accounts
 from core.data.presets.convert import FieldMap, convert
@@ -23,7 +24,6 @@ from core.data.readers import SourceFile
 from core.data.store import DatasetInfo, save_dataset
 from core.model.dataset import Dataset
 
-ProgressFn = Callable[[float, str], None]
 PREVIEW_ROWS = 20
 
 
