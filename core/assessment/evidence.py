@@ -104,7 +104,7 @@ def _pct(value: float) -> str:
     return f"{value:.0%}"
 
 
-def _count(session: Session, query: Select[tuple[int]]) -> int:
+def _count(session: Session, query: Select[int]) -> int:
     return int(session.scalar(query) or 0)
 
 

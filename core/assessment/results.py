@@ -164,6 +164,6 @@ def trend(history: Sequence[tuple[RoundInfo, Sequence[AnswerRow]]]) -> list[Tren
 
 def index_change(history: Sequence[tuple[RoundInfo, Sequence[AnswerRow]]]) -> float | None:
     """Change of the maturity index from the previous revealed round to the latest one."""
-    indexes = [round_results(a).maturity_index for _, a in history]
-    indexes = [i for i in indexes if i is not None]
+    found = [round_results(a).maturity_index for _, a in history]
+    indexes = [i for i in found if i is not None]
     return round(indexes[-1] - indexes[-2], 1) if len(indexes) >= 2 else None

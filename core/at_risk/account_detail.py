@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.common.scalars import as_date, as_int
 from core.db.models import JourneyMap, Milestone, Segment
 from core.engine import FrameTables, Tables, build_context, history_table
 from core.model.plan import MeasurementPlan
@@ -55,12 +56,12 @@ def _profile(sub: FrameTables, as_of: date) -> dict[str, object] | None:
 
 def score_history(sub: FrameTables, plan: MeasurementPlan, as_of: date) -> pl.DataFrame:
     """Weekly score since the account started (the engine on the one-account subset)."""
-    start = sub.frames["accounts"].get_column("start_date").min()
-    if start is None or start > as_of:  # type: ignore[operator]
+    start = as_date(sub.frames["accounts"].get_column("start_date").min())
+    if start is None or start > as_of:
         return pl.DataFrame(
             schema={"as_of": pl.Date, "score": pl.Int64, "action": pl.String, "signals": pl.String}
         )
-    ctx = build_context(sub, plan, as_of, since=start)  # type: ignore[arg-type]
+    ctx = build_context(sub, plan, as_of, since=start)
     return history_table(ctx).drop("account_id")
 
 
@@ -105,8 +106,9 @@ def milestone_progress(
     }
     if profile is None:
         return pl.DataFrame(schema=schema)
-    start, age = profile["start_date"], int(profile["age_days"])  # type: ignore[call-overload]
-    plan_targets = default_targets(plan, profile.get("segment"))  # type: ignore[arg-type]
+    start, age = as_date(profile["start_date"]), as_int(profile["age_days"]) or 0
+    segment = profile.get("segment")
+    plan_targets = default_targets(plan, segment if isinstance(segment, str) else None)
     firsts = (
         sub.frames["events"]
         .filter(pl.col("timestamp").dt.date().is_between(start, as_of))
@@ -119,7 +121,7 @@ def milestone_progress(
         from_map = (map_targets or {}).get(event)
         target = from_map if from_map is not None else plan_day
         on = first.get(event)
-        days = (on - start).days if on else None  # type: ignore[operator]
+        days = (on - start).days if on and start else None
         source = "journey map" if from_map is not None else "measurement plan"
         rows.append((step, event, on, days, target, source, _status(days, target, age)))
     return pl.DataFrame(rows, schema=schema, orient="row")
@@ -203,7 +205,7 @@ def sponsor_activity(
     rows = timeline(sub, as_of, limit=1_000_000).filter(pl.col("role") == "exec_sponsor")
     if rows.is_empty():
         return rows, "The executive sponsor has no recorded activity at all."
-    last = rows.get_column("when").max().date()  # type: ignore[union-attr]
+    last = as_date(rows.get_column("when").max()) or as_of
     low = as_of - timedelta(days=plan.window_days - 1)
     recent = rows.filter(pl.col("when").dt.date() >= low)
     text = (
@@ -294,5 +296,5 @@ def milestone_targets(session: Session, workspace_id: int, segment: str | None) 
             )
             targets = {m.event: m.target_day for m in rows if m.event and m.target_day is not None}
             if targets:
-                return targets  # type: ignore[return-value]
+                return {event: day for event, day in targets.items() if day is not None}
     return {}

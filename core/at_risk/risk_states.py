@@ -37,10 +37,10 @@ MAX_ACCOUNT_ID = 200
 MAX_AUTHOR = 200
 STATE_SCHEMA = pl.Schema(
     {
-        "account_id": pl.String,
-        "risk_state": pl.String,
-        "note": pl.String,
-        "updated_by": pl.String,
+        "account_id": pl.String(),
+        "risk_state": pl.String(),
+        "note": pl.String(),
+        "updated_by": pl.String(),
         "updated_at": pl.Datetime("us"),
     }
 )

@@ -589,7 +589,7 @@ def _accounts_frame(rng: np.random.Generator, book: _Book, account_ids: pl.Serie
             "journey_variant": pl.Series(VARIANTS).gather(book.variant),
         }
     )
-    return frame.cast(dict(schema("accounts")))  # type: ignore[arg-type]
+    return frame.cast(schema("accounts"))
 
 
 # ------------------------------------------------------------------------------ users
@@ -745,7 +745,7 @@ def _users_frame(people: _People, account_ids: pl.Series, user_ids: pl.Series) -
             "team": pl.Series(TEAMS).gather(people.team),
         }
     )
-    return frame.cast(dict(schema("users")))  # type: ignore[arg-type]
+    return frame.cast(schema("users"))
 
 
 # ------------------------------------------------------------------------------ events
@@ -931,7 +931,7 @@ def _events_frame(
             "timestamp": _timestamps(ordered["ts"]),
         }
     )
-    return frame.cast(dict(schema("events")))  # type: ignore[arg-type]
+    return frame.cast(schema("events"))
 
 
 # ------------------------------------------------------------------------------ touches
@@ -1134,7 +1134,7 @@ def _touches_frame(
             "csat": ordered["csat"],
         }
     )
-    return frame.cast(dict(schema("touches")))  # type: ignore[arg-type]
+    return frame.cast(schema("touches"))
 
 
 def _csat(rng: np.random.Generator, book: _Book, rows: _Rows) -> pl.Series:

@@ -7,6 +7,7 @@ from datetime import date
 
 import polars as pl
 
+from core.common.scalars import as_date
 from core.model.dataset import Dataset
 
 
@@ -26,11 +27,11 @@ def summarise(dataset: Dataset) -> DataSummary:
     first_ts, last_ts = ts.min(), ts.max()
     return DataSummary(
         row_counts={name: len(frame) for name, frame in dataset.frames().items()},
-        first_event=first_ts.date() if first_ts is not None else None,  # type: ignore[union-attr]
-        last_event=last_ts.date() if last_ts is not None else None,  # type: ignore[union-attr]
-        first_start=starts.min(),  # type: ignore[arg-type]
-        last_start=starts.max(),  # type: ignore[arg-type]
-        churned=dataset.accounts.get_column("churn_date").is_not_null().sum(),
+        first_event=as_date(first_ts),
+        last_event=as_date(last_ts),
+        first_start=as_date(starts.min()),
+        last_start=as_date(starts.max()),
+        churned=int(dataset.accounts.get_column("churn_date").is_not_null().sum()),
     )
 
 

@@ -153,5 +153,5 @@ def load_dataset(session: Session, dataset_id: int) -> Dataset:
         )
         parts = [pl.read_parquet(io.BytesIO(blob)) for blob in blobs]
         frame = pl.concat(parts) if parts else empty(table)
-        frames[table] = frame.cast(dict(schema(table)))
+        frames[table] = frame.cast(schema(table))
     return Dataset(**frames)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from core.common.scalars import as_date
 from core.engine.frames import Context, build_context
 from core.engine.score import score_facts
 from core.engine.scorecard import ALL
@@ -96,8 +97,8 @@ def _signal_rates(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 def backtest_table(ctx: Context) -> Backtest:
     """Run the backtest over the dates the Context covers (build it with since = first start)."""
-    first = ctx.accounts.get_column("start_date").min()
-    dates = [d for d in backtest_dates(ctx.as_of, first) if d >= ctx.since]  # type: ignore[arg-type]
+    first = as_date(ctx.accounts.get_column("start_date").min()) or ctx.as_of
+    dates = [d for d in backtest_dates(ctx.as_of, first) if d >= ctx.since]
     rows = _outcomes(ctx, dates).collect().lazy() if dates else None
     if rows is None:
         rows = (

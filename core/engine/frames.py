@@ -336,7 +336,7 @@ def build_context(
     sets = event_sets(plan, segments, names)
     return Context(
         plan=plan,
-        as_of=as_of,  # type: ignore[arg-type]
+        as_of=as_of,
         since=since,
         accounts=accounts,
         first_events=_first_events(occurrences, all_accounts.get_column(ACCOUNT), keys),

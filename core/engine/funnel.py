@@ -99,7 +99,7 @@ def _conversions(steps: pl.LazyFrame, stats: list[pl.LazyFrame], accounts: int) 
             (previous - reached).alias("dropoff"),
         )
         .select(list(FUNNEL_SCHEMA))
-        .cast(dict(FUNNEL_SCHEMA))
+        .cast(FUNNEL_SCHEMA)
     )
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.common.scalars import as_float
+
 TOLERANCE = 1e-12
 _ALL = "__km_all"
 
@@ -66,4 +68,4 @@ def km_curve(times: pl.DataFrame) -> pl.DataFrame:
 def median_of_curve(curve: pl.DataFrame) -> float | None:
     """The median read off a curve from `km_curve` (the same rule as `km_median`)."""
     hit = curve.filter(pl.col("reached") >= 0.5 - TOLERANCE)
-    return None if hit.is_empty() else float(hit.get_column("day").min())  # type: ignore[arg-type]
+    return as_float(hit.get_column("day").min())

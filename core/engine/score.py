@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from core.common.scalars import as_date
 from core.engine.frames import ACCOUNT, DELTA_DAYS, Context, build_context, days_between
 from core.engine.signals import (
     AT_RISK_ACTIONS,
@@ -323,7 +324,7 @@ def history_table(ctx: Context, account_ids: Sequence[str] | None = None) -> pl.
                 "signals": pl.String,
             }
         )
-    first = max(accounts.get_column("start_date").min(), ctx.since)
+    first = max(as_date(accounts.get_column("start_date").min()) or ctx.since, ctx.since)
     sub = replace(ctx, accounts=accounts, cache={})
     return (
         score_facts(sub, weekly_dates(ctx.as_of, first))

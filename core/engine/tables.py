@@ -37,7 +37,7 @@ class ParquetTables:
         path = self.directory / f"{table}.parquet"
         if not path.exists():
             return pl.LazyFrame(schema=schema(table))
-        return pl.scan_parquet(path).select(list(schema(table))).cast(dict(schema(table)))
+        return pl.scan_parquet(path).select(list(schema(table))).cast(schema(table))
 
 
 @dataclass(frozen=True)

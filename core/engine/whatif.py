@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from core.common.scalars import as_float
 from core.engine.frames import Context
 from core.engine.funnel import funnel_events, funnel_table
 from core.engine.metrics import RETENTION_DAYS, account_metrics
@@ -77,13 +78,13 @@ def what_if(ctx: Context, step: int, conversion: float, segment: str | None = No
     )
     fv_steps = [k for k, e in enumerate(funnel_events(ctx.plan, segment), 1) if e in fv_events]
     fv_step = fv_steps[0] if fv_steps else None
-    extra = float(steps.get_column("extra").item(fv_step - 1)) if fv_step else None
+    extra = as_float(steps.get_column("extra").item(fv_step - 1)) if fv_step else None
     kept, lost = _retention(ctx, segment)
     accounts = ctx.accounts
     if segment is not None:
         accounts = accounts.filter(pl.col("segment") == segment)
-    mean_value = accounts.get_column("contract_value").mean()
+    mean_value = as_float(accounts.get_column("contract_value").mean())
     value = None
     if extra is not None and kept is not None and lost is not None and mean_value is not None:
-        value = extra * float(mean_value) * (kept - lost)
-    return WhatIf(steps, fv_step, extra, kept, lost, mean_value, value)  # type: ignore[arg-type]
+        value = extra * mean_value * (kept - lost)
+    return WhatIf(steps, fv_step, extra, kept, lost, mean_value, value)

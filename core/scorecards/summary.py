@@ -12,11 +12,16 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from core.common.scalars import as_float, as_int
 from core.common.text import inert_markdown, one_line
 from core.scorecards.bundle import ALL, METRICS, format_change, format_value, money
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PDF_REPLACE = {
@@ -79,8 +84,8 @@ def _row(cards: pl.DataFrame, segment: str, metric: str) -> dict[str, object] | 
 def _cell(row: dict[str, object] | None) -> str:
     if row is None:
         return "—"
-    value = format_value(row["value"], str(row["kind"]))  # type: ignore[arg-type]
-    status = SHORT_STATUS.get(row["status"], "")  # type: ignore[arg-type]
+    value = format_value(as_float(row["value"]), str(row["kind"]))
+    status = SHORT_STATUS.get(str(row["status"]), "")
     return f"{value} {status}".strip()
 
 
@@ -88,11 +93,11 @@ def headline_lines(summary: Summary) -> list[str]:
     """Plain sentences for the All row (no user text), shared by Markdown and PDF."""
     cards = summary.cards
     get = lambda metric: _row(cards, ALL, metric)  # noqa: E731 - a local shorthand
-    accounts, risk_n, risk_v = get("accounts"), get("at_risk_accounts"), get("at_risk_value")
+    value = lambda metric: as_float((get(metric) or {}).get("value"))  # noqa: E731
     lines = [
-        f"{format_value(accounts and accounts['value'], 'count')} accounts; "  # type: ignore[arg-type]
-        f"{format_value(risk_n and risk_n['value'], 'count')} at risk, worth "  # type: ignore[arg-type]
-        f"{money(risk_v and risk_v['value'])} in contract value."  # type: ignore[arg-type]
+        f"{format_value(value('accounts'), 'count')} accounts; "
+        f"{format_value(value('at_risk_accounts'), 'count')} at risk, worth "
+        f"{money(value('at_risk_value'))} in contract value."
     ]
     off = cards.filter((pl.col("segment") == ALL) & (pl.col("status") == "off"))
     if len(off):
@@ -102,7 +107,8 @@ def headline_lines(summary: Summary) -> list[str]:
     for metric in ("ttv_median_days", "activation_rate", "at_risk_value"):
         row = get(metric)
         if row is not None:
-            change = format_change(row["change"], str(row["kind"]), better=row["better"])  # type: ignore[arg-type]
+            better = row["better"] if isinstance(row["better"], bool) else None
+            change = format_change(as_float(row["change"]), str(row["kind"]), better=better)
             lines.append(f"{METRICS[metric][0]}: {_cell(row)} ({change} vs last month).")
     return lines
 
@@ -145,8 +151,8 @@ def _journey_sentence(summary: Summary, escape: Callable[[object], str]) -> str:
     event = escape(b["event"])
     return (
         f"Biggest drop-off: step {b['step']} ({event}) converts "
-        f"{float(b['step_conversion']):.0%} of the accounts that reached the step before; "  # type: ignore[arg-type]
-        f"{int(b['dropoff']):,} accounts stopped there."  # type: ignore[call-overload]
+        f"{as_float(b['step_conversion']) or 0:.0%} of the accounts that reached the step "
+        f"before; {as_int(b['dropoff']) or 0:,} accounts stopped there."
     )
 
 
@@ -186,11 +192,11 @@ def to_pdf(summary: Summary) -> bytes:
     return bytes(pdf.output())
 
 
-def _pdf_table(pdf: object, summary: Summary) -> None:
+def _pdf_table(pdf: FPDF, summary: Summary) -> None:
     cols = _columns(summary)
-    pdf.set_font("Helvetica", "", 8.5)  # type: ignore[attr-defined]
+    pdf.set_font("Helvetica", "", 8.5)
     widths = (60, *([200 / max(len(cols), 1)] * len(cols)))
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=5) as table:  # type: ignore[attr-defined]
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=5) as table:
         header = table.row()
         for name in ["Metric", *cols]:
             header.cell(pdf_text(one_line(name, 40)))
@@ -199,6 +205,6 @@ def _pdf_table(pdf: object, summary: Summary) -> None:
             row.cell(pdf_text(METRICS[metric][0]))
             for c in cols:
                 row.cell(pdf_text(_cell(_row(summary.cards, c, metric))))
-    pdf.set_font("Helvetica", "", 8)  # type: ignore[attr-defined]
-    pdf.cell(0, 5, "Status: ok = on target; up = near (within 10%); x = off target.")  # type: ignore[attr-defined]
-    pdf.ln(5)  # type: ignore[attr-defined]
+    pdf.set_font("Helvetica", "", 8)
+    pdf.cell(0, 5, "Status: ok = on target; up = near (within 10%); x = off target.")
+    pdf.ln(5)

@@ -143,16 +143,23 @@ def segment_rows(session: Session, workspace_id: int) -> list[dict[str, object]]
     return [{f: getattr(s, f) for f in SEGMENT_FIELDS} for s in ws.segments]
 
 
+def _number(value: object) -> float:
+    """A typed-in target as a number; anything else is the caller's "needs a number"."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(f"not a number: {value!r}")
+    return float(value)
+
+
 def _check_segment(row: dict[str, object], number: int) -> SegmentPlan:
     where = f"Segment row {number}"
     try:
         plan = SegmentPlan(
-            ttv_target_days=int(row["ttv_target_days"]),  # type: ignore[arg-type]
-            duration_target_days=int(row["duration_target_days"]),  # type: ignore[arg-type]
-            adoption_target=float(row["adoption_target"]),  # type: ignore[arg-type]
-            csat_target=float(row["csat_target"]),  # type: ignore[arg-type]
-            csm_ratio_low=int(row.get("csm_ratio_low") or 0),  # type: ignore[arg-type]
-            csm_ratio_high=int(row.get("csm_ratio_high") or 0),  # type: ignore[arg-type]
+            ttv_target_days=int(_number(row["ttv_target_days"])),
+            duration_target_days=int(_number(row["duration_target_days"])),
+            adoption_target=_number(row["adoption_target"]),
+            csat_target=_number(row["csat_target"]),
+            csm_ratio_low=int(_number(row.get("csm_ratio_low") or 0)),
+            csm_ratio_high=int(_number(row.get("csm_ratio_high") or 0)),
         )
     except (TypeError, ValueError, KeyError) as exc:
         raise WorkspaceError(f"{where}: every target needs a number.") from exc
@@ -196,14 +203,14 @@ def save_segments(
             "load data without it before removing or renaming it."
         )
     existing = {s.name: s for s in ws.segments}
-    kept = []
+    kept: list[Segment] = []
     for position, (name, seg) in enumerate(checked.items()):
-        row = existing.get(name) or Segment(name=name, event_lists={})
+        segment = existing.get(name) or Segment(name=name, event_lists={})
         for key, value in asdict(seg).items():
             if key not in EVENT_LIST_KEYS:
-                setattr(row, key, value)
-        row.position = position
-        kept.append(row)
+                setattr(segment, key, value)
+        segment.position = position
+        kept.append(segment)
     ws.segments = kept
 
 
