@@ -17,16 +17,15 @@ import secrets
 from datetime import date
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import polars as pl
 import streamlit as st
 from streamlit_agraph import Config, Edge, Node, agraph
 
 from core import journey as jm
+from core.charts import journey as charts
 from core.charts.export import svg_png
 from core.common.downloads import csv_bytes
-from core.common.palette import BLUE, GREEN, SERIES
 from core.common.text import inert_markdown
 from core.journey import tables, views, workshop
 from core.journey.kinds import EVIDENCE_LABELS, ROLE_LABELS, FieldSpec
@@ -770,28 +769,12 @@ def _bulk(content: jm.MapContent, kinds: tuple[str, ...], prefix: str = "bulk") 
 # ------------------------------------------------------------------ charts
 
 
-def _state_colours() -> alt.Scale:
-    return alt.Scale(range=list(SERIES))
-
-
 def _timeline(content: jm.MapContent) -> None:
     frame = views.timeline_frame(content)
     if frame.is_empty():
         st.info("Give the stages a day range to see the timeline.", icon=":material/info:")
         return
-    order = frame.sort("order")["stage"].to_list()
-    chart = (
-        alt.Chart(frame)
-        .mark_bar(cornerRadius=3, color=BLUE)
-        .encode(
-            x=alt.X("day_start:Q", title="Day of onboarding"),
-            x2="day_end:Q",
-            y=alt.Y("stage:N", sort=order, title=None),
-            tooltip=["stage", "day_start", "day_end"],
-        )
-        .properties(height=40 * len(order) + 40, title="Stages by day range")
-    )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(charts.stage_timeline(frame), width="stretch")
 
 
 def _emotion(content: jm.MapContent, other: jm.MapContent | None) -> None:
@@ -807,18 +790,7 @@ def _emotion(content: jm.MapContent, other: jm.MapContent | None) -> None:
         st.info("Place touchpoints on stages to see the emotion curve.", icon=":material/info:")
         return
     order = [s["name"] for s in content.stages]
-    base = alt.Chart(frame).encode(
-        x=alt.X("stage:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
-        y=alt.Y("emotion:Q", scale=alt.Scale(domain=[-2, 2]), title="Emotion (-2 … +2)"),
-        color=alt.Color("role:N", scale=_state_colours(), title="Role"),
-        strokeDash=alt.StrokeDash("state:N", title="State"),
-        shape=alt.Shape("role:N", title="Role"),
-        tooltip=["stage", "role", "state", alt.Tooltip("emotion:Q", format="+.1f"), "touchpoints"],
-    )
-    chart = (base.mark_line() + base.mark_point(size=80, filled=True)).properties(
-        height=320, title="Emotion curve per role (solid/dashed: state)"
-    )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(charts.emotion_curve(frame, order), width="stretch")
 
 
 def _ideal_choice(content: jm.MapContent, key: str) -> jm.MapContent | None:
@@ -1000,21 +972,7 @@ def _opportunities(content: jm.MapContent, *, editable: bool) -> None:
                 for o in items
             ]
         )
-        base = alt.Chart(frame).encode(
-            x=alt.X("effort:Q", scale=alt.Scale(domain=[0.5, 5.5]), title="Effort (1-5)"),
-            y=alt.Y("value:Q", scale=alt.Scale(domain=[0.5, 5.5]), title="Value (1-5)"),
-        )
-        points = base.mark_point(size=160, filled=True).encode(
-            color=alt.Color("evidence:N", scale=_state_colours(), title="Evidence"),
-            shape=alt.Shape("evidence:N", title="Evidence"),
-            tooltip=["title", "owner", "status", "evidence", "value", "effort"],
-        )
-        labels = base.mark_text(dx=10, align="left").encode(text="title:N")
-        rules = alt.Chart(pl.DataFrame({"v": [3]})).mark_rule(strokeDash=[4, 4], color="#999")
-        chart = (points + labels + rules.encode(x="v:Q") + rules.encode(y="v:Q")).properties(
-            height=360, title="Value / effort: top left first"
-        )
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(charts.value_effort_matrix(frame), width="stretch")
     else:
         st.caption("No opportunities yet: add them below, or turn a sticky note into one.")
     if editable:
@@ -1028,20 +986,7 @@ def _check(content: jm.MapContent) -> None:
     result = jm.completeness(content)
     c1, c2 = st.columns([1, 3])
     c1.metric("Completeness", f"{result.score} / 100")
-    parts = pl.DataFrame(
-        {"part": list(result.parts), "score": [round(v * 100) for v in result.parts.values()]}
-    )
-    chart = (
-        alt.Chart(parts)
-        .mark_bar(color=GREEN)
-        .encode(
-            x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="% of checks passed"),
-            y=alt.Y("part:N", sort=list(result.parts), title=None),
-            tooltip=["part", "score"],
-        )
-        .properties(height=240)
-    )
-    c2.altair_chart(chart, width="stretch")
+    c2.altair_chart(charts.completeness_bars(result.parts), width="stretch")
     if result.gaps:
         st.markdown(f"**{len(result.gaps)} gap(s) to close**")
         st.dataframe(
