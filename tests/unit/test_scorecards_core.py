@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from core.charts import builders
+from core.charts import scorecards as charts
 from core.charts.export import chart_png, chart_svg
 from core.common.text import inert_markdown
 from core.engine import bottleneck, scorecard_table
@@ -132,9 +132,9 @@ def test_charts_export_as_png_and_svg(bundle):
     b, _ = bundle
     step = int(bottleneck(b.funnel).get_column("step").item())
     for chart in (
-        builders.ttv_histogram(b.ttv_hist, b.ttv_target),
-        builders.km_chart(b.km, b.ttv_target),
-        builders.funnel_chart(b.funnel, step),
+        charts.ttv_histogram(b.ttv_hist, b.ttv_target),
+        charts.km_chart(b.km, b.ttv_target),
+        charts.funnel_chart(b.funnel, step),
     ):
         spec = chart.to_json()
         assert chart_png(spec, scale=1).startswith(b"\x89PNG")

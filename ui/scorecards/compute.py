@@ -1,0 +1,160 @@
+"""The scorecards page's cached computations, keyed on dataset id, analysis date, plan text
+and filters (never on the data or plan objects themselves, which are not hashable cheaply).
+
+Each section calls the public function with its view; the cached function underneath takes
+the data and plan as `_`-prefixed arguments, which Streamlit leaves out of the key. They are
+cached as resources: the frames are read-only, so sharing them saves copying on every rerun.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from core.engine import (
+    Backtest,
+    Context,
+    WhatIf,
+    ab_table,
+    attribution_table,
+    backtest,
+    cohort_table,
+    what_if,
+)
+from core.model.dataset import Dataset
+from core.model.plan import MeasurementPlan
+from core.scorecards.bundle import (
+    FilteredTables,
+    Filters,
+    ScorecardBundle,
+    build_bundle,
+    csm_options,
+    start_range,
+)
+from ui.scorecards.context import ScorecardsContext, ScorecardsView
+
+
+@st.cache_resource(max_entries=4, show_spinner="Computing the scorecards for these filters…")
+def _bundle(
+    dataset_id: int,
+    as_of: date,
+    plan_key: str,
+    filters: Filters,
+    _dataset: Dataset,
+    _plan: MeasurementPlan,
+) -> tuple[ScorecardBundle, Context]:
+    return build_bundle(_dataset, _plan, as_of, filters)
+
+
+@st.cache_resource(max_entries=32, show_spinner="Working out the what-if…")
+def _what_if(
+    dataset_id: int,
+    as_of: date,
+    plan_key: str,
+    filters: Filters,
+    step: int,
+    percent: int,
+    _dataset: Dataset,
+    _plan: MeasurementPlan,
+) -> WhatIf:
+    _, ctx = _bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)
+    return what_if(ctx, step, percent / 100, filters.segment)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Computing the cohorts…")
+def _cohorts(
+    dataset_id: int,
+    as_of: date,
+    plan_key: str,
+    filters: Filters,
+    _dataset: Dataset,
+    _plan: MeasurementPlan,
+) -> pl.DataFrame:
+    return cohort_table(_bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)[1])
+
+
+@st.cache_resource(max_entries=8, show_spinner="Comparing the journey variants…")
+def _ab(
+    dataset_id: int,
+    as_of: date,
+    plan_key: str,
+    filters: Filters,
+    _dataset: Dataset,
+    _plan: MeasurementPlan,
+) -> pl.DataFrame:
+    return ab_table(_bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)[1])
+
+
+@st.cache_resource(max_entries=8, show_spinner="Crediting the touchpoints…")
+def _attribution(
+    dataset_id: int,
+    as_of: date,
+    plan_key: str,
+    filters: Filters,
+    _dataset: Dataset,
+    _plan: MeasurementPlan,
+) -> pl.DataFrame:
+    return attribution_table(_bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)[1])
+
+
+@st.cache_resource(max_entries=4, show_spinner="Replaying the score over the history…")
+def _backtest(
+    dataset_id: int,
+    as_of: date,
+    plan_key: str,
+    filters: Filters,
+    _dataset: Dataset,
+    _plan: MeasurementPlan,
+) -> Backtest:
+    return backtest(FilteredTables(_dataset, filters), _plan, as_of)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _filter_options(
+    dataset_id: int, _dataset: Dataset
+) -> tuple[list[str], date | None, date | None]:
+    lo, hi = start_range(_dataset)
+    return csm_options(_dataset), lo, hi
+
+
+def _keys(view: ScorecardsView) -> tuple[int, date, str, Filters]:
+    c = view.context
+    return c.dataset_id, view.as_of, c.plan_key, view.filters
+
+
+def bundle(view: ScorecardsView) -> tuple[ScorecardBundle, Context]:
+    """The cards, time to value and funnel of the view, and the engine context behind them."""
+    c = view.context
+    return _bundle(*_keys(view), c.dataset, c.plan)
+
+
+def what_if_result(view: ScorecardsView, step: int, percent: int) -> WhatIf:
+    c = view.context
+    return _what_if(*_keys(view), step, percent, c.dataset, c.plan)
+
+
+def cohorts(view: ScorecardsView) -> pl.DataFrame:
+    c = view.context
+    return _cohorts(*_keys(view), c.dataset, c.plan)
+
+
+def ab_comparison(view: ScorecardsView) -> pl.DataFrame:
+    c = view.context
+    return _ab(*_keys(view), c.dataset, c.plan)
+
+
+def attribution(view: ScorecardsView) -> pl.DataFrame:
+    c = view.context
+    return _attribution(*_keys(view), c.dataset, c.plan)
+
+
+def backtest_result(view: ScorecardsView) -> Backtest:
+    c = view.context
+    return _backtest(*_keys(view), c.dataset, c.plan)
+
+
+def filter_options(context: ScorecardsContext) -> tuple[list[str], date | None, date | None]:
+    """The CSMs and the start-date range the filters bar offers."""
+    return _filter_options(context.dataset_id, context.dataset)

@@ -1,0 +1,59 @@
+"""What the scorecards sections compute from, as explicit values instead of page globals.
+
+The page builds a `ScorecardsContext` once at its top (who is looking, the workspace, its data
+and plan); the filters bar narrows it to a `ScorecardsView` (analysis date and filters) that
+every section below the bar receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from core.data.store import DatasetInfo
+from core.model.dataset import Dataset
+from core.model.plan import MeasurementPlan
+from core.scorecards.bundle import Filters
+from core.workspace.access import Access, Role
+from core.workspace.workspaces import WorkspaceInfo
+from ui.state import current_dataset, current_workspace, plan, plan_key
+
+
+@dataclass(frozen=True)
+class ScorecardsContext:
+    access: Access
+    workspace: WorkspaceInfo
+    info: DatasetInfo | None
+    dataset: Dataset
+    plan: MeasurementPlan
+    plan_key: str
+    """The plan as text: cache keys need it because a plan itself is not hashable."""
+
+    @property
+    def dataset_id(self) -> int:
+        """The cache key of the data; 0 when nothing is loaded (the page stops before use)."""
+        return self.info.id if self.info else 0
+
+
+@dataclass(frozen=True)
+class ScorecardsView:
+    """The context narrowed by the filters bar."""
+
+    context: ScorecardsContext
+    as_of: date
+    filters: Filters
+
+
+def scorecards_context() -> ScorecardsContext:
+    """The current workspace as its owner sees it (sign-in will decide the role later)."""
+    ws = current_workspace()
+    info, dataset = current_dataset(ws.id)
+    the_plan = plan(ws.id)
+    return ScorecardsContext(
+        access=Access(ws.id, ws.name, Role.OWNER, actor=""),
+        workspace=ws,
+        info=info,
+        dataset=dataset,
+        plan=the_plan,
+        plan_key=plan_key(the_plan),
+    )
