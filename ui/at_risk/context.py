@@ -1,0 +1,49 @@
+"""What the at-risk parts compute from, as one explicit value instead of page globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from core.data.store import DatasetInfo
+from core.model.dataset import Dataset
+from core.model.plan import MeasurementPlan
+from core.workspace.access import Access, Role
+from core.workspace.workspaces import WorkspaceInfo
+from ui.state import current_dataset, current_workspace, plan, plan_key, workspace_as_of
+
+
+@dataclass(frozen=True)
+class AtRiskContext:
+    """Built once at the top of the page. `access.workspace_id` is the workspace whose risk
+    states and plays are read and written; `as_of` is the workspace's analysis date."""
+
+    access: Access
+    workspace: WorkspaceInfo
+    info: DatasetInfo | None
+    dataset: Dataset
+    plan: MeasurementPlan
+    plan_key: str
+    """The plan as text: cache keys need it because a plan itself is not hashable."""
+    as_of: date
+
+    @property
+    def dataset_id(self) -> int:
+        """The cache key of the data; 0 when nothing is loaded (the page stops before use)."""
+        return self.info.id if self.info else 0
+
+
+def at_risk_context() -> AtRiskContext:
+    """The current workspace as its owner sees it (sign-in will decide the role later)."""
+    ws = current_workspace()
+    info, dataset = current_dataset(ws.id)
+    the_plan = plan(ws.id)
+    return AtRiskContext(
+        access=Access(ws.id, ws.name, Role.OWNER, actor=""),
+        workspace=ws,
+        info=info,
+        dataset=dataset,
+        plan=the_plan,
+        plan_key=plan_key(the_plan),
+        as_of=workspace_as_of(ws, info, dataset),
+    )

@@ -1,0 +1,33 @@
+"""CSM load: live accounts per CSM against the segment's coverage ratio."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from core.charts import at_risk as charts
+from ui.at_risk.compute import csm_load
+from ui.at_risk.context import AtRiskContext
+from ui.at_risk.downloads import csv_and_excel
+from ui.charts import show_chart
+
+STATUS_WORDS = {"over": "▲ Over", "within": "✓ Within", "under": "▼ Under"}
+
+
+def show_csm_load(context: AtRiskContext) -> None:
+    load = csm_load(context)
+    if load.is_empty():
+        st.info("No live account to count.")
+        return
+    shown = load.with_columns(
+        pl.col("status").replace_strict(STATUS_WORDS, default="– No ratio set").alias("status")
+    )
+    show_chart(charts.csm_load_chart(load), "csm-load", "csm_load")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            "contract_value": st.column_config.NumberColumn("Contract value", format="$%,.0f"),
+        },
+    )
+    csv_and_excel(shown, "csm-load", "csm-load", ("load_csv", "load_xlsx"))
