@@ -5,7 +5,7 @@
 - results: medians, spread, disagreement, maturity index, heatmap cells, trend.
 - evidence: journey-map completeness and engine KPIs beside the ratings.
 - roadmap: capabilities ranked by gap and KPI shortfall, with next steps and owners.
-- export / charts: answers CSV, one-page Markdown report, Altair charts and PNGs.
+- export: answers CSV and the one-page Markdown report (the charts: core.charts.assessment).
 - report: all of the above for one revealed round in a single call.
 """
 

@@ -25,8 +25,8 @@ from core.assessment import (
     round_results,
     save_answers,
 )
-from core.assessment.charts import current_target_chart, heatmap_chart, trend_chart
 from core.assessment.rounds import join_round
+from core.charts.assessment import current_target_chart, heatmap_chart, trend_chart
 from core.charts.export import chart_png
 from core.data.demo import generate
 from core.db.engine import unit_of_work

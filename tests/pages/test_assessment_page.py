@@ -140,3 +140,12 @@ def test_closed_round_refuses_changes_and_bad_links_say_so(app, factory):
     app.query_params["round"] = "not-a-token"
     app.run()
     assert "link is not valid" in app.error[0].value
+
+
+def test_a_round_name_with_directives_shows_as_text(app, factory):
+    with unit_of_work(factory) as s:
+        info = A.open_round(s, _ws_id(factory), ":red[Q3] :material/home:")
+    app.query_params["round"] = info.token
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert app.subheader[0].value == r"Round: \:red\[Q3\] \:material/home:"

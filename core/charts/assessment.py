@@ -1,4 +1,4 @@
-"""Altair charts of a round's results, and their PNG export.
+"""Altair charts of a maturity-assessment round's results (exported by core.charts.export).
 
 Colours are colour-blind safe (viridis for levels, Okabe-Ito for series) and never carry
 meaning alone: heatmap cells print their numbers, and series differ by shape as well.

@@ -1,0 +1,155 @@
+"""The respondent's view: join a round through its link, answer on your own screen where
+nobody sees your levels, come back through the same address to change them, and see the
+results once the facilitator reveals them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import assessment as A
+from core.assessment.rounds import MAX_EVIDENCE, MAX_NAME
+from core.common.errors import UserError
+from core.common.text import inert_markdown
+from ui.assessment.report import show_results
+from ui.assessment.rounds import levels_markdown, state_line
+from ui.assessment.viewer import Respondent, remember_me
+from ui.feedback import show_error, user_errors
+from ui.state import transaction
+
+Picked = dict[str, tuple[int | None, int | None, str]]
+"""Per capability key: the current and target level chosen (None if not) and the evidence."""
+
+
+def _join_form(info: A.RoundInfo) -> None:
+    if not info.is_open:
+        st.warning("This round is closed; nobody can join it any more.", icon=":material/lock:")
+        return
+    st.write(
+        "Join with your name to rate your onboarding operation. Nobody sees your answers "
+        "until the facilitator reveals the results."
+    )
+    with st.form("assess_join_form"):
+        name = st.text_input("Your name", key="assess_join_name", max_chars=MAX_NAME)
+        role = st.text_input("Your role (optional)", key="assess_join_role")
+        if st.form_submit_button("Join", type="primary", key="assess_join"):
+            with user_errors():
+                with transaction() as session:
+                    me = A.join_round(session, info.token, name, role)
+                remember_me(me.token)
+                st.rerun()
+
+
+def _pick(label: str, key: str, saved: int | None, *, disabled: bool) -> int | None:
+    return st.radio(
+        label,
+        A.LEVELS,
+        index=None if saved is None else saved - 1,
+        format_func=A.level_label,
+        horizontal=True,
+        key=key,
+        disabled=disabled,
+    )
+
+
+def _collect(picked: Picked) -> dict[str, A.AnswerInput]:
+    """Answers with both levels chosen; one chosen without the other is a clear error."""
+    answers = {}
+    for key, (current, target, evidence) in picked.items():
+        if current is None and target is None:
+            continue
+        if current is None or target is None:
+            missing = "current" if current is None else "target"
+            raise A.AssessmentError(f"{A.capability(key).name}: pick a {missing} level too.")
+        answers[key] = A.AnswerInput(current, target, evidence)
+    return answers
+
+
+def _capability_fields(cap: A.Capability, mine: A.AnswerInput | None, *, closed: bool) -> Picked:
+    with st.container(border=True):
+        st.markdown(f"#### {cap.name}")
+        st.caption(f"Owner: {cap.owner} · primary KPI: {cap.kpi_label}")
+        st.markdown(levels_markdown(cap))
+        cur = _pick(
+            "Where are we today?",
+            f"assess_cur_{cap.key}",
+            mine.current if mine else None,
+            disabled=closed,
+        )
+        tgt = _pick(
+            "Where should we be in a year?",
+            f"assess_tgt_{cap.key}",
+            mine.target if mine else None,
+            disabled=closed,
+        )
+        note = st.text_area(
+            "Evidence: what you see that makes you say so",
+            value=mine.evidence if mine else "",
+            key=f"assess_ev_{cap.key}",
+            max_chars=MAX_EVIDENCE,
+            height=80,
+            disabled=closed,
+        )
+    return {cap.key: (cur, tgt, note)}
+
+
+def _save(me: A.RespondentInfo, picked: Picked) -> None:
+    with user_errors():
+        answers = _collect(picked)
+        with transaction() as session:
+            count = A.save_answers(session, me.token, answers)
+        st.toast(f"Saved {count} answers. You can change them until the round closes.")
+        st.success(f"✓ Saved {count} answers.")
+
+
+def _answer_form(info: A.RoundInfo, me: A.RespondentInfo) -> None:
+    with transaction() as session:
+        saved = A.my_answers(session, me.token)
+    closed = not info.is_open
+    st.markdown(
+        f"Answering as **{inert_markdown(me.name)}** · {len(saved)} of 6 capabilities saved. "
+        "Keep this page's address: it brings you back to your answers."
+    )
+    if closed:
+        st.warning("This round is closed: your answers are kept but can no longer change.")
+    picked: Picked = {}
+    with st.form("assess_answer_form"):
+        for cap in A.CAPABILITIES:
+            picked |= _capability_fields(cap, saved.get(cap.key), closed=closed)
+        submitted = st.form_submit_button(
+            "Save answers", type="primary", key="assess_save", disabled=closed
+        )
+    if submitted:
+        _save(me, picked)
+
+
+def _me(who: Respondent, info: A.RoundInfo) -> A.RespondentInfo | None:
+    """The respondent's own record, once they have joined this round."""
+    if not who.me_token:
+        return None
+    try:
+        with transaction() as session:
+            me = A.respondent_by_token(session, who.me_token)
+    except UserError as exc:
+        show_error(exc)
+        return None
+    return me if me.round_id == info.id else None
+
+
+def show_respondent(who: Respondent) -> None:
+    try:
+        with transaction() as session:
+            info = A.round_by_token(session, who.round_token)
+    except UserError as exc:
+        show_error(exc)
+        return
+    st.subheader(f"Round: {inert_markdown(info.name)}")
+    st.caption(state_line(info))
+    me = _me(who, info)
+    if me is None:
+        _join_form(info)
+    else:
+        _answer_form(info, me)
+    if info.revealed:
+        st.divider()
+        st.header("Results")
+        show_results(info)
