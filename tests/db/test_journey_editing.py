@@ -139,16 +139,29 @@ def test_stale_edit_raises_conflict_with_both_values(factory, map_id):
     assert stored["owner_team"] == "Ana's team"
 
 
-def test_concurrent_sessions_cannot_both_win(factory, map_id):
-    """Both sessions read version 1; the compare-and-set lets only the first write."""
+def test_concurrent_sessions_cannot_both_win(factory, map_id, backend):
+    """Both sessions read version 1; the compare-and-set lets only the first write.
+
+    On PostgreSQL the two transactions really overlap. SQLite transactions take the write
+    lock when they begin (core.db.engine), so the second can only start after the first has
+    committed: there both read version 1 in transactions of their own, as two open forms do.
+    """
     tp = _load(factory, map_id).of("touchpoint")[0]
     first, second = factory(), factory()
     try:
-        with first.begin():
-            j.load(first, map_id)
+        if backend == "sqlite":
+            with first.begin():
+                j.load(first, map_id)
             with second.begin():
                 j.load(second, map_id)
-            j.edit_element(first, map_id, "touchpoint", tp["id"], {"emotion": 2}, 1, ANA)
+            with first.begin():
+                j.edit_element(first, map_id, "touchpoint", tp["id"], {"emotion": 2}, 1, ANA)
+        else:
+            with first.begin():
+                j.load(first, map_id)
+                with second.begin():
+                    j.load(second, map_id)
+                j.edit_element(first, map_id, "touchpoint", tp["id"], {"emotion": 2}, 1, ANA)
         with pytest.raises(j.ConflictError), second.begin():
             j.edit_element(second, map_id, "touchpoint", tp["id"], {"emotion": -2}, 1, BEN)
     finally:
@@ -355,16 +368,24 @@ def test_bulk_deleting_a_stage_is_undone_with_its_elements(factory, map_id):
     assert all(back.find("touchpoint", i)["stage_id"] == setup["id"] for i in placed)
 
 
-def test_two_undos_at_once_take_back_one_change(factory, map_id):
+def test_two_undos_at_once_take_back_one_change(factory, map_id, backend):
     with unit_of_work(factory) as s:
         j.add_element(s, map_id, "risk", {"name": "Only once"}, ANA)
     first, second = factory(), factory()
     try:
-        with first.begin():
-            j.next_undo(first, map_id)
+        if backend == "sqlite":  # transactions cannot overlap there (see the test above)
+            with first.begin():
+                j.next_undo(first, map_id)
             with second.begin():
                 j.next_undo(second, map_id)
-            j.undo(first, map_id, ANA)
+            with first.begin():
+                j.undo(first, map_id, ANA)
+        else:
+            with first.begin():
+                j.next_undo(first, map_id)
+                with second.begin():
+                    j.next_undo(second, map_id)
+                j.undo(first, map_id, ANA)
         with pytest.raises(j.JourneyError, match="just undone|nothing to undo"), second.begin():
             j.undo(second, map_id, BEN)
     finally:
