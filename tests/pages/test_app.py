@@ -110,3 +110,12 @@ def test_delete_asks_for_the_name_first(app: AppTest, factory: sessionmaker[Sess
     with unit_of_work(factory) as s:
         assert [w.name for w in workspaces.list_workspaces(s)] == ["Demo workspace"]
     assert app.title[0].value == "Demo workspace"
+
+
+def test_an_uploaded_file_name_shows_as_text(app: AppTest):
+    app.switch_page("pages/data.py").run()
+    upload = (":red[accounts].csv", b"account_id\nA-1\n", "text/csv")
+    app.file_uploader(key="import_files").set_value(upload).run()
+    assert not app.exception
+    label = app.selectbox(key="table_for_:red[accounts].csv").label
+    assert label == r"Table for **\:red\[accounts\].csv**"

@@ -158,3 +158,12 @@ def test_a_hubspot_export_adds_accounts(app: AppTest, factory: sessionmaker[Sess
     assert info is not None
     assert info.row_counts["accounts"] == 153
     assert info.source == "HubSpot export: companies.csv"
+
+
+def test_an_unreadable_file_is_named_in_the_error(app: AppTest):
+    _open_tab(app)
+    app.selectbox(key="presets_preset").set_value("csv").run()
+    upload = ("broken.parquet", b"not a parquet file", "application/octet-stream")
+    app.file_uploader(key="presets_files").set_value(upload).run()
+    assert not app.exception
+    assert app.error[0].value.startswith("broken.parquet: ")
