@@ -2,7 +2,8 @@
 
 Every function here takes an open Session (inside a unit of work) and raises JourneyError (a
 ValueError) with a sentence a person can act on; ConflictError carries both values when a
-colleague saved the same element first. Values come back as dicts and frozen dataclasses.
+colleague saved the same element first. Values come back as dicts (one TypedDict per element
+kind, in shapes.py) and frozen dataclasses.
 """
 
 from core.journey.compare import Difference, compare
@@ -52,6 +53,18 @@ from core.journey.measurement import (
     journey_events,
     map_events,
 )
+from core.journey.shapes import (
+    ChildElement,
+    Element,
+    FieldValue,
+    MapDocument,
+    MilestoneElement,
+    OpportunityElement,
+    RiskElement,
+    SignalElement,
+    StageElement,
+    TouchpointElement,
+)
 from core.journey.store import Actor, MapContent, MapInfo, load
 from core.journey.templates import TEMPLATES, template
 
@@ -64,15 +77,25 @@ __all__ = [
     "TEMPLATES",
     "Actor",
     "ChangeInfo",
+    "ChildElement",
     "Completeness",
     "ConflictError",
     "Difference",
+    "Element",
+    "FieldValue",
     "JourneyError",
     "JourneyEvents",
     "LockedError",
     "MapContent",
+    "MapDocument",
     "MapInfo",
+    "MilestoneElement",
+    "OpportunityElement",
+    "RiskElement",
+    "SignalElement",
     "SnapshotInfo",
+    "StageElement",
+    "TouchpointElement",
     "add_element",
     "apply_journey_events",
     "build_map",

@@ -7,9 +7,9 @@ because ids differ between maps and names are what the room talks about.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from core.journey.kinds import spec
+from core.journey.shapes import Element, FieldValue, field_values
 from core.journey.store import CONTENT_KINDS, MapContent
 
 IGNORED = ("id", "version", "position")
@@ -20,19 +20,19 @@ class Difference:
     kind: str
     name: str
     status: str  # added | removed | changed
-    changes: tuple[tuple[str, Any, Any], ...] = ()
+    changes: tuple[tuple[str, FieldValue, FieldValue], ...] = ()  # field, left value, right
 
 
-def _comparable(m: MapContent, kind: str, element: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in element.items() if k not in IGNORED}
+def _comparable(m: MapContent, kind: str, element: Element) -> dict[str, FieldValue]:
+    out = {k: v for k, v in field_values(element).items() if k not in IGNORED}
     if "stage_id" in out:
         out["stage"] = m.stage_name(out.pop("stage_id"))
     return out
 
 
-def _by_name(m: MapContent, kind: str) -> dict[str, dict[str, Any]]:
+def _by_name(m: MapContent, kind: str) -> dict[str, dict[str, FieldValue]]:
     label = spec(kind).label_field
-    return {str(e[label]).lower(): _comparable(m, kind, e) for e in m.of(kind)}
+    return {str(field_values(e)[label]).lower(): _comparable(m, kind, e) for e in m.of(kind)}
 
 
 def compare(left: MapContent, right: MapContent) -> list[Difference]:
@@ -43,7 +43,7 @@ def compare(left: MapContent, right: MapContent) -> list[Difference]:
         a, b = _by_name(left, kind), _by_name(right, kind)
         for key, values in b.items():
             if key not in a:
-                found.append(Difference(kind, values[label], "added"))
+                found.append(Difference(kind, str(values[label]), "added"))
                 continue
             changes = tuple(
                 (f, a[key].get(f), v)
@@ -51,6 +51,6 @@ def compare(left: MapContent, right: MapContent) -> list[Difference]:
                 if f != label and a[key].get(f) != v
             )
             if changes:
-                found.append(Difference(kind, values[label], "changed", changes))
-        found += [Difference(kind, v[label], "removed") for k, v in a.items() if k not in b]
+                found.append(Difference(kind, str(values[label]), "changed", changes))
+        found += [Difference(kind, str(v[label]), "removed") for k, v in a.items() if k not in b]
     return found

@@ -8,36 +8,53 @@ with both values instead of silently overwriting a colleague in the room.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from core.db.models import JourneyMap
+from core.db.models import JourneyMap, MapElement, StageChild
 from core.journey.errors import ConflictError, JourneyError
-from core.journey.kinds import KINDS, clean_value, defaults, spec
+from core.journey.kinds import KINDS, ElementRow, clean_value, defaults, spec
+from core.journey.shapes import (
+    CleanValue,
+    CleanValues,
+    Element,
+    FieldValue,
+    Placement,
+    RawValues,
+    field_values,
+)
 from core.journey.store import (
-    COLLECTION,
     Actor,
+    child_rows,
     children_of_stage,
+    collection,
     editable_map,
     find_row,
     new_row,
     next_position,
+    placed_rows,
     plain,
     record,
     row_dict,
+    row_values,
     rows,
+    updated_rows,
 )
 
+Checked: TypeAlias = tuple[int | None, int | None, CleanValues]
+"""One bulk-editor row after checking: its id and version (None for a new row), its values."""
 
-def _where(kind: str, values: dict[str, Any], fallback: str = "") -> str:
+
+def _where(kind: str, values: RawValues, fallback: str = "") -> str:
     label = spec(kind).label
     name = values.get(spec(kind).label_field) or fallback
     return f"{label} “{name}”" if name else f"The new {label.lower()}"
 
 
-def clean(kind: str, values: dict[str, Any], where: str) -> dict[str, Any]:
+def clean(kind: str, values: RawValues, where: str) -> CleanValues:
     """Typed values for the fields given; unknown fields are refused, not ignored."""
     s = spec(kind)
     unknown = sorted(set(values) - set(s.field_names))
@@ -46,23 +63,27 @@ def clean(kind: str, values: dict[str, Any], where: str) -> dict[str, Any]:
     return {name: clean_value(s.field(name), value, where) for name, value in values.items()}
 
 
-def _check_days(values: dict[str, Any], where: str) -> None:
+def _check_days(values: Mapping[str, CleanValue], where: str) -> None:
     start, end = values.get("day_start"), values.get("day_end")
-    if start is not None and end is not None and end < start:
+    if isinstance(start, int) and isinstance(end, int) and end < start:  # days are whole numbers
         raise JourneyError(f"{where}: the day range ends (day {end}) before it starts ({start}).")
 
 
 def _check_unique(
-    journey: JourneyMap, kind: str, values: dict[str, Any], element_id: int | None, where: str
+    journey: JourneyMap,
+    kind: str,
+    values: Mapping[str, CleanValue],
+    element_id: int | None,
+    where: str,
 ) -> None:
     """Stage and milestone names are unique in a map; other names within their stage."""
     field = spec(kind).label_field
     name = str(values.get(field, "")).lower()
-    for other in getattr(journey, COLLECTION[kind]):
+    for other in collection(journey, kind):
         if other.id == element_id or str(getattr(other, field)).lower() != name:
             continue
         same_place = kind in ("stage", "milestone", "opportunity") or (
-            other.stage_id == values.get("stage_id")
+            isinstance(other, StageChild) and other.stage_id == values.get("stage_id")
         )
         if same_place:
             place = (
@@ -75,14 +96,18 @@ def _check_unique(
             )
 
 
-def _check_stage(journey: JourneyMap, values: dict[str, Any], where: str) -> None:
+def _check_stage(journey: JourneyMap, values: Mapping[str, CleanValue], where: str) -> None:
     stage_id = values.get("stage_id")
     if stage_id is not None and stage_id not in {s.id for s in journey.stages}:
         raise JourneyError(f"{where}: the chosen stage is not part of this map.")
 
 
 def check_whole(
-    journey: JourneyMap, kind: str, values: dict[str, Any], element_id: int | None, where: str
+    journey: JourneyMap,
+    kind: str,
+    values: Mapping[str, CleanValue],
+    element_id: int | None,
+    where: str,
 ) -> None:
     """Rules across fields and elements, on the complete values the element would have."""
     if kind == "stage":
@@ -92,17 +117,17 @@ def check_whole(
     _check_unique(journey, kind, values, element_id, where)
 
 
-def _fields_of(kind: str, row: Any) -> dict[str, Any]:
-    return {k: v for k, v in row_dict(kind, row).items() if k in spec(kind).field_names}
+def _fields_of(kind: str, row: ElementRow) -> dict[str, FieldValue]:
+    return {k: v for k, v in row_values(kind, row).items() if k in spec(kind).field_names}
 
 
 def add_element(
-    session: Session, map_id: int, kind: str, values: dict[str, Any], actor: Actor
-) -> dict[str, Any]:
+    session: Session, map_id: int, kind: str, values: RawValues, actor: Actor
+) -> Element:
     """Create one element at the end of its kind's order; returns it as a dict."""
     journey = editable_map(session, map_id, actor)
     where = _where(kind, values)
-    merged = {**defaults(kind), **clean(kind, values, where)}
+    merged: CleanValues = {**defaults(kind), **clean(kind, values, where)}
     check_whole(journey, kind, merged, None, where)
     ident = {"position": next_position(journey, kind)} if spec(kind).has_position else {}
     row = new_row(journey, kind, merged, **ident)
@@ -112,24 +137,27 @@ def add_element(
     return after
 
 
-def _conflict(kind: str, row: Any, mine: dict[str, Any], expected: int) -> ConflictError:
+def _conflict(
+    kind: str, row: ElementRow, mine: Mapping[str, CleanValue], expected: int
+) -> ConflictError:
     theirs = _fields_of(kind, row)
     what = f"{spec(kind).label} “{getattr(row, spec(kind).label_field)}”"
     return ConflictError(what, mine, {k: theirs.get(k) for k in mine}, (expected, row.version))
 
 
 def compare_and_set(
-    session: Session, kind: str, row: Any, values: dict[str, Any], expected: int
+    session: Session, kind: str, row: ElementRow, values: Mapping[str, CleanValue], expected: int
 ) -> None:
     """One atomic UPDATE ... WHERE version = expected: a concurrent writer cannot slip between."""
     model = KINDS[kind].model
-    result = session.execute(
+    changed = updated_rows(
+        session,
         update(model)
         .where(model.id == row.id, model.version == expected)
         .values(**values, version=expected + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         session.refresh(row)
         raise _conflict(kind, row, values, expected)
     session.refresh(row)
@@ -140,10 +168,10 @@ def edit_element(
     map_id: int,
     kind: str,
     element_id: int,
-    values: dict[str, Any],
+    values: RawValues,
     expected_version: int,
     actor: Actor,
-) -> dict[str, Any]:
+) -> Element:
     """Change some fields of one element, if nobody saved it since `expected_version`."""
     journey = editable_map(session, map_id, actor)
     row = find_row(journey, kind, element_id)
@@ -152,9 +180,9 @@ def edit_element(
     if row.version != expected_version:
         raise _conflict(kind, row, changes, expected_version)
     before = row_dict(kind, row)
-    merged = {**_fields_of(kind, row), **changes}
+    merged: CleanValues = {**_fields_of(kind, row), **changes}
     check_whole(journey, kind, merged, element_id, where)
-    if all(before.get(k) == plain(v) for k, v in changes.items()):
+    if all(field_values(before).get(k) == plain(v) for k, v in changes.items()):
         return before
     compare_and_set(session, kind, row, changes, expected_version)
     after = row_dict(kind, row)
@@ -179,10 +207,10 @@ def delete_element(
             f"{spec(kind).label} “{label}” was changed by someone else since you opened it; "
             "nothing was deleted. Look at the new values and delete again if you still want to."
         )
-    before = row_dict(kind, row)
+    before: dict[str, object] = dict(row_values(kind, row))
     if kind == "stage":
         before["children"] = unplace_children(journey, element_id)
-    getattr(journey, COLLECTION[kind]).remove(row)
+    collection(journey, kind).remove(row)
     session.flush()
     record(session, journey, actor, "delete", kind, element_id, before, None)
 
@@ -191,7 +219,9 @@ def _order(journey: JourneyMap, kind: str) -> list[int]:
     return [r.id for r in rows(journey, kind)]
 
 
-def reorder(session: Session, map_id: int, kind: str, ordered_ids: list[int], actor: Actor) -> None:
+def reorder(
+    session: Session, map_id: int, kind: str, ordered_ids: Sequence[int], actor: Actor
+) -> None:
     """Put a kind's elements in the given order (all of them, each once)."""
     if not spec(kind).has_position:
         raise JourneyError(f"{spec(kind).plural} have no order to change.")
@@ -217,8 +247,8 @@ def reorder(session: Session, map_id: int, kind: str, ordered_ids: list[int], ac
     )
 
 
-def _apply_order(journey: JourneyMap, kind: str, ordered_ids: list[int]) -> None:
-    by_id = {r.id: r for r in getattr(journey, COLLECTION[kind])}
+def _apply_order(journey: JourneyMap, kind: str, ordered_ids: Sequence[int]) -> None:
+    by_id = {r.id: r for r in placed_rows(journey, kind)}
     for position, element_id in enumerate(ordered_ids):
         row = by_id.get(element_id)
         if row is not None and row.position != position:
@@ -241,11 +271,11 @@ def move_element(
     reorder(session, map_id, kind, order, actor)
 
 
-def unplace_children(journey: JourneyMap, stage_id: int) -> dict[str, list[int]]:
+def unplace_children(journey: JourneyMap, stage_id: int) -> Placement:
     """Detach a stage's elements before it goes; returns their ids so undo can re-attach."""
     placed = children_of_stage(journey, stage_id)
     for child_kind, ids in placed.items():
-        for child in getattr(journey, COLLECTION[child_kind]):
+        for child in child_rows(journey, child_kind):
             if child.id in ids:
                 child.stage_id = None
                 child.version += 1
@@ -257,14 +287,12 @@ def unplace_children(journey: JourneyMap, stage_id: int) -> dict[str, list[int]]
 # ------------------------------------------------------------------ bulk editing
 
 
-def _bulk_rows(
-    journey: JourneyMap, kind: str, given: list[dict[str, Any]]
-) -> list[tuple[int | None, int | None, dict[str, Any]]]:
+def _bulk_rows(journey: JourneyMap, kind: str, given: Sequence[RawValues]) -> list[Checked]:
     """(id, version, complete values) per row, every row checked before anything is written."""
     s = spec(kind)
-    existing = {r.id: r for r in getattr(journey, COLLECTION[kind])}
-    checked: list[tuple[int | None, int | None, dict[str, Any]]] = []
-    names: dict[tuple[str, Any], int] = {}
+    existing = {r.id: r for r in collection(journey, kind)}
+    checked: list[Checked] = []
+    names: dict[tuple[str, CleanValue], int] = {}
     for number, raw in enumerate(given, start=1):
         where = f"{s.plural}, row {number}"
         element_id = _optional_int(raw.get("id"))
@@ -288,14 +316,14 @@ def _bulk_rows(
     return checked
 
 
-def _optional_int(value: Any) -> int | None:
+def _optional_int(value: object) -> int | None:
     if value is None or (isinstance(value, float) and value != value) or value == "":
         return None
-    return int(value)
+    return int(value)  # type: ignore[call-overload]  # any typed-in object: int() decides
 
 
 def save_kind(
-    session: Session, map_id: int, kind: str, given: list[dict[str, Any]], actor: Actor
+    session: Session, map_id: int, kind: str, given: Sequence[RawValues], actor: Actor
 ) -> int:
     """Replace all elements of one kind by the edited table: rows with an id are updated,
     rows without one are added, missing rows are deleted; returns how many rows changed.
@@ -304,11 +332,11 @@ def save_kind(
     """
     journey = editable_map(session, map_id, actor)
     checked = _bulk_rows(journey, kind, given)
-    existing = {r.id: r for r in getattr(journey, COLLECTION[kind])}
+    existing = {r.id: r for r in collection(journey, kind)}
     for element_id, version, values in checked:
         row = existing.get(element_id) if element_id is not None else None
         if row is not None and version is not None and row.version != version:
-            mine = {k: v for k, v in values.items() if plain(v) != row_dict(kind, row).get(k)}
+            mine = {k: v for k, v in values.items() if plain(v) != row_values(kind, row).get(k)}
             raise _conflict(kind, row, mine or values, version)
     before = [row_dict(kind, r) for r in rows(journey, kind)]
     changed = _apply_bulk(journey, kind, checked, existing)
@@ -325,16 +353,19 @@ def save_kind(
 def _apply_bulk(
     journey: JourneyMap,
     kind: str,
-    checked: list[tuple[int | None, int | None, dict[str, Any]]],
-    existing: dict[int, Any],
-) -> tuple[int, dict[str, Any]] | None:
-    count, extra = 0, {}
+    checked: list[Checked],
+    existing: dict[int, ElementRow],
+) -> tuple[int, dict[str, object]] | None:
+    """Write the checked rows; returns how many changed and what undo needs besides the rows
+    ("children": what hung from each removed stage, "moved": the order alone changed)."""
+    count = 0
+    extra: dict[str, object] = {}
     kept = {element_id for element_id, _, _ in checked if element_id is not None}
     removed = [r for i, r in existing.items() if i not in kept]
     if kind == "stage" and removed:
         extra["children"] = {str(r.id): unplace_children(journey, r.id) for r in removed}
     for row in removed:
-        getattr(journey, COLLECTION[kind]).remove(row)
+        collection(journey, kind).remove(row)
         count += 1
     for position, (element_id, _, values) in enumerate(checked):
         pos = {"position": position} if spec(kind).has_position else {}
@@ -343,9 +374,9 @@ def _apply_bulk(
             count += 1
             continue
         row = existing[element_id]
-        old = row_dict(kind, row)
+        old = row_values(kind, row)
         updates = {k: v for k, v in values.items() if old.get(k) != plain(v)}
-        if pos and row.position != pos["position"]:
+        if pos and isinstance(row, MapElement) and row.position != pos["position"]:
             row.position = pos["position"]  # order alone is not an edit: no version bump
             extra["moved"] = True
         if updates:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from core.common.errors import UserError
 
@@ -25,8 +25,8 @@ class ConflictError(JourneyError):
     def __init__(
         self,
         what: str,
-        mine: dict[str, Any],
-        theirs: dict[str, Any],
+        mine: Mapping[str, object],
+        theirs: Mapping[str, object],
         versions: tuple[int, int] = (0, 0),
     ) -> None:
         self.what = what
@@ -41,7 +41,7 @@ class ConflictError(JourneyError):
             + ". Nothing of yours was saved; review both values and save again."
         )
 
-    def differences(self) -> list[tuple[str, Any, Any]]:
+    def differences(self) -> list[tuple[str, object, object]]:
         """(field, mine, theirs) for every field where the two versions disagree."""
         return [
             (k, self.mine.get(k), self.theirs.get(k))

@@ -7,27 +7,39 @@ restore are recorded too: the trail says who took what back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.db.models import JourneyMap, MapChange, MapSnapshot
+from core.db.models import JourneyMap, MapChange, MapElement, MapSnapshot
 from core.journey.elements import unplace_children
 from core.journey.errors import JourneyError
-from core.journey.kinds import CHILD_KINDS, spec
+from core.journey.kinds import CHILD_KINDS, ElementRow, spec
+from core.journey.shapes import (
+    Element,
+    ElementLists,
+    FieldValue,
+    Json,
+    Placement,
+    field_values,
+)
 from core.journey.store import (
-    COLLECTION,
     Actor,
+    child_rows,
+    collection,
     content,
     editable_map,
     get_map,
     now,
+    placed_rows,
     record,
-    row_dict,
+    row_values,
     set_fields,
+    updated_rows,
 )
 
 UNDOABLE = ("add", "edit", "delete", "reorder", "bulk", "restore")
@@ -46,8 +58,8 @@ class ChangeInfo:
     element_id: int | None
     summary: str
     undone: bool
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: dict[str, Json] | None  # as stored; see _reverse for what each action keeps
+    after: dict[str, Json] | None
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ class SnapshotInfo:
 
 
 def _label(change: MapChange) -> str:
-    values = change.after or change.before or {}
+    values: dict[str, Json] = change.after or change.before or {}
     if change.element_kind == "map":
         return "the map"
     field = spec(change.element_kind).label_field if change.element_kind != "map" else "name"
@@ -149,13 +161,14 @@ def undo(session: Session, map_id: int, actor: Actor) -> ChangeInfo:
     change = _last_undoable(session, map_id)
     if change is None:
         raise JourneyError("There is nothing to undo on this map.")
-    claimed = session.execute(
+    claimed = updated_rows(
+        session,
         update(MapChange)
         .where(MapChange.id == change.id, MapChange.undone.is_(False))
         .values(undone=True)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if claimed.rowcount != 1:  # two people pressed Undo at once: only one takes it back
+    if claimed != 1:  # two people pressed Undo at once: only one takes it back
         raise JourneyError("Someone else has just undone that change; look at the map again.")
     _reverse(session, journey, change)
     session.flush()
@@ -173,113 +186,131 @@ def undo(session: Session, map_id: int, actor: Actor) -> ChangeInfo:
     return _info(change)
 
 
+# A payload comes back from JSON as store.record wrote it: elements as row_values made them
+# (so the element shapes hold), orders and placements as lists of ids. The casts below name
+# those shapes; nothing but this package writes to the history.
+
+
+def _stored_elements(payload: Mapping[str, Json]) -> ElementLists:
+    """The "elements" of a restore record or a snapshot: content().elements when taken."""
+    return cast("ElementLists", payload.get("elements", {}))
+
+
 def _reverse(session: Session, journey: JourneyMap, change: MapChange) -> None:
-    kind, before = change.element_kind, change.before or {}
+    kind = change.element_kind
+    before: dict[str, Json] = change.before or {}
     if kind == "map":
         if change.action == "restore":
-            apply_content(session, journey, before["elements"])
+            apply_content(session, journey, _stored_elements(before))
         else:
             _set_map_fields(journey, before)
         return
     if change.action == "add":
         _delete(journey, kind, change.element_id)
     elif change.action == "edit":
-        _put_back(journey, kind, before)
+        _put_back(journey, kind, cast("Element", before))
     elif change.action == "delete":
-        _recreate(journey, kind, before)
+        _recreate(journey, kind, cast("Element", before))
         session.flush()
-        _reattach(journey, {change.element_id: before.get("children", {})})
+        _reattach(journey, {change.element_id: cast("Placement", before.get("children", {}))})
     elif change.action == "reorder":
-        _set_order(journey, kind, before["order"])
+        _set_order(journey, kind, cast("list[int]", before["order"]))
     elif change.action == "bulk":
-        apply_kind(session, journey, kind, before["rows"])
+        apply_kind(session, journey, kind, cast("list[Element]", before["rows"]))
         if kind == "stage":
             session.flush()
-            _reattach(journey, {int(k): v for k, v in before.get("children", {}).items()})
+            placed = cast("dict[str, Placement]", before.get("children", {}))
+            _reattach(journey, {int(k): v for k, v in placed.items()})
 
 
-def _set_map_fields(journey: JourneyMap, values: dict[str, Any]) -> None:
+def _set_map_fields(journey: JourneyMap, values: Mapping[str, Json]) -> None:
     for name in MAP_FIELDS:
         if name in values:
             setattr(journey, name, values[name])
 
 
 def _delete(journey: JourneyMap, kind: str, element_id: int | None) -> None:
-    row = next((r for r in getattr(journey, COLLECTION[kind]) if r.id == element_id), None)
+    row = next((r for r in collection(journey, kind) if r.id == element_id), None)
     if row is not None:
         if kind == "stage":
             unplace_children(journey, row.id)
-        getattr(journey, COLLECTION[kind]).remove(row)
+        collection(journey, kind).remove(row)
 
 
-def _put_back(journey: JourneyMap, kind: str, values: dict[str, Any]) -> None:
-    row = next((r for r in getattr(journey, COLLECTION[kind]) if r.id == values["id"]), None)
+def _put_back(journey: JourneyMap, kind: str, values: Element) -> None:
+    row = next((r for r in collection(journey, kind) if r.id == values["id"]), None)
     if row is None:
         _recreate(journey, kind, values)
         return
-    set_fields(kind, row, {k: values[k] for k in spec(kind).field_names if k in values})
+    given = field_values(values)
+    set_fields(kind, row, {k: given[k] for k in spec(kind).field_names if k in given})
     row.version += 1
 
 
-def _recreate(journey: JourneyMap, kind: str, values: dict[str, Any]) -> Any:
+def _recreate(journey: JourneyMap, kind: str, values: Element) -> ElementRow:
     """Bring an element back under its old id, so history and links still point at it."""
     s = spec(kind)
-    ident: dict[str, Any] = {"id": values["id"], "version": values.get("version", 1) + 1}
+    given = field_values(values)
+    ident: dict[str, int] = {"id": values["id"], "version": values.get("version", 1) + 1}
     if s.has_position:
-        ident["position"] = values.get("position", 0)
+        ident["position"] = _position(given)
     row = s.model(**ident)
-    set_fields(kind, row, {k: values[k] for k in s.field_names if k in values})
-    getattr(journey, COLLECTION[kind]).append(row)
+    set_fields(kind, row, {k: given[k] for k in s.field_names if k in given})
+    collection(journey, kind).append(row)
     return row
 
 
-def _reattach(journey: JourneyMap, placed: dict[int | None, dict[str, list[int]]]) -> None:
+def _position(values: Mapping[str, FieldValue]) -> int:
+    """A stored element's position (0 when it has none); positions are whole numbers."""
+    position = values.get("position", 0)
+    return position if isinstance(position, int) else 0
+
+
+def _reattach(journey: JourneyMap, placed: Mapping[int | None, Placement]) -> None:
     for stage_id, kinds in placed.items():
         for child_kind, ids in kinds.items():
-            for child in getattr(journey, COLLECTION[child_kind]):
+            for child in child_rows(journey, child_kind):
                 if child.id in ids and child.stage_id != stage_id:
                     child.stage_id = stage_id
                     child.version += 1
 
 
-def _set_order(journey: JourneyMap, kind: str, order: list[int]) -> None:
-    by_id = {r.id: r for r in getattr(journey, COLLECTION[kind])}
+def _set_order(journey: JourneyMap, kind: str, order: Sequence[int]) -> None:
+    by_id = {r.id: r for r in placed_rows(journey, kind)}
     for position, element_id in enumerate(order):
         if element_id in by_id:
             by_id[element_id].position = position
 
 
-def apply_kind(
-    session: Session, journey: JourneyMap, kind: str, target: list[dict[str, Any]]
-) -> None:
+def apply_kind(session: Session, journey: JourneyMap, kind: str, target: Sequence[Element]) -> None:
     """Make one kind's elements exactly `target` (dicts with ids): update, re-create, delete."""
-    existing = {r.id: r for r in getattr(journey, COLLECTION[kind])}
+    existing = {r.id: r for r in collection(journey, kind)}
     wanted = {row["id"] for row in target}
-    for element_id, row in existing.items():
+    for element_id, old in existing.items():
         if element_id not in wanted:
             if kind == "stage":
                 unplace_children(journey, element_id)
-            getattr(journey, COLLECTION[kind]).remove(row)
+            collection(journey, kind).remove(old)
     for values in target:
         row = existing.get(values["id"])
         if row is None:
             _recreate(journey, kind, values)
             continue
-        current = row_dict(kind, row)
+        current = row_values(kind, row)
         diff = {
-            k: v for k, v in values.items() if k not in ("id", "version") and current.get(k) != v
+            k: v
+            for k, v in field_values(values).items()
+            if k not in ("id", "version") and current.get(k) != v
         }
         if diff:
             set_fields(kind, row, {k: v for k, v in diff.items() if k != "position"})
-            if "position" in diff:
-                row.position = diff["position"]
+            if "position" in diff and isinstance(row, MapElement):  # only placed kinds have one
+                row.position = _position(diff)
             row.version += 1
     session.flush()
 
 
-def apply_content(
-    session: Session, journey: JourneyMap, elements: dict[str, list[dict[str, Any]]]
-) -> None:
+def apply_content(session: Session, journey: JourneyMap, elements: ElementLists) -> None:
     """Make the whole map match saved content: stages first, then what hangs from them."""
     stage_rows = elements.get("stage", [])
     apply_kind(session, journey, "stage", stage_rows)
@@ -308,7 +339,7 @@ def take_snapshot(session: Session, map_id: int, label: str, actor: Actor) -> Sn
 
 
 def _snapshot_info(snap: MapSnapshot) -> SnapshotInfo:
-    count = sum(len(v) for v in snap.content.get("elements", {}).values())
+    count = sum(len(v) for v in _stored_elements(snap.content).values())
     return SnapshotInfo(snap.id, snap.at, snap.who, snap.label, count)
 
 
@@ -318,11 +349,9 @@ def list_snapshots(session: Session, map_id: int) -> list[SnapshotInfo]:
     return [_snapshot_info(s) for s in session.scalars(query)]
 
 
-def snapshot_elements(
-    session: Session, map_id: int, snapshot_id: int
-) -> dict[str, list[dict[str, Any]]]:
+def snapshot_elements(session: Session, map_id: int, snapshot_id: int) -> ElementLists:
     """The elements as they were in a snapshot, to browse before restoring."""
-    return _get_snapshot(session, map_id, snapshot_id).content.get("elements", {})
+    return _stored_elements(_get_snapshot(session, map_id, snapshot_id).content)
 
 
 def _get_snapshot(session: Session, map_id: int, snapshot_id: int) -> MapSnapshot:
@@ -338,7 +367,7 @@ def restore_snapshot(session: Session, map_id: int, snapshot_id: int, actor: Act
     journey = editable_map(session, map_id, actor)
     snap = _get_snapshot(session, map_id, snapshot_id)
     before = content(session, journey).elements
-    apply_content(session, journey, snap.content.get("elements", {}))
+    apply_content(session, journey, _stored_elements(snap.content))
     session.flush()
     session.expire(journey)
     after = content(session, journey).elements
@@ -354,5 +383,5 @@ def restore_snapshot(session: Session, map_id: int, snapshot_id: int, actor: Act
     )
 
 
-def map_settings(journey: JourneyMap) -> dict[str, Any]:
+def map_settings(journey: JourneyMap) -> dict[str, FieldValue]:
     return {"id": journey.id, **{k: getattr(journey, k) for k in MAP_FIELDS}}

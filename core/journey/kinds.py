@@ -7,11 +7,11 @@ comparison, so adding a field to a kind is one line here and never a hunt throug
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Literal, TypeAlias
 
 from core.db.models import (
-    Base,
+    MapElement,
     Milestone,
     Opportunity,
     RiskPoint,
@@ -20,7 +20,21 @@ from core.db.models import (
     Touchpoint,
 )
 from core.journey.errors import JourneyError
+from core.journey.shapes import ChildKind, CleanValue, FieldValue, MapKind
 from core.model.contract import CHANNELS, ROLES
+
+ElementModel: TypeAlias = (
+    type[Stage]
+    | type[Milestone]
+    | type[Touchpoint]
+    | type[SignalTrigger]
+    | type[RiskPoint]
+    | type[Opportunity]
+)
+"""The table of one element kind (KindSpec.model)."""
+
+ElementRow: TypeAlias = MapElement | Opportunity
+"""A row of any element table: MapElement's subclasses have a position, opportunities do not."""
 
 FieldType = Literal["text", "longtext", "int", "float", "bool", "choice", "stage", "date"]
 
@@ -76,7 +90,7 @@ class KindSpec:
     kind: str
     label: str
     plural: str
-    model: type[Base]
+    model: ElementModel
     label_field: str
     fields: tuple[FieldSpec, ...]
     has_stage: bool = True
@@ -208,8 +222,8 @@ KINDS: dict[str, KindSpec] = {
         has_position=False,
     ),
 }
-MAP_KINDS: tuple[str, ...] = ("stage", "milestone", "touchpoint", "signal", "risk")
-CHILD_KINDS: tuple[str, ...] = ("milestone", "touchpoint", "signal", "risk")
+MAP_KINDS: tuple[MapKind, ...] = ("stage", "milestone", "touchpoint", "signal", "risk")
+CHILD_KINDS: tuple[ChildKind, ...] = ("milestone", "touchpoint", "signal", "risk")
 
 
 def spec(kind: str) -> KindSpec:
@@ -219,7 +233,7 @@ def spec(kind: str) -> KindSpec:
         raise JourneyError(f"Unknown element kind “{kind}”.") from None
 
 
-def _blank(value: Any) -> bool:
+def _blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, float) and value != value:  # NaN from a data editor
@@ -227,11 +241,11 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _number(f: FieldSpec, value: Any, where: str) -> float:
+def _number(f: FieldSpec, value: object, where: str) -> float:
     if isinstance(value, bool):
         raise JourneyError(f"{where}: {f.label} must be a number, not yes/no.")
     try:
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]  # any typed-in object: float() decides
     except (TypeError, ValueError):
         raise JourneyError(f"{where}: {f.label} must be a number, got “{value}”.") from None
     if f.positive and number <= 0:
@@ -241,7 +255,7 @@ def _number(f: FieldSpec, value: Any, where: str) -> float:
     return number
 
 
-def _text(f: FieldSpec, value: Any, where: str) -> str:
+def _text(f: FieldSpec, value: object, where: str) -> str:
     text = str(value).strip()
     limit = MAX_NAME if f.type == "text" else MAX_TEXT
     if f.type == "text":
@@ -251,16 +265,18 @@ def _text(f: FieldSpec, value: Any, where: str) -> str:
     return text
 
 
-def _date(f: FieldSpec, value: Any, where: str) -> date:
+def _date(f: FieldSpec, value: object, where: str) -> date:
+    if isinstance(value, datetime):  # a datetime is a date too; keep only its day
+        return value.date()
     if isinstance(value, date):
-        return value.date() if hasattr(value, "date") and callable(value.date) else value
+        return value
     try:
         return date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise JourneyError(f"{where}: {f.label} must be a date (YYYY-MM-DD).") from None
 
 
-def _choice(f: FieldSpec, value: Any, where: str) -> str:
+def _choice(f: FieldSpec, value: object, where: str) -> str:
     text = str(value).strip()
     if text not in f.choices:
         allowed = ", ".join(c or "(empty)" for c in f.choices)
@@ -268,7 +284,7 @@ def _choice(f: FieldSpec, value: Any, where: str) -> str:
     return text
 
 
-def clean_value(f: FieldSpec, value: Any, where: str) -> Any:
+def clean_value(f: FieldSpec, value: object, where: str) -> CleanValue:
     """The stored form of one typed-in value, or a JourneyError that names field and element."""
     if _blank(value):
         if f.required:
@@ -292,7 +308,7 @@ def clean_value(f: FieldSpec, value: Any, where: str) -> Any:
     return number
 
 
-def _empty(f: FieldSpec) -> Any:
+def _empty(f: FieldSpec) -> FieldValue:
     if f.type in ("text", "longtext", "choice"):
         return ""
     if f.type == "bool":
@@ -300,9 +316,9 @@ def _empty(f: FieldSpec) -> Any:
     return None
 
 
-def defaults(kind: str) -> dict[str, Any]:
+def defaults(kind: str) -> dict[str, FieldValue]:
     """The values a new element starts with before the user's own are applied."""
-    values = {f.name: _empty(f) for f in spec(kind).fields}
+    values: dict[str, FieldValue] = {f.name: _empty(f) for f in spec(kind).fields}
     values["evidence"] = "proposed" if kind == "opportunity" else "assumed"
     if kind == "touchpoint":
         values.update(channel="email", emotion=0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ def map_revision(session: Session, map_id: int) -> int:
     return get_map(session, map_id).version
 
 
-def _segment(session: Session, workspace_id: int, segment: str | None) -> int | None:
+def _segment(session: Session, workspace_id: int, segment: object) -> int | None:
     if not segment:
         return None
     query = select(Segment.id).where(Segment.workspace_id == workspace_id, Segment.name == segment)
@@ -69,31 +69,33 @@ def create_map(
         raise JourneyError("That workspace no longer exists.")
     doc = copy.deepcopy(template(template_key).data)
     doc["map"].update(
-        segment=segment,
-        variant=_clean(variant, "variant") or "happy path",
-        state=_state(state),
+        {
+            "segment": segment,
+            "variant": _clean(variant, "variant") or "happy path",
+            "state": _state(state),
+        }
     )
     _segment(session, workspace_id, segment)
     info, _ = build_map(session, workspace_id, doc, actor, name=_name(name or doc["map"]["name"]))
     return info
 
 
-def _name(name: str) -> str:
+def _name(name: object) -> str:
     cleaned = _clean(name, "name")
     if not cleaned:
         raise JourneyError("A map needs a name.")
     return cleaned
 
 
-def _clean(value: str, what: str) -> str:
+def _clean(value: object, what: str) -> str:
     cleaned = " ".join(str(value or "").split())
     if len(cleaned) > MAX_MAP_NAME:
         raise JourneyError(f"Keep the map's {what} under {MAX_MAP_NAME} characters.")
     return cleaned
 
 
-def _state(state: str) -> str:
-    if state not in STATES:
+def _state(state: object) -> str:
+    if not isinstance(state, str) or state not in STATES:
         raise JourneyError(f"A map's state is current or ideal, not “{state}”.")
     return state
 
@@ -121,8 +123,8 @@ def duplicate_map(
 def update_map(
     session: Session,
     map_id: int,
-    changes: dict[str, Any],
-    started_from: dict[str, Any],
+    changes: Mapping[str, object],
+    started_from: Mapping[str, object],
     actor: Actor,
 ) -> MapInfo:
     """Rename the map or change its segment, variant or state.
@@ -151,7 +153,7 @@ def update_map(
     return map_info(session, journey)
 
 
-def _settings_view(session: Session, journey: JourneyMap) -> dict[str, Any]:
+def _settings_view(session: Session, journey: JourneyMap) -> dict[str, str | None]:
     seg = session.get(Segment, journey.segment_id) if journey.segment_id else None
     return {
         "name": journey.name,
@@ -161,7 +163,7 @@ def _settings_view(session: Session, journey: JourneyMap) -> dict[str, Any]:
     }
 
 
-def _apply_settings(session: Session, journey: JourneyMap, changes: dict[str, Any]) -> None:
+def _apply_settings(session: Session, journey: JourneyMap, changes: Mapping[str, object]) -> None:
     if "name" in changes:
         name = _name(changes["name"])
         unique_map_name(session, journey.workspace_id, name, except_id=journey.id)

@@ -9,13 +9,23 @@ without a segment feed the global lists. Lists a map does not define keep the pl
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models import JourneyMap
+from core.journey.shapes import MilestoneElement
 from core.journey.store import MapContent, content
 from core.model.plan import MeasurementPlan
+
+
+class EventOverrides(TypedDict, total=False):
+    """The event lists a map defines, by the plan field each one replaces."""
+
+    first_value_events: tuple[str, ...]
+    activation_events: tuple[str, ...]
+    milestone_events: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -29,22 +39,24 @@ class JourneyEvents:
     activation_events: tuple[str, ...]
     milestone_events: tuple[str, ...]
 
-    def overrides(self) -> dict[str, tuple[str, ...]]:
-        lists = {
-            "first_value_events": self.first_value_events,
-            "activation_events": self.activation_events,
-            "milestone_events": self.milestone_events,
-        }
-        return {k: v for k, v in lists.items() if v}
+    def overrides(self) -> EventOverrides:
+        found: EventOverrides = {}
+        if self.first_value_events:
+            found["first_value_events"] = self.first_value_events
+        if self.activation_events:
+            found["activation_events"] = self.activation_events
+        if self.milestone_events:
+            found["milestone_events"] = self.milestone_events
+        return found
 
 
 def _distinct(events: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(e for e in events if e))
 
 
-def ordered_milestones(m: MapContent) -> list[dict]:
+def ordered_milestones(m: MapContent) -> list[MilestoneElement]:
     """Milestones in journey order: by stage order, then their own order; unplaced last."""
-    stage_rank = {s["id"]: i for i, s in enumerate(m.stages)}
+    stage_rank: dict[int | None, int] = {s["id"]: i for i, s in enumerate(m.stages)}
     return sorted(
         m.of("milestone"),
         key=lambda e: (stage_rank.get(e["stage_id"], len(stage_rank)), e["position"], e["id"]),

@@ -1,21 +1,40 @@
 """Reading and writing map rows as plain dicts: the one place that touches journey ORM objects.
 
-Everything above this module works on dicts (`{"id", "version", "position", field: value}`)
-and frozen dataclasses, so pages, caches and exports never hold a live ORM object.
+Everything above this module works on dicts (`{"id", "version", "position", field: value}`,
+one shape per kind in shapes.py) and frozen dataclasses, so pages, caches and exports never
+hold a live ORM object.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Literal, TypeAlias, cast, overload
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, Update, func, select
 from sqlalchemy.orm import Session
 
-from core.db.models import JourneyMap, MapChange, Segment
+from core.db.models import JourneyMap, MapChange, MapElement, Segment, StageChild
 from core.journey.errors import JourneyError, LockedError
-from core.journey.kinds import CHILD_KINDS, KINDS, MAP_KINDS, spec
+from core.journey.kinds import CHILD_KINDS, KINDS, MAP_KINDS, ElementRow, spec
+from core.journey.shapes import (
+    ChildElement,
+    ChildKind,
+    CleanValue,
+    Element,
+    ElementLists,
+    FieldValue,
+    Kind,
+    MilestoneElement,
+    OpportunityElement,
+    Payload,
+    Placement,
+    RiskElement,
+    SignalElement,
+    StageElement,
+    TouchpointElement,
+)
 
 COLLECTION = {
     "stage": "stages",
@@ -25,7 +44,7 @@ COLLECTION = {
     "risk": "risks",
     "opportunity": "opportunities",
 }
-CONTENT_KINDS: tuple[str, ...] = (*MAP_KINDS, "opportunity")
+CONTENT_KINDS: tuple[Kind, ...] = (*MAP_KINDS, "opportunity")
 
 
 @dataclass(frozen=True)
@@ -65,29 +84,111 @@ class MapInfo:
         return f"{self.name} ({' · '.join(p for p in parts if p)})"
 
 
+# What MapContent.of and .children give back, across their overloads.
+_KindList: TypeAlias = (
+    list[StageElement]
+    | list[MilestoneElement]
+    | list[TouchpointElement]
+    | list[SignalElement]
+    | list[RiskElement]
+    | list[OpportunityElement]
+    | list[ChildElement]
+    | list[Element]
+)
+_ChildKindList: TypeAlias = (
+    list[MilestoneElement]
+    | list[TouchpointElement]
+    | list[SignalElement]
+    | list[RiskElement]
+    | list[ChildElement]
+)
+
+
 @dataclass(frozen=True)
 class MapContent:
-    """A map with every element as a dict, in display order."""
+    """A map with every element as a dict, in display order.
+
+    `elements[kind]` holds only that kind's dicts (content() builds it from that kind's rows),
+    which is what lets `of` and `find` promise the kind's own shape.
+    """
 
     info: MapInfo
-    elements: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    elements: ElementLists = field(default_factory=dict)
 
-    def of(self, kind: str) -> list[dict[str, Any]]:
+    @overload
+    def of(self, kind: Literal["stage"]) -> list[StageElement]: ...
+    @overload
+    def of(self, kind: Literal["milestone"]) -> list[MilestoneElement]: ...
+    @overload
+    def of(self, kind: Literal["touchpoint"]) -> list[TouchpointElement]: ...
+    @overload
+    def of(self, kind: Literal["signal"]) -> list[SignalElement]: ...
+    @overload
+    def of(self, kind: Literal["risk"]) -> list[RiskElement]: ...
+    @overload
+    def of(self, kind: Literal["opportunity"]) -> list[OpportunityElement]: ...
+    @overload
+    def of(self, kind: ChildKind) -> list[ChildElement]: ...
+    @overload
+    def of(self, kind: str) -> list[Element]: ...
+    def of(self, kind: str) -> _KindList:
         return self.elements.get(kind, [])
 
     @property
-    def stages(self) -> list[dict[str, Any]]:
+    def stages(self) -> list[StageElement]:
         return self.of("stage")
 
-    def find(self, kind: str, element_id: int) -> dict[str, Any] | None:
+    @property
+    def opportunities(self) -> list[OpportunityElement]:
+        return self.of("opportunity")
+
+    @overload
+    def find(self, kind: Literal["stage"], element_id: int) -> StageElement | None: ...
+    @overload
+    def find(self, kind: Literal["milestone"], element_id: int) -> MilestoneElement | None: ...
+    @overload
+    def find(self, kind: Literal["touchpoint"], element_id: int) -> TouchpointElement | None: ...
+    @overload
+    def find(self, kind: Literal["signal"], element_id: int) -> SignalElement | None: ...
+    @overload
+    def find(self, kind: Literal["risk"], element_id: int) -> RiskElement | None: ...
+    @overload
+    def find(self, kind: Literal["opportunity"], element_id: int) -> OpportunityElement | None: ...
+    @overload
+    def find(self, kind: ChildKind, element_id: int) -> ChildElement | None: ...
+    @overload
+    def find(self, kind: str, element_id: int) -> Element | None: ...
+    def find(self, kind: str, element_id: int) -> Element | None:
         return next((e for e in self.of(kind) if e["id"] == element_id), None)
 
-    def stage_name(self, stage_id: int | None) -> str:
-        stage = self.find("stage", stage_id) if stage_id is not None else None
+    def stage_name(self, stage_id: object) -> str:
+        """The name of the stage with this id; "" for None or an id no stage has (any value an
+        element's stage_id may hold, so field-driven code can pass one as it is)."""
+        stage = (
+            next((s for s in self.stages if s["id"] == stage_id), None)
+            if stage_id is not None
+            else None
+        )
         return stage["name"] if stage else ""
 
-    def children(self, kind: str, stage_id: int | None) -> list[dict[str, Any]]:
-        return [e for e in self.of(kind) if e.get("stage_id") == stage_id]
+    @overload
+    def children(
+        self, kind: Literal["milestone"], stage_id: int | None
+    ) -> list[MilestoneElement]: ...
+    @overload
+    def children(
+        self, kind: Literal["touchpoint"], stage_id: int | None
+    ) -> list[TouchpointElement]: ...
+    @overload
+    def children(self, kind: Literal["signal"], stage_id: int | None) -> list[SignalElement]: ...
+    @overload
+    def children(self, kind: Literal["risk"], stage_id: int | None) -> list[RiskElement]: ...
+    @overload
+    def children(self, kind: str, stage_id: int | None) -> list[ChildElement]: ...
+    def children(self, kind: str, stage_id: int | None) -> _ChildKindList:
+        """The elements of a child kind (CHILD_KINDS) on one stage; None: on no stage."""
+        found = [e for e in self.of(kind) if e.get("stage_id") == stage_id]
+        return cast("list[ChildElement]", found)  # only child kinds have a stage_id to match
 
 
 def now() -> datetime:
@@ -136,28 +237,53 @@ def map_info(session: Session, journey: JourneyMap) -> MapInfo:
     )
 
 
-def plain(value: Any) -> Any:
+def plain(value: CleanValue) -> FieldValue:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def row_dict(kind: str, row: Any) -> dict[str, Any]:
+def row_values(kind: str, row: ElementRow) -> dict[str, FieldValue]:
     """One element as a JSON-safe dict: identity, version, place and every field."""
     s = spec(kind)
-    out: dict[str, Any] = {"id": row.id, "version": row.version}
-    if s.has_position:
+    out: dict[str, FieldValue] = {"id": row.id, "version": row.version}
+    if s.has_position and isinstance(row, MapElement):  # has_position: the MapElement tables
         out["position"] = row.position
     for name in s.field_names:
         out[name] = plain(getattr(row, name))
     return out
 
 
-def rows(journey: JourneyMap, kind: str) -> list[Any]:
-    found = list(getattr(journey, COLLECTION[kind]))
-    return sorted(found, key=lambda r: (getattr(r, "position", 0), r.id))
+def row_dict(kind: str, row: ElementRow) -> Element:
+    """row_values in the kind's own shape (shapes.py spells out the keys of each kind)."""
+    return cast("Element", row_values(kind, row))  # the keys are the kind's: KINDS lists them
 
 
-def find_row(journey: JourneyMap, kind: str, element_id: int) -> Any:
-    row = next((r for r in getattr(journey, COLLECTION[kind]) if r.id == element_id), None)
+def collection(journey: JourneyMap, kind: str) -> list[ElementRow]:
+    """The map's own relationship list of a kind: appending or removing changes the map.
+
+    Only rows of that kind may go in; the union type cannot say which kind a list holds.
+    """
+    found: list[ElementRow] = getattr(journey, COLLECTION[kind])
+    return found
+
+
+def placed_rows(journey: JourneyMap, kind: str) -> list[MapElement]:
+    """collection() of a kind with a position (every kind but opportunity)."""
+    found: list[MapElement] = getattr(journey, COLLECTION[kind])
+    return found
+
+
+def child_rows(journey: JourneyMap, kind: str) -> list[StageChild]:
+    """collection() of a kind that hangs from a stage (CHILD_KINDS)."""
+    found: list[StageChild] = getattr(journey, COLLECTION[kind])
+    return found
+
+
+def rows(journey: JourneyMap, kind: str) -> list[ElementRow]:
+    return sorted(collection(journey, kind), key=lambda r: (getattr(r, "position", 0), r.id))
+
+
+def find_row(journey: JourneyMap, kind: str, element_id: int) -> ElementRow:
+    row = next((r for r in collection(journey, kind) if r.id == element_id), None)
     if row is None:
         raise JourneyError(
             f"That {spec(kind).label.lower()} no longer exists; someone may have deleted it."
@@ -166,7 +292,9 @@ def find_row(journey: JourneyMap, kind: str, element_id: int) -> Any:
 
 
 def content(session: Session, journey: JourneyMap) -> MapContent:
-    elements = {kind: [row_dict(kind, r) for r in rows(journey, kind)] for kind in CONTENT_KINDS}
+    elements: ElementLists = {
+        kind: [row_dict(kind, r) for r in rows(journey, kind)] for kind in CONTENT_KINDS
+    }
     return MapContent(map_info(session, journey), elements)
 
 
@@ -174,17 +302,19 @@ def load(session: Session, map_id: int) -> MapContent:
     return content(session, get_map(session, map_id))
 
 
-def set_fields(kind: str, row: Any, values: dict[str, Any]) -> None:
+def set_fields(kind: str, row: ElementRow, values: Mapping[str, CleanValue]) -> None:
     for name, value in values.items():
         if spec(kind).field(name).type == "date" and isinstance(value, str):
             value = date.fromisoformat(value)
         setattr(row, name, value)
 
 
-def new_row(journey: JourneyMap, kind: str, values: dict[str, Any], **ident: Any) -> Any:
+def new_row(
+    journey: JourneyMap, kind: str, values: Mapping[str, CleanValue], **ident: int
+) -> ElementRow:
     row = KINDS[kind].model(**ident)
     set_fields(kind, row, values)
-    getattr(journey, COLLECTION[kind]).append(row)
+    collection(journey, kind).append(row)
     return row
 
 
@@ -195,8 +325,8 @@ def record(
     action: str,
     kind: str,
     element_id: int | None,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    before: Payload | None,
+    after: Payload | None,
 ) -> None:
     """Write the audit line (also the undo stack) and move the map's revision on."""
     session.add(
@@ -215,7 +345,7 @@ def record(
 
 
 def next_position(journey: JourneyMap, kind: str) -> int:
-    found = [r.position for r in getattr(journey, COLLECTION[kind])]
+    found = [r.position for r in placed_rows(journey, kind)]
     return max(found, default=-1) + 1
 
 
@@ -229,8 +359,15 @@ def unique_map_name(session: Session, workspace_id: int, name: str, except_id: i
         raise JourneyError(f"A map called “{name}” already exists in this workspace.")
 
 
-def children_of_stage(journey: JourneyMap, stage_id: int) -> dict[str, list[int]]:
+def children_of_stage(journey: JourneyMap, stage_id: int) -> Placement:
     return {
-        kind: [r.id for r in getattr(journey, COLLECTION[kind]) if r.stage_id == stage_id]
+        kind: [r.id for r in child_rows(journey, kind) if r.stage_id == stage_id]
         for kind in CHILD_KINDS
     }
+
+
+def updated_rows(session: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed. Session.execute is typed as giving a plain Result, but
+    an UPDATE without RETURNING gives a CursorResult, the one that carries rowcount."""
+    result = cast("CursorResult[()]", session.execute(statement))
+    return result.rowcount

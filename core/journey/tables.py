@@ -3,11 +3,12 @@ form save_kind takes (a typed stage name must be one of the map's stages)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from core.journey.errors import JourneyError
 from core.journey.kinds import spec
+from core.journey.shapes import CleanValue, RawValues, field_values
 from core.journey.store import MapContent
 
 
@@ -16,26 +17,29 @@ def editor_columns(kind: str) -> list[str]:
     return ["id", "version", *names]
 
 
-def editor_rows(content: MapContent, kind: str) -> list[dict[str, Any]]:
-    """One row per element: hidden id and version, then the fields, the stage by its name."""
+def editor_rows(content: MapContent, kind: str) -> list[dict[str, CleanValue]]:
+    """One row per element: hidden id and version, then the fields, the stage by its name, a
+    date as a date."""
     s = spec(kind)
     rows = []
     for e in content.of(kind):
-        row: dict[str, Any] = {"id": e["id"], "version": e["version"]}
+        values = field_values(e)
+        row: dict[str, CleanValue] = {"id": e["id"], "version": e["version"]}
         for name in s.field_names:
             if name == "stage_id":
-                row["stage"] = content.stage_name(e["stage_id"]) or None
+                row["stage"] = content.stage_name(values["stage_id"]) or None
             elif s.field(name).type == "date":
-                row[name] = date.fromisoformat(e[name]) if e[name] else None
+                text = values[name]
+                row[name] = date.fromisoformat(text) if isinstance(text, str) and text else None
             else:
-                row[name] = e[name]
+                row[name] = values[name]
         rows.append(row)
     return rows
 
 
 def from_editor(
-    content: MapContent, kind: str, records: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    content: MapContent, kind: str, records: Sequence[RawValues]
+) -> list[dict[str, object]]:
     """Edited rows (blank cells as None) back to save_kind's form, stage names to ids."""
     by_name = {s["name"].lower(): s["id"] for s in content.stages}
     rows = []

@@ -9,9 +9,17 @@ staring at an empty grid. Everything is tagged "assumed": nothing here is observ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from core.journey.errors import JourneyError
+from core.journey.shapes import (
+    MapDocument,
+    MilestoneRow,
+    RiskRow,
+    SignalRow,
+    StageRow,
+    TouchpointRow,
+)
 
 
 @dataclass(frozen=True)
@@ -19,10 +27,18 @@ class Template:
     key: str
     title: str
     description: str
-    data: dict[str, Any]
+    data: MapDocument
 
 
-def _stage(name: str, days: tuple[int, int], goal: str, exit_criteria: str) -> dict[str, Any]:
+class _Parts(TypedDict, total=False):
+    stages: list[StageRow]
+    milestones: list[MilestoneRow]
+    touchpoints: list[TouchpointRow]
+    signals: list[SignalRow]
+    risks: list[RiskRow]
+
+
+def _stage(name: str, days: tuple[int, int], goal: str, exit_criteria: str) -> StageRow:
     return {
         "name": name,
         "day_start": days[0],
@@ -35,7 +51,7 @@ def _stage(name: str, days: tuple[int, int], goal: str, exit_criteria: str) -> d
 
 def _milestone(
     stage: str, name: str, role: str, day: int, event: str, *, fv: bool = False, act: bool = False
-) -> dict[str, Any]:
+) -> MilestoneRow:
     return {
         "name": name,
         "stage": stage,
@@ -58,7 +74,7 @@ def _touch(
     emotion: int,
     pain: str = "",
     text: str = "",
-) -> dict[str, Any]:
+) -> TouchpointRow:
     return {
         "name": name,
         "stage": stage,
@@ -82,7 +98,7 @@ def _signal(
     condition: str,
     play: str,
     role: str = "",
-) -> dict[str, Any]:
+) -> SignalRow:
     return {
         "name": name,
         "stage": stage,
@@ -105,7 +121,7 @@ def _risk(
     owner: str,
     escalation: str,
     role: str = "",
-) -> dict[str, Any]:
+) -> RiskRow:
     return {
         "name": name,
         "stage": stage,
@@ -119,7 +135,7 @@ def _risk(
     }
 
 
-def _doc(name: str, template: str, parts: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def _doc(name: str, template: str, parts: _Parts) -> MapDocument:
     return {
         "schema": "waypoint.journey-map",
         "schema_version": 1,
@@ -139,7 +155,7 @@ def _doc(name: str, template: str, parts: dict[str, list[dict[str, Any]]]) -> di
     }
 
 
-def _six_stage() -> dict[str, Any]:
+def _six_stage() -> MapDocument:
     c, k, s, f, a, ss = "Contract", "Kickoff", "Setup", "First Value", "Adoption", "Steady State"
     return _doc(
         "Six-stage onboarding",
@@ -396,7 +412,7 @@ def _six_stage() -> dict[str, Any]:
     )
 
 
-def _five_phase() -> dict[str, Any]:
+def _five_phase() -> MapDocument:
     kp, ti, ue = "Kickoff & Planning", "Technical Implementation", "User Enablement"
     va, tr = "Value Achievement", "Transition to Ongoing Success"
     return _doc(
@@ -597,7 +613,7 @@ def _five_phase() -> dict[str, Any]:
     )
 
 
-def _product_led() -> dict[str, Any]:
+def _product_led() -> MapDocument:
     d1, d3, d7 = "Day 1: Sign-up", "Day 3: Connect", "Day 7: Invite"
     d14, d30 = "Day 14: First value", "Day 30: Habit"
     return _doc(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import polars as pl
@@ -19,6 +18,14 @@ import polars as pl
 from core.common.palette import BLUE, GREEN, GREY, INK, ORANGE, SKY, VERMILLION, WHITE
 from core.journey.kinds import CHILD_KINDS, EVIDENCE_LABELS, ROLE_LABELS, spec
 from core.journey.overlay import Overlay, Reach
+from core.journey.shapes import (
+    ChildElement,
+    Element,
+    MilestoneElement,
+    StageElement,
+    TouchpointElement,
+    field_values,
+)
 from core.journey.store import MapContent
 
 COLUMN_WIDTH = 260
@@ -103,21 +110,22 @@ def inert(text: str) -> str:
     return str(text).translate(INERT)
 
 
-def tooltip(kind: str, element: dict[str, Any], extra: str = "") -> str:
+def tooltip(kind: str, element: Element, extra: str = "") -> str:
     """A node's hover text: one line per filled field, every value made inert."""
     return inert(details(kind, element, extra))
 
 
-def details(kind: str, element: dict[str, Any], extra: str = "") -> str:
+def details(kind: str, element: Element, extra: str = "") -> str:
     """An element as plain text lines (for st.text; never for HTML)."""
     s = spec(kind)
-    lines = [f"{s.label}: {element[s.label_field]}"]
+    values = field_values(element)
+    lines = [f"{s.label}: {values[s.label_field]}"]
     for f in s.fields:
-        value = element.get(f.name)
+        value = values.get(f.name)
         if f.name in (s.label_field, "stage_id") or value in (None, "", False):
             continue
-        shown = EVIDENCE_LABELS.get(value, value) if f.name == "evidence" else value
-        shown = ROLE_LABELS.get(value, value) if f.name == "role" else shown
+        shown = EVIDENCE_LABELS.get(str(value), value) if f.name == "evidence" else value
+        shown = ROLE_LABELS.get(str(value), value) if f.name == "role" else shown
         lines.append(f"{f.label}: {_short(str(shown), 120)}")
     if extra:
         lines.append(extra)
@@ -125,11 +133,11 @@ def details(kind: str, element: dict[str, Any], extra: str = "") -> str:
 
 
 def _visible(
-    kind: str, e: dict[str, Any], roles: Collection[str] | None, channels: Collection[str] | None
+    kind: str, e: ChildElement, roles: Collection[str] | None, channels: Collection[str] | None
 ) -> bool:
     if roles is not None and e.get("role") and e["role"] not in roles:
         return False
-    return not (kind == "touchpoint" and channels is not None and e["channel"] not in channels)
+    return kind != "touchpoint" or channels is None or field_values(e)["channel"] in channels
 
 
 def graph(
@@ -145,14 +153,15 @@ def graph(
     `column_width` lets the page fit every stage on screen; labels shorten to match.
     """
     limit = max(14, column_width // 8)
-    columns: list[tuple[int | None, str]] = [(s["id"], s["name"]) for s in m.stages]
+    columns: list[tuple[StageElement | None, str]] = [(s, s["name"]) for s in m.stages]
     if any(e["stage_id"] is None for k in CHILD_KINDS for e in m.of(k)):
         columns.append((None, UNPLACED))
     result = Graph()
     previous: str | None = None
-    for col, (stage_id, name) in enumerate(columns):
+    for col, (stage, name) in enumerate(columns):
+        stage_id = stage["id"] if stage is not None else None
         x = col * column_width
-        head = _stage_node(m, stage_id, name, x, reach, limit)
+        head = _stage_node(stage, name, x, reach, limit)
         result.nodes.append(head)
         if previous is not None and stage_id is not None:
             result.edges.append(GraphEdge(previous, head.id))
@@ -169,13 +178,14 @@ def graph(
 
 
 def _stage_node(
-    m: MapContent, stage_id: int | None, name: str, x: int, reach: Overlay | None, limit: int
+    stage: StageElement | None, name: str, x: int, reach: Overlay | None, limit: int
 ) -> GraphNode:
+    """The column head: a stage, or (None) the column of elements on no stage."""
     style = STYLE["stage"]
-    if stage_id is None:
+    if stage is None:
         title = "Elements not placed on any stage"
         return GraphNode("stage-none", "stage", None, UNPLACED, title, x, 0, "box", GREY, WHITE)
-    stage = m.find("stage", stage_id) or {}
+    stage_id = stage["id"]
     days = ""
     if stage.get("day_start") is not None or stage.get("day_end") is not None:
         days = f"\ndays {stage.get('day_start') or 0}-{stage.get('day_end') or ''}"
@@ -197,7 +207,7 @@ def _stage_node(
 
 
 def _child_node(
-    kind: str, e: dict[str, Any], x: int, y: int, reach: Overlay | None, limit: int
+    kind: str, e: ChildElement, x: int, y: int, reach: Overlay | None, limit: int
 ) -> GraphNode:
     style = STYLE[kind]
     extra = _reach_text(reach.milestones.get(e["id"])) if reach and kind == "milestone" else ""
@@ -254,7 +264,7 @@ class Grid:
         return pl.DataFrame(data)
 
 
-def _tag(e: dict[str, Any]) -> str:
+def _tag(e: Element) -> str:
     """The evidence tag, so a guess never reads like a fact."""
     return f" [{e['evidence']}]"
 
@@ -263,7 +273,7 @@ def _lines(items: list[str]) -> str:
     return "\n".join(f"• {i}" for i in items if i)
 
 
-def _stage_cells(m: MapContent, stage: dict[str, Any] | None, stage_id: int | None) -> list[str]:
+def _stage_cells(m: MapContent, stage: StageElement | None, stage_id: int | None) -> list[str]:
     tps = m.children("touchpoint", stage_id)
     ms = m.children("milestone", stage_id)
     emotions = [t["emotion"] for t in tps]
@@ -298,7 +308,7 @@ def _stage_cells(m: MapContent, stage: dict[str, Any] | None, stage_id: int | No
     ]
 
 
-def _milestone_text(e: dict[str, Any]) -> str:
+def _milestone_text(e: MilestoneElement) -> str:
     flags = [
         f
         for f, on in (("first value", e["is_first_value"]), ("activation", e["is_activation"]))
@@ -308,7 +318,7 @@ def _milestone_text(e: dict[str, Any]) -> str:
     return f"{e['name']} ({', '.join(b for b in bits if b)})"
 
 
-def _touch_text(t: dict[str, Any]) -> str:
+def _touch_text(t: TouchpointElement) -> str:
     sla = f"SLA {t['sla_hours']:g} h" if t["sla_hours"] is not None else "no SLA"
     return f"{t['name']} ({t['channel']}, {t['owner_team'] or 'no owner'}, {sla})"
 
@@ -416,7 +426,7 @@ def timeline_frame(m: MapContent) -> pl.DataFrame:
 
 def emotion_frame(m: MapContent) -> pl.DataFrame:
     """Mean touchpoint emotion per stage and role, labelled with the map's state."""
-    stage_order = {s["id"]: i for i, s in enumerate(m.stages)}
+    stage_order: dict[int | None, int] = {s["id"]: i for i, s in enumerate(m.stages)}
     rows = [
         {
             "order": stage_order[t["stage_id"]],

@@ -10,7 +10,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from core.db.models import JourneyMap, NoteVote, StickyNote
 from core.journey.elements import add_element
 from core.journey.errors import JourneyError
 from core.journey.kinds import MAX_TEXT
+from core.journey.shapes import Element, FieldValue
 from core.journey.store import Actor, editable_map, get_map, now
 
 NOTE_KINDS: dict[str, str] = {"pain": "Pain point", "idea": "Idea", "question": "Question"}
@@ -218,9 +218,7 @@ def delete_note(session: Session, map_id: int, note_id: int, actor: Actor) -> No
     _bump(journey)
 
 
-def convert_note(
-    session: Session, map_id: int, note_id: int, kind: str, actor: Actor
-) -> dict[str, Any]:
+def convert_note(session: Session, map_id: int, note_id: int, kind: str, actor: Actor) -> Element:
     """Turn a note into a map element, tagged "proposed" (it came from the room, not data)."""
     journey = _facilitator(session, map_id, actor)
     editable_map(session, map_id, actor)
@@ -238,9 +236,9 @@ def convert_note(
     return element
 
 
-def _element_values(kind: str, title: str, note: StickyNote) -> dict[str, Any]:
+def _element_values(kind: str, title: str, note: StickyNote) -> dict[str, FieldValue]:
     label = "title" if kind == "opportunity" else "name"
-    values: dict[str, Any] = {label: title, "evidence": "proposed"}
+    values: dict[str, FieldValue] = {label: title, "evidence": "proposed"}
     if kind != "opportunity":
         values["stage_id"] = note.stage_id
     if kind == "touchpoint" and note.kind == "pain":
