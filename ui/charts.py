@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
+from streamlit.elements.vega_charts import AltairChart
 
 from core.charts.export import chart_png, chart_svg
 
 
-def show_chart(chart: alt.TopLevelMixin, name: str, key: str) -> None:
+def show_chart(chart: AltairChart, name: str, key: str) -> None:
     """Draw the chart; the downloads are rendered only when clicked (vl-convert is slow)."""
     st.altair_chart(chart, width="stretch")
     spec = chart.to_json()
