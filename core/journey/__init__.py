@@ -64,6 +64,7 @@ from core.journey.shapes import (
     SignalElement,
     StageElement,
     TouchpointElement,
+    field_values,
 )
 from core.journey.store import Actor, MapContent, MapInfo, load
 from core.journey.templates import TEMPLATES, template
@@ -106,6 +107,7 @@ __all__ = [
     "delete_map",
     "duplicate_map",
     "edit_element",
+    "field_values",
     "from_excel",
     "from_json",
     "journey_events",

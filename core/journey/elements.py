@@ -35,8 +35,8 @@ from core.journey.store import (
     find_row,
     new_row,
     next_position,
-    placed_rows,
     plain,
+    positioned_rows,
     record,
     row_dict,
     row_values,
@@ -248,7 +248,7 @@ def reorder(
 
 
 def _apply_order(journey: JourneyMap, kind: str, ordered_ids: Sequence[int]) -> None:
-    by_id = {r.id: r for r in placed_rows(journey, kind)}
+    by_id = {r.id: r for r in positioned_rows(journey, kind)}
     for position, element_id in enumerate(ordered_ids):
         row = by_id.get(element_id)
         if row is not None and row.position != position:

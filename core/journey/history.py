@@ -35,7 +35,7 @@ from core.journey.store import (
     editable_map,
     get_map,
     now,
-    placed_rows,
+    positioned_rows,
     record,
     row_values,
     set_fields,
@@ -276,7 +276,7 @@ def _reattach(journey: JourneyMap, placed: Mapping[int | None, Placement]) -> No
 
 
 def _set_order(journey: JourneyMap, kind: str, order: Sequence[int]) -> None:
-    by_id = {r.id: r for r in placed_rows(journey, kind)}
+    by_id = {r.id: r for r in positioned_rows(journey, kind)}
     for position, element_id in enumerate(order):
         if element_id in by_id:
             by_id[element_id].position = position

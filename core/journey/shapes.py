@@ -35,7 +35,7 @@ Json: TypeAlias = "dict[str, Json] | list[Json] | str | int | float | bool | Non
 
 Payload: TypeAlias = Mapping[str, object]
 """What a history record stores (store.record): an element, an order, the rows of a kind, the
-map's settings. Every value is JSON-safe, but element TypedDicts only convert to object values
+map's settings. Every value is JSON-safe, but a TypedDict converts only to Mapping[str, object]
 for the checker, so this says object rather than Json."""
 
 Placement: TypeAlias = dict[str, list[int]]
@@ -52,7 +52,7 @@ class Identity(TypedDict):
     version: int
 
 
-class Placed(Identity):
+class Positioned(Identity):
     """Elements with an order of their own (all kinds but opportunities)."""
 
     position: int
@@ -118,14 +118,14 @@ class _OpportunityFields(TypedDict):
     evidence: str
 
 
-class OnStage(Placed):
+class OnStage(Positioned):
     """A placed element that hangs from a stage (None: not on any stage)."""
 
     stage_id: int | None
 
 
 @final
-class StageElement(Placed, _StageFields):
+class StageElement(Positioned, _StageFields):
     pass
 
 

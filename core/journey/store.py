@@ -26,6 +26,7 @@ from core.journey.shapes import (
     ElementLists,
     FieldValue,
     Kind,
+    MapKind,
     MilestoneElement,
     OpportunityElement,
     Payload,
@@ -130,6 +131,8 @@ class MapContent:
     @overload
     def of(self, kind: ChildKind) -> list[ChildElement]: ...
     @overload
+    def of(self, kind: MapKind) -> list[StageElement] | list[ChildElement]: ...
+    @overload
     def of(self, kind: str) -> list[Element]: ...
     def of(self, kind: str) -> _KindList:
         return self.elements.get(kind, [])
@@ -156,6 +159,8 @@ class MapContent:
     def find(self, kind: Literal["opportunity"], element_id: int) -> OpportunityElement | None: ...
     @overload
     def find(self, kind: ChildKind, element_id: int) -> ChildElement | None: ...
+    @overload
+    def find(self, kind: MapKind, element_id: int) -> StageElement | ChildElement | None: ...
     @overload
     def find(self, kind: str, element_id: int) -> Element | None: ...
     def find(self, kind: str, element_id: int) -> Element | None:
@@ -266,7 +271,7 @@ def collection(journey: JourneyMap, kind: str) -> list[ElementRow]:
     return found
 
 
-def placed_rows(journey: JourneyMap, kind: str) -> list[MapElement]:
+def positioned_rows(journey: JourneyMap, kind: str) -> list[MapElement]:
     """collection() of a kind with a position (every kind but opportunity)."""
     found: list[MapElement] = getattr(journey, COLLECTION[kind])
     return found
@@ -345,7 +350,7 @@ def record(
 
 
 def next_position(journey: JourneyMap, kind: str) -> int:
-    found = [r.position for r in placed_rows(journey, kind)]
+    found = [r.position for r in positioned_rows(journey, kind)]
     return max(found, default=-1) + 1
 
 
