@@ -20,7 +20,7 @@ class Difference:
     kind: str
     name: str
     status: str  # added | removed | changed
-    changes: tuple[tuple[str, FieldValue, FieldValue], ...] = ()  # field, left value, right
+    changes: tuple[tuple[str, FieldValue, FieldValue], ...] = ()  # (field, left, right)
 
 
 def _comparable(m: MapContent, kind: str, element: Element) -> dict[str, FieldValue]:
