@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
+from core.charts.data import accounts_per_segment_chart
 from core.common.downloads import csv_bytes
 from core.common.text import inert_markdown
 from core.data.overview import DataSummary
@@ -13,19 +13,6 @@ from core.data.store import DatasetInfo
 from core.model.contract import TABLES
 from core.model.dataset import Dataset
 from ui.state import overview
-
-
-def _segment_chart(per_segment: pl.DataFrame) -> alt.Chart:
-    return (
-        alt.Chart(per_segment)
-        .mark_bar()
-        .encode(
-            x=alt.X("accounts:Q", title="Accounts"),
-            y=alt.Y("segment:N", sort="-x", title=None),
-            tooltip=["segment", "accounts", "churned"],
-        )
-        .properties(height=160)
-    )
 
 
 def _summary(info: DatasetInfo, summary: DataSummary) -> None:
@@ -42,7 +29,7 @@ def _summary(info: DatasetInfo, summary: DataSummary) -> None:
 
 def _segments(per_segment: pl.DataFrame) -> None:
     st.markdown("**Accounts per segment**")
-    st.altair_chart(_segment_chart(per_segment), width="stretch")
+    st.altair_chart(accounts_per_segment_chart(per_segment), width="stretch")
     st.dataframe(
         per_segment,
         hide_index=True,
