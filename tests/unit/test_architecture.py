@@ -1,0 +1,62 @@
+"""The structure docs/architecture.md describes, checked: core never imports the UI, and its
+packages import one way (a package only imports those listed below it)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+CORE = Path(__file__).resolve().parents[2] / "core"
+
+# Each package and the core packages it may import (docs/architecture.md, "The layers").
+ALLOWED: dict[str, set[str]] = {
+    "common": set(),
+    "model": {"common"},
+    "db": {"common"},
+    "data": {"common", "model", "db"},
+    "engine": {"common", "model", "data"},
+    "journey": {"common", "model", "db", "engine"},
+    "assessment": {"common", "model", "db", "engine", "journey"},
+    "workspace": {"common", "model", "db", "data", "engine", "journey"},
+    "scorecards": {"common", "model", "engine"},
+    "at_risk": {"common", "model", "db", "engine"},
+    "charts": {"common", "model", "engine", "journey", "assessment", "scorecards", "at_risk"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def _modules() -> list[Path]:
+    return [p for p in CORE.rglob("*.py") if "migrations" not in p.parts]
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(CORE)))
+def test_core_never_imports_the_ui(path: Path):
+    for module in _imports(path):
+        top = module.split(".")[0]
+        assert top not in ("streamlit", "ui", "pages"), f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if len(p.relative_to(CORE).parts) > 1],
+    ids=lambda p: str(p.relative_to(CORE)),
+)
+def test_packages_import_one_way(path: Path):
+    package = path.relative_to(CORE).parts[0]
+    assert package in ALLOWED, f"core/{package}/ is not in docs/architecture.md's table"
+    for module in _imports(path):
+        parts = module.split(".")
+        if parts[0] != "core" or len(parts) < 2 or parts[1] == package:
+            continue
+        assert parts[1] in ALLOWED[package], f"core/{package} may not import {module}"
