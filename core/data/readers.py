@@ -8,12 +8,14 @@ values against the contract is core.data.validate's job.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from core.common.errors import UserError
+from core.data.archives import ArchiveRefused, check_workbook
 
 FORMATS: dict[str, str] = {
     ".csv": "csv",
@@ -79,21 +81,34 @@ def guess_table(name: str) -> str | None:
     return None
 
 
+ColumnFilter = Callable[[str], bool]
+
+
 def _source(data: bytes | Path) -> io.BytesIO | Path:
     return io.BytesIO(data) if isinstance(data, bytes) else data
 
 
-def _read_csv(data: bytes | Path, separator: str) -> pl.DataFrame:
-    raw = data.read_bytes() if isinstance(data, Path) else data
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if separator == "," and _looks_semicolon(raw):
+def _head(data: bytes | Path, size: int = 65_536) -> bytes:
+    if isinstance(data, bytes):
+        return data[:size]
+    with data.open("rb") as handle:
+        return handle.read(size)
+
+
+def _read_csv(data: bytes | Path, separator: str, keep: ColumnFilter | None) -> pl.DataFrame:
+    """Polars skips a UTF-8 BOM itself; the bytes are read in place, never copied here."""
+    if separator == "," and _looks_semicolon(_head(data).removeprefix(b"\xef\xbb\xbf")):
         separator = ";"
+    options = {"separator": separator, "infer_schema": False}
+    columns = None
+    if keep is not None:
+        header = pl.read_csv(_source(data), n_rows=0, **options).columns  # type: ignore[arg-type]  # mypy cannot match the options dict to read_csv's keywords
+        columns = [name for name in header if keep(name)]
     return pl.read_csv(
-        io.BytesIO(raw),
-        separator=separator,
-        infer_schema=False,
+        _source(data),
+        columns=columns,
         truncate_ragged_lines=False,
+        **options,  # type: ignore[arg-type]  # as above
     )
 
 
@@ -102,25 +117,49 @@ def _looks_semicolon(raw: bytes) -> bool:
     return header.count(b";") > header.count(b",")
 
 
-def read_file(source: SourceFile) -> pl.DataFrame:
-    """Read one file into a frame; raise UnreadableFile with a reason a person can act on."""
+def _read_parquet(data: bytes | Path, keep: ColumnFilter | None) -> pl.DataFrame:
+    if keep is None:
+        return pl.read_parquet(_source(data))
+    names = list(pl.read_parquet_schema(_source(data)))
+    return pl.read_parquet(_source(data), columns=[n for n in names if keep(n)])
+
+
+def _read(source: SourceFile, fmt: str, keep: ColumnFilter | None) -> pl.DataFrame:
+    if fmt in ("csv", "tsv"):
+        return _read_csv(source.data, "\t" if fmt == "tsv" else ",", keep)
+    if fmt == "parquet":
+        return _read_parquet(source.data, keep)
+    if fmt == "jsonl":
+        frame = pl.read_ndjson(_source(source.data), infer_schema_length=None)
+    elif fmt == "json":
+        frame = pl.read_json(_source(source.data), infer_schema_length=None)
+    else:
+        frame = pl.read_excel(_source(source.data), infer_schema_length=0)
+    return frame if keep is None else frame.select([c for c in frame.columns if keep(str(c))])
+
+
+def read_file(source: SourceFile, keep: ColumnFilter | None = None) -> pl.DataFrame:
+    """Read one file into a frame; raise UnreadableFile with a reason a person can act on.
+
+    With `keep`, only the columns whose header it accepts are read (where the format allows
+    reading less), so columns nobody uses cost no memory.
+    """
     fmt = file_format(source.name)
     if fmt is None:
         known = ", ".join(sorted(FORMATS))
         raise UnreadableFile(f"unsupported file type (use one of {known})")
+    if fmt == "excel" and Path(source.name).suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            check_workbook(source.data)
+        except ArchiveRefused as exc:
+            raise UnreadableFile(f"refused as a workbook: {exc}") from None
     try:
-        if fmt in ("csv", "tsv"):
-            return _read_csv(source.data, "\t" if fmt == "tsv" else ",")
-        if fmt == "parquet":
-            return pl.read_parquet(_source(source.data))
-        if fmt == "jsonl":
-            return pl.read_ndjson(_source(source.data), infer_schema_length=None)
-        if fmt == "json":
-            return pl.read_json(_source(source.data), infer_schema_length=None)
-        return pl.read_excel(_source(source.data), infer_schema_length=0)
-    except Exception as exc:  # noqa: BLE001 - any parser failure means the same thing to a user
+        return _read(source, fmt, keep)
+    except UnreadableFile:
+        raise
+    except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001 - any parser failure (even a panic in the native reader) means the same thing to a user
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UnreadableFile(f"could not read the file as {fmt}: {first_line[:300]}") from exc
+        raise UnreadableFile(f"could not read the file as {fmt}: {first_line[:300]}") from None
 
 
 def files_in_directory(directory: Path) -> list[SourceFile]:

@@ -8,6 +8,7 @@ are none. Row numbers count data rows from 1, the header not included.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -31,6 +32,7 @@ from core.model.plan import MeasurementPlan
 PROBLEM_SCHEMA = pl.Schema(
     {"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String}
 )
+MAX_PROBLEMS_PER_RULE = 1_000
 _ROW = "__row"
 _FILE = "__file"
 
@@ -42,12 +44,34 @@ _NAIVE_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
 )
+FIRST_DATE = date(1970, 1, 1)
+# Whole numbers are stored as 64-bit integers and summed as floats: above 2^53 neither is exact.
+LARGEST_WHOLE = 2**53
 _KIND_RULES = {
     "float": "not a number",
     "int": "not a whole number",
     "date": "not a date (expected YYYY-MM-DD)",
     "datetime": "not a date-time (expected ISO 8601, e.g. 2026-03-01T09:30:00Z)",
 }
+
+
+def accepted_dates(today: date | None = None) -> tuple[date, date]:
+    """Dates and timestamps the contract accepts: 1970-01-01 up to a year after today.
+
+    Anything earlier or later is a typo or a placeholder (0000-01-01, 9999-12-31), and would
+    overflow the engine's day arithmetic; refusing it here keeps every page working.
+    """
+    today = today or date.today()
+    try:
+        last = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        last = today.replace(year=today.year + 1, day=28)
+    return FIRST_DATE, last
+
+
+def _date_rule() -> str:
+    first, last = accepted_dates()
+    return f"date outside the accepted range {first.isoformat()} to {last.isoformat()}"
 
 
 class ValidationFailed(UserError):
@@ -99,17 +123,40 @@ def problem(
 def _problems_where(
     frame: pl.DataFrame, mask: pl.Expr, column: str, rule: str, shown: pl.Expr | None = None
 ) -> pl.DataFrame:
-    """Every row of `frame` where `mask` holds, as problems about `column` showing `shown`."""
+    """Every row of `frame` where `mask` holds, as problems about `column` showing `shown`.
+
+    At most MAX_PROBLEMS_PER_RULE rows per file are listed, then one line counting the rest:
+    a file wrong on every row must not cost more memory as a problem list than as data.
+    """
     if shown is None:
         shown = pl.col(column) if column in frame.columns else pl.lit(None, pl.String)
     value = shown.cast(pl.String)
-    return frame.filter(mask).select(
-        pl.col(_FILE).alias("file"),
-        pl.col(_ROW).cast(pl.Int64).alias("row"),
-        pl.lit(column).alias("column"),
-        value.alias("value"),
-        pl.lit(rule).alias("rule"),
+    found = (
+        frame.lazy()
+        .filter(mask)
+        .select(
+            pl.col(_FILE).alias("file"),
+            pl.col(_ROW).cast(pl.Int64).alias("row"),
+            pl.lit(column).alias("column"),
+            value.alias("value"),
+            pl.lit(rule).alias("rule"),
+        )
     )
+    listed = found.head(MAX_PROBLEMS_PER_RULE + 1).collect()
+    if len(listed) <= MAX_PROBLEMS_PER_RULE:
+        return listed
+    counts = frame.lazy().filter(mask).group_by(_FILE).agg(pl.len()).collect()
+    more = [
+        problem(
+            file,
+            f"{rule} (also in {count - MAX_PROBLEMS_PER_RULE:,} more rows, not listed)",
+            column=column,
+        )
+        for file, count in counts.iter_rows()
+        if count > MAX_PROBLEMS_PER_RULE
+    ]
+    limited = found.filter(pl.int_range(pl.len()).over("file") < MAX_PROBLEMS_PER_RULE)
+    return pl.concat([limited.collect(), *more])
 
 
 # ------------------------------------------------------------------------------ parsing
@@ -162,7 +209,8 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
         value = text.str.replace_all(r"[\s_]", "").cast(pl.Float64, strict=False)
     value = pl.when(value.is_finite()).then(value)
     if column.kind == "int":
-        return pl.when(value == value.round(0)).then(value).cast(pl.Int64)
+        whole = (value == value.round(0)) & (value.abs() <= LARGEST_WHOLE)
+        return pl.when(whole).then(value).cast(pl.Int64, strict=False)
     return value
 
 
@@ -191,20 +239,127 @@ def _normalise_names(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list
     return frame.rename(dict(zip(frame.columns, names, strict=True))), []
 
 
+_UNSUPPORTED: tuple[tuple[type[pl.DataType], str], ...] = (
+    (pl.List, "lists"),
+    (pl.Array, "lists"),
+    (pl.Struct, "nested records"),
+    (pl.Duration, "durations"),
+    (pl.Binary, "binary data"),
+    (pl.Object, "objects"),
+)
+
+
+def _unsupported(dtype: pl.DataType) -> str | None:
+    """What a column holds when it is a type the contract cannot read (None when it can)."""
+    for kind, words in _UNSUPPORTED:
+        if isinstance(dtype, kind):
+            return words
+    return None
+
+
+def _temporal_bounds(dtype: pl.DataType) -> tuple[int, int] | None:
+    """The accepted range as the column's stored integers (days, or ns/us/ms since 1970)."""
+    first, last = accepted_dates()
+    if isinstance(dtype, pl.Date):
+        return (first - FIRST_DATE).days, (last - FIRST_DATE).days
+    if isinstance(dtype, pl.Datetime):
+        per_second = {"ns": 10**9, "us": 10**6, "ms": 10**3}[dtype.time_unit or "us"]
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time())
+        return 0, int((end - datetime(1970, 1, 1)).total_seconds()) * per_second - 1
+    return None
+
+
+def _usable_columns(
+    frame: pl.DataFrame, file: str
+) -> tuple[pl.DataFrame, list[pl.DataFrame], set[str]]:
+    """Blank out what must not reach the parsers, each as a problem: columns of a type the
+    contract cannot read, and stored dates outside the accepted range (converting those
+    overflows). `frame` has the row numbers already; returns the columns set aside too."""
+    problems: list[pl.DataFrame] = []
+    unusable: set[str] = set()
+    for name, dtype in frame.schema.items():
+        if name in (_ROW, _FILE):
+            continue
+        words = _unsupported(dtype)
+        if words is not None:
+            rule = f"the column holds {words}; use text, numbers or dates"
+            problems.append(problem(file, rule, column=name))
+            unusable.add(name)
+            continue
+        bounds = _temporal_bounds(dtype)
+        if bounds is None:
+            continue
+        stored = pl.col(name).to_physical()
+        outside = stored.is_not_null() & ((stored < bounds[0]) | (stored > bounds[1]))
+        shown = pl.lit(None, pl.String)
+        problems.append(_problems_where(frame, outside, name, _date_rule(), shown))
+        frame = frame.with_columns(pl.when(~outside).then(pl.col(name)).alias(name))
+    return frame.drop(unusable), problems, unusable
+
+
+def _value_problems(
+    column: Column, dtype: pl.DataType, checked: pl.DataFrame
+) -> list[pl.DataFrame]:
+    """The rows of one column whose value is missing, unreadable or out of range."""
+    typed = pl.col(f"__typed_{column.name}")
+    blank = _is_blank(column, dtype)
+    found = []
+    if column.required:
+        found.append(_problems_where(checked, blank, column.name, "required value is empty"))
+    if column.kind == "string":
+        nul = pl.col(column.name).cast(pl.String).str.contains("\x00", literal=True)
+        found.append(_problems_where(checked, nul, column.name, "contains a NUL character"))
+        return found
+    unreadable = ~blank & typed.is_null()
+    if column.kind == "int":
+        number = pl.col(column.name).cast(pl.String).str.replace_all(r"[\s_]", "")
+        too_large = number.cast(pl.Float64, strict=False).abs() > LARGEST_WHOLE
+        rule = f"too large for a whole number (at most {LARGEST_WHOLE:,})"
+        found.append(_problems_where(checked, unreadable & too_large, column.name, rule))
+        unreadable = unreadable & ~too_large.fill_null(False)
+    found.append(_problems_where(checked, unreadable, column.name, _KIND_RULES[column.kind]))
+    if column.kind in ("date", "datetime"):
+        first, last = accepted_dates()
+        low = (
+            pl.lit(first)
+            if column.kind == "date"
+            else pl.lit(datetime.combine(first, datetime.min.time()))
+        )
+        high = (
+            pl.lit(last)
+            if column.kind == "date"
+            else pl.lit(datetime.combine(last + timedelta(days=1), datetime.min.time()))
+        )
+        outside = (typed < low) | (typed > high if column.kind == "date" else typed >= high)
+        found.append(_problems_where(checked, outside.fill_null(False), column.name, _date_rule()))
+    return found
+
+
 def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFrame]]:
-    """Read one file and parse its contract columns; return the typed frame and its problems."""
+    """Read one file and parse its contract columns; return the typed frame and its problems.
+
+    Only the contract's columns are kept, so a column named like a helper below (`__row`)
+    or of a type nothing here reads can never get in the way.
+    """
+    names = {c.name for c in CONTRACT[source.table]}
     try:
-        raw = read_file(source)
+        raw = read_file(source, keep=lambda header: header.strip().lower() in names)
     except UnreadableFile as exc:
         return None, [problem(source.name, str(exc))]
     raw, problems = _normalise_names(raw, source.name)
     if problems:
         return None, problems
-    raw = raw.with_row_index(_ROW, offset=1).with_columns(pl.lit(source.name).alias(_FILE))
+    wanted = [c.name for c in CONTRACT[source.table] if c.name in raw.columns]
+    raw = (
+        raw.select(wanted)
+        .with_row_index(_ROW, offset=1)
+        .with_columns(pl.lit(source.name).alias(_FILE))
+    )
+    raw, problems, unusable = _usable_columns(raw, source.name)
     parsed: list[pl.Expr] = [pl.col(_ROW), pl.col(_FILE)]
     for column in CONTRACT[source.table]:
         if column.name not in raw.columns:
-            if column.required:
+            if column.required and column.name not in unusable:
                 problems.append(
                     problem(source.name, "required column is missing", column=column.name)
                 )
@@ -213,12 +368,7 @@ def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFr
         dtype = raw.schema[column.name]
         typed = _parse(column, dtype).alias(f"__typed_{column.name}")
         checked = raw.select(pl.col(_ROW), pl.col(_FILE), pl.col(column.name), typed)
-        blank = _is_blank(column, dtype)
-        if column.required:
-            problems.append(_problems_where(checked, blank, column.name, "required value is empty"))
-        if column.kind != "string":
-            bad = ~blank & pl.col(f"__typed_{column.name}").is_null()
-            problems.append(_problems_where(checked, bad, column.name, _KIND_RULES[column.kind]))
+        problems += _value_problems(column, dtype, checked)
         parsed.append(_parse(column, dtype).alias(column.name))
     raw_text = [
         pl.col(c).cast(pl.String).alias(f"__raw_{c}")
@@ -269,13 +419,19 @@ def _check_unique(frame: pl.DataFrame, name: str) -> pl.DataFrame:
             pl.col(_ROW).first().over(name),
         ).alias("__rule")
     ).filter(key.is_not_null() & ~key.is_first_distinct())
-    return repeats.select(
+    listed = repeats.head(MAX_PROBLEMS_PER_RULE).select(
         pl.col(_FILE).alias("file"),
         pl.col(_ROW).cast(pl.Int64).alias("row"),
         pl.lit(name).alias("column"),
         key.alias("value"),
         pl.col("__rule").alias("rule"),
     )
+    if len(repeats) <= MAX_PROBLEMS_PER_RULE:
+        return listed
+    more = (
+        f"duplicate {name} (also in {len(repeats) - MAX_PROBLEMS_PER_RULE:,} more rows, not listed)"
+    )
+    return pl.concat([listed, problem(repeats.item(-1, _FILE), more, column=name)])
 
 
 def _check_references(frame: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
