@@ -1,7 +1,8 @@
 """Command-line entry: argument parsing and exit codes, nothing else.
 
-Exit status (docs/metrics.md): 0 success, 1 invalid data (message on stderr, nothing
-written), 2 bad arguments (argparse's own convention).
+Exit status (docs/metrics.md): 0 success, 1 invalid data or plan (message on stderr,
+nothing written), 2 bad arguments (argparse's own convention), 3 an internal error (a bug:
+a one-line message on stderr; WAYPOINT_DEBUG=1 prints the traceback too).
 """
 
 from __future__ import annotations
@@ -9,12 +10,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+
+from polars.exceptions import PanicException
 
 from core.common.errors import UserError
 from core.data.validate import ValidationFailed, load_directory
 from core.model.plan import PlanError, load_plan
+
+INVALID_DATA = 1
+INTERNAL_ERROR = 3
 
 
 class CommandError(UserError):
@@ -83,7 +90,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except ValidationFailed as exc:
         print(exc.report(), file=sys.stderr)
-        return 1
-    except (PlanError, CommandError) as exc:
+        return INVALID_DATA
+    except (PlanError, CommandError, UserError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return INVALID_DATA
+    except (Exception, PanicException) as exc:  # noqa: BLE001 - the last line of defence
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug, not the user's data: say so in one line; the traceback only when asked for."""
+    if os.environ.get("WAYPOINT_DEBUG", "").strip() not in ("", "0"):
+        traceback.print_exception(exc, file=sys.stderr)
+    print(
+        f"internal error ({type(exc).__name__}): a bug in Waypoint, not a problem with your "
+        "data. Run again with WAYPOINT_DEBUG=1 to see the details, and please report it.",
+        file=sys.stderr,
+    )
+    return INTERNAL_ERROR

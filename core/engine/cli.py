@@ -1,6 +1,7 @@
 """Engine commands for `python -m core`: score, at-risk, scorecard, funnel, attribution,
 backtest. Argument errors (bad --as-of, unknown --out type, unknown --segment) exit 2;
-invalid data and bad plan files exit 1 through core.cli.main; nothing is written then.
+invalid data and bad plan files exit 1, internal errors 3, through core.cli.main; nothing is
+written then.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
 The folder's tables are merged (see core.data.presets.merge) and the result must pass the same
 checks as `python -m core validate`; files are written only then, each to a temporary file
 first and renamed into place, so a failed run leaves the folder as it was.
-Exit status: 0 written, 1 invalid data (nothing written), 2 bad arguments.
+Exit status: 0 written, 1 invalid data (nothing written), 2 bad arguments, 3 internal error.
 """
 
 from __future__ import annotations

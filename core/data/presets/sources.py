@@ -20,11 +20,18 @@ from typing import IO
 
 import polars as pl
 
+from core.data.archives import (
+    MAX_STREAM_INFLATED_BYTES,
+    ArchiveRefused,
+    bounded_stream,
+    check_directory,
+)
 from core.data.readers import SourceFile, UnreadableFile, file_format, read_file
 from core.data.validate import PROBLEM_SCHEMA, problem
 
 ROW = "__row"
 CHUNK_BYTES = 32 * 1024 * 1024
+MAX_LINE_BYTES = 64 * 1024 * 1024  # one JSON record; a longer "line" is padding, not data
 TABLE_BATCH_ROWS = 250_000
 SAMPLE_RECORDS = 500
 MAX_LINE_PROBLEMS = 200
@@ -106,6 +113,14 @@ def _dtype(node: dict | None) -> pl.DataType:
 # ------------------------------------------------------------------------------ JSON lines
 
 
+def loads(text: bytes | str) -> object:
+    """json.loads, with nesting too deep for Python's parser reported as invalid JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def _line_chunks(handle: IO[bytes], size: int) -> Iterator[bytes]:
     rest = b""
     while True:
@@ -117,6 +132,11 @@ def _line_chunks(handle: IO[bytes], size: int) -> Iterator[bytes]:
         block = rest + block
         cut = block.rfind(b"\n")
         if cut < 0:
+            if len(block) > MAX_LINE_BYTES:
+                raise UnreadableFile(
+                    f"a line is longer than {MAX_LINE_BYTES // 1024 // 1024} MB "
+                    "(one record per line is expected)"
+                )
             rest = block
             continue
         yield block[: cut + 1]
@@ -149,9 +169,9 @@ def _not_an_object(record: object, schema: pl.Schema | dict, prefix: str = "") -
 def _line_problem(line: bytes, schema: pl.Schema) -> tuple[str, str] | None:
     """Why one line cannot be read with the schema, as (rule, column); None when it can."""
     try:
-        record = json.loads(line)
+        record = loads(line)
     except ValueError as exc:
-        return f"the line is not valid JSON ({exc.args[0].split(':')[0]})", ""
+        return f"the line is not valid JSON ({str(exc).split(':')[0]})", ""
     path = _not_an_object(record, schema)
     if path == "(the line)":
         return "the line is not a JSON object", ""
@@ -221,15 +241,23 @@ def _array_to_lines(source: SourceFile) -> bytes:
     """A JSON array (or an object whose one list holds the records) as JSON Lines."""
     raw = source.data if isinstance(source.data, bytes) else source.data.read_bytes()
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = loads(raw.decode("utf-8-sig"))
     except ValueError as exc:
-        raise UnreadableFile(f"the file is not valid JSON ({exc})") from exc
+        raise UnreadableFile(f"the file is not valid JSON ({exc})") from None
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
         data = lists[0] if len(lists) == 1 else [data]
     if not isinstance(data, list):
         raise UnreadableFile("the JSON holds neither a list of records nor one object per line")
-    return b"\n".join(json.dumps(r).encode() if isinstance(r, dict) else b"[]" for r in data)
+    try:
+        return b"\n".join(json.dumps(r).encode() if isinstance(r, dict) else b"[]" for r in data)
+    except RecursionError:
+        raise UnreadableFile("the JSON is not valid (nested too deeply)") from None
+
+
+def _gunzip(raw: IO[bytes], label: str) -> IO[bytes]:
+    """A gzip stream that refuses to unpack beyond MAX_STREAM_INFLATED_BYTES."""
+    return bounded_stream(gzip.GzipFile(fileobj=raw), label, MAX_STREAM_INFLATED_BYTES)
 
 
 def _zip_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -240,6 +268,7 @@ def _zip_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 
 def _zip_batches(source: SourceFile, schema: pl.Schema, chunk_bytes: int) -> Iterator[Batch]:
     with _open(source) as handle, zipfile.ZipFile(handle) as archive:
+        check_directory(archive, MAX_STREAM_INFLATED_BYTES)
         members = _zip_members(archive)
         if not members:
             raise UnreadableFile("the zip holds no .json.gz or .json files")
@@ -248,8 +277,8 @@ def _zip_batches(source: SourceFile, schema: pl.Schema, chunk_bytes: int) -> Ite
         for member in members:
             span = member.compress_size / total
             with archive.open(member) as raw:
-                stream = gzip.GzipFile(fileobj=raw) if member.filename.endswith(".gz") else raw
                 label = f"{source.name}/{member.filename}"
+                stream = _gunzip(raw, label) if member.filename.endswith(".gz") else raw
                 where = (done / total, span, member.file_size)
                 yield from _jsonl_batches(stream, label, schema, where, chunk_bytes)
             done += member.compress_size
@@ -271,9 +300,11 @@ def json_batches(
             yield from _jsonl_batches(io.BytesIO(lines), source.name, schema, where, chunk)
         else:
             with _open(source) as handle:
-                stream = gzip.GzipFile(fileobj=handle) if kind == "gz" else handle
+                stream = _gunzip(handle, source.name) if kind == "gz" else handle
                 where = (0.0, 1.0, source.size() * (6 if kind == "gz" else 1))
                 yield from _jsonl_batches(stream, source.name, schema, where, chunk)
+    except ArchiveRefused as exc:
+        raise UnreadableFile(str(exc)) from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise UnreadableFile(f"could not read the file: {exc}") from exc
 
@@ -282,10 +313,15 @@ def json_batches(
 
 
 def read_table(source: SourceFile) -> pl.DataFrame:
-    """A CSV/Excel/Parquet export with every column as text and trimmed header names."""
-    frame = read_file(source)
+    """A CSV/Excel/Parquet export with every column as text and trimmed header names.
+
+    Names starting with two underscores are ours (the row number, the file) and are left
+    out; so are columns no text can stand for (lists, records), which no field can use.
+    """
+    frame = read_file(source, keep=lambda name: not str(name).strip().startswith("__"))
     frame = frame.rename({c: str(c).strip() for c in frame.columns})
-    return frame.with_columns(pl.all().cast(pl.String))
+    usable = [c for c, t in frame.schema.items() if not (t.is_nested() or t == pl.Object)]
+    return frame.select(usable).with_columns(pl.all().cast(pl.String, strict=False))
 
 
 def table_batches(source: SourceFile) -> Iterator[Batch]:
@@ -327,10 +363,10 @@ def _sample_lines(source: SourceFile, limit: int) -> list[bytes]:
                     raise UnreadableFile("the zip holds no .json.gz or .json files")
                 with archive.open(members[0]) as raw:
                     gz = members[0].filename.endswith(".gz")
-                    stream = gzip.GzipFile(fileobj=raw) if gz else raw
-                    return [stream.readline() for _ in range(limit)]
-        stream = gzip.GzipFile(fileobj=handle) if kind == "gz" else handle
-        return [stream.readline() for _ in range(limit)]
+                    stream = _gunzip(raw, source.name) if gz else raw
+                    return [stream.readline(MAX_LINE_BYTES) for _ in range(limit)]
+        stream = _gunzip(handle, source.name) if kind == "gz" else handle
+        return [stream.readline(MAX_LINE_BYTES) for _ in range(limit)]
 
 
 def sample(source: SourceFile, limit: int = SAMPLE_RECORDS) -> pl.DataFrame:
@@ -346,11 +382,13 @@ def sample(source: SourceFile, limit: int = SAMPLE_RECORDS) -> pl.DataFrame:
             line = line.strip().lstrip(b"\xef\xbb\xbf")
             if line:
                 try:
-                    record = json.loads(line)
-                except ValueError:
+                    record = loads(line)
+                    if isinstance(record, dict):
+                        records.append(_flatten(record))
+                except (ValueError, RecursionError):
                     continue
-                if isinstance(record, dict):
-                    records.append(_flatten(record))
+    except ArchiveRefused as exc:
+        raise UnreadableFile(str(exc)) from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise UnreadableFile(f"could not read the file: {exc}") from exc
     columns: dict[str, None] = {}
