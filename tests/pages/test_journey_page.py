@@ -228,3 +228,56 @@ def test_bulk_table_save_without_changes(app, factory):
     app.button(key="opps_save").click().run()
     assert not app.exception
     assert _only_map(factory).version == before
+
+
+def _participant(app: AppTest, factory) -> jm.MapInfo:
+    """The only map, opened through its participant link."""
+    info = _only_map(factory)
+    with unit_of_work(factory) as s:
+        links = workshop.ensure_links(s, info.id, jm.Actor())
+    app.query_params["map"] = str(info.id)
+    app.query_params["code"] = links.passcode
+    app.run()
+    assert not app.exception
+    return info
+
+
+def test_link_with_a_map_that_is_not_a_number_is_refused(app):
+    app.query_params["map"] = "abc"
+    app.query_params["code"] = "anything"
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Journey maps"
+    assert "This link is not valid." in app.error[0].value
+    assert not [b for b in app.button if b.key == "add_submit"]
+
+
+def test_participant_acts_under_the_name_they_type(app, factory):
+    _create(app)
+    info = _participant(app, factory)
+    app.text_input(key="journey_who").input("Ana").run()
+    app.selectbox(key="add_kind").set_value("touchpoint")
+    app.text_input(key="add_name").input("Office hours")
+    app.button(key="add_submit").click().run()
+    assert not app.exception
+    app.text_area(key="note_text").input("Kickoff runs long")
+    app.button(key="note_submit").click().run()
+    assert not app.exception
+    with unit_of_work(factory) as s:
+        assert jm.list_changes(s, info.id)[0].who == "Ana"
+        (note,) = workshop.list_notes(s, info.id)
+    assert note.author == "Ana"
+
+
+def test_a_participant_dot_vote_counts_for_their_session(app, factory):
+    _create(app)
+    info = _participant(app, factory)
+    app.text_area(key="note_text").input("More templates")
+    app.button(key="note_submit").click().run()
+    with unit_of_work(factory) as s:
+        (note,) = workshop.list_notes(s, info.id)
+    app.button(key=f"vote_{note.id}").click().run()
+    assert not app.exception
+    assert app.button(key=f"vote_{note.id}").label == "● 1"
+    with unit_of_work(factory) as s:
+        assert workshop.list_notes(s, info.id)[0].votes == 1

@@ -1,0 +1,43 @@
+"""One journey action from a widget: run it in one transaction, then say how it went."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from core.common.errors import UserError
+from ui.feedback import show_error, user_errors
+from ui.state import transaction
+
+Action = Callable[[Session], object]
+FLASH_KEY = "journey_flash"
+
+
+def run(action: Action, done: str = "Done") -> None:
+    """From a button: toast and rerun when it worked, show why when it was refused."""
+    with user_errors():
+        with transaction() as s:
+            action(s)
+        st.toast(done)
+        st.rerun()
+
+
+def control(action: Action, done: str) -> None:
+    """From a widget callback, which runs before the page draws: a refusal is kept and shown
+    by `flash` on the run that follows."""
+    try:
+        with transaction() as s:
+            action(s)
+    except UserError as exc:
+        st.session_state[FLASH_KEY] = str(exc)
+        return
+    st.toast(done)
+
+
+def flash() -> None:
+    """Show the refusal a callback kept for this run, once."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        show_error(UserError(message))

@@ -1,0 +1,65 @@
+"""The swimlane grid: stages as columns, kinds as rows, with SVG, PNG and CSV downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import journey as jm
+from core.charts.export import svg_png
+from core.common.downloads import csv_bytes
+from core.common.palette import BLUE, ORANGE
+from core.journey import views
+from ui.journey.toolbar import Lens
+
+GRID_CSS = f"""
+<style>
+.wp-grid {{overflow-x: auto;}}
+.wp-grid table {{border-collapse: collapse; font-size: 0.85rem; min-width: 100%;}}
+.wp-grid th, .wp-grid td {{border: 1px solid #d0d0d0; padding: 6px 8px; vertical-align: top;
+  text-align: left; min-width: 180px;}}
+.wp-grid thead th {{background: {BLUE}; color: #fff;}}
+.wp-grid tbody th {{background: #f3f3f3; min-width: 120px;}}
+.wp-grid .wp-focus {{outline: 3px solid {ORANGE}; outline-offset: -3px;}}
+</style>
+"""
+
+
+def grid(content: jm.MapContent, lens: Lens, *, chrome: bool = True) -> None:
+    """The grid; `chrome` adds the downloads (the presenter view leaves them out)."""
+    g = views.grid(content, lens.reach)
+    if not g.columns:
+        st.info("Add a stage to see the grid.", icon=":material/info:")
+        return
+    highlight = content.stage_name(lens.focus) if lens.focus is not None else None
+    st.html(GRID_CSS + views.grid_html(g, highlight=highlight))
+    if chrome:
+        _downloads(g, content.info.name)
+
+
+def _downloads(g: views.Grid, name: str) -> None:
+    svg = views.grid_svg(g, name)
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "Grid as SVG",
+        svg,
+        file_name="journey-grid.svg",
+        mime="image/svg+xml",
+        key="grid_svg",
+        icon=":material/download:",
+    )
+    c2.download_button(
+        "Grid as PNG",
+        svg_png(svg),
+        file_name="journey-grid.png",
+        mime="image/png",
+        key="grid_png",
+        icon=":material/download:",
+    )
+    c3.download_button(
+        "Grid as CSV",
+        csv_bytes(g.to_frame()),
+        file_name="journey-grid.csv",
+        mime="text/csv",
+        key="grid_csv",
+        icon=":material/download:",
+    )

@@ -1,0 +1,109 @@
+"""Looking back at a map: how complete it is, how it differs from another, what changed and
+when, and the saved versions to go back to."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import journey as jm
+from core.charts import journey as charts
+from core.workspace.access import Access
+from ui.journey.access import actor
+from ui.journey.actions import run
+from ui.journey.maps import other_map
+from ui.state import transaction
+
+STATUS_SYMBOL = {"added": "＋ added", "removed": "－ removed", "changed": "✎ changed"}
+
+
+def check(content: jm.MapContent) -> None:
+    result = jm.completeness(content)
+    c1, c2 = st.columns([1, 3])
+    c1.metric("Completeness", f"{result.score} / 100")
+    c2.altair_chart(charts.completeness_bars(result.parts), width="stretch")
+    if result.gaps:
+        st.markdown(f"**{len(result.gaps)} gap(s) to close**")
+        st.dataframe(
+            pd.DataFrame([{"Part": g.part, "Gap": g.gap} for g in result.gaps]),
+            hide_index=True,
+            key="completeness_gaps",
+            width="stretch",
+        )
+    else:
+        st.success("Nothing missing: all eight parts are covered.", icon=":material/check:")
+
+
+def compare(content: jm.MapContent) -> None:
+    other = other_map(content, "compare_with")
+    if other is None:
+        return
+    diff = jm.compare(content, other)
+    if not diff:
+        st.info("The two maps hold the same elements.", icon=":material/info:")
+        return
+    rows = [
+        {
+            "Kind": jm.spec(d.kind).label,
+            "Name": d.name,
+            "Status": STATUS_SYMBOL[d.status],
+            "What changed": "; ".join(f"{f}: {a!s} → {b!s}" for f, a, b in d.changes),
+        }
+        for d in diff
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="compare_table", width="stretch")
+
+
+def history(content: jm.MapContent, access: Access, *, editable: bool) -> None:
+    """Every change, newest first; who may edit can also save and restore versions."""
+    with transaction() as s:
+        changes = jm.list_changes(s, content.info.id)
+        snaps = jm.list_snapshots(s, content.info.id)
+    rows = [
+        {
+            "When (UTC)": f"{c.at:%Y-%m-%d %H:%M:%S}",
+            "Who": c.who,
+            "What": c.summary,
+            "Undone": "↩ undone" if c.undone else "",
+        }
+        for c in changes
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="history_table", width="stretch")
+    if editable:
+        _versions(content, access, snaps)
+
+
+def _versions(content: jm.MapContent, access: Access, snaps: list[jm.SnapshotInfo]) -> None:
+    map_id = content.info.id
+    with st.form("snapshot_form", clear_on_submit=True):
+        c1, c2 = st.columns([3, 1])
+        label = c1.text_input(
+            "Save this version as",
+            key="snapshot_label",
+            placeholder="e.g. After the kickoff discussion",
+        )
+        if c2.form_submit_button("Save version", key="snapshot_save"):
+            run(lambda s: jm.take_snapshot(s, map_id, label, actor(access)), "Version saved")
+    if not snaps:
+        st.caption("No saved versions yet.")
+        return
+    labels = {
+        x.id: f"{x.label} · {x.at:%Y-%m-%d %H:%M} · {x.who} · {x.elements} elements" for x in snaps
+    }
+    chosen = st.selectbox(
+        "Saved versions", list(labels), format_func=lambda i: labels[i], key="snapshot_pick"
+    )
+    with transaction() as s:
+        elements = jm.snapshot_elements(s, map_id, chosen)
+    st.caption(" · ".join(f"{len(v)} {jm.spec(k).plural.lower()}" for k, v in elements.items()))
+    if st.button("Restore this version…", key="snapshot_restore"):
+        _confirm_restore(map_id, access, chosen)
+
+
+@st.dialog("Restore a saved version")
+def _confirm_restore(map_id: int, access: Access, snapshot_id: int) -> None:
+    st.write("The map goes back to this version. Undo takes the restore back.")
+    if st.button("Restore", type="primary", key="snapshot_restore_confirm"):
+        run(
+            lambda s: jm.restore_snapshot(s, map_id, snapshot_id, actor(access)), "Version restored"
+        )
