@@ -17,13 +17,8 @@ from core.assessment.matrix import capability
 from core.assessment.results import DISAGREEMENT_SPREAD, RoundResults
 from core.assessment.roadmap import RoadmapItem
 from core.assessment.rounds import AnswerRow, RoundInfo
+from core.common.downloads import csv_bytes
 from core.common.text import inert_markdown
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def answers_frame(answers: Sequence[AnswerRow]) -> pl.DataFrame:
@@ -51,10 +46,8 @@ def answers_frame(answers: Sequence[AnswerRow]) -> pl.DataFrame:
 
 
 def answers_csv(answers: Sequence[AnswerRow]) -> bytes:
-    frame = answers_frame(answers).with_columns(
-        pl.col("respondent", "evidence").map_elements(_cell, return_dtype=pl.String)
-    )
-    return frame.write_csv().encode("utf-8")
+    """The answers by the one CSV rule (core.common.downloads), like every other download."""
+    return csv_bytes(answers_frame(answers))
 
 
 def _num(value: float | None, digits: int = 1) -> str:

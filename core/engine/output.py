@@ -15,8 +15,10 @@ from typing import TextIO
 
 import polars as pl
 
+from core.common.downloads import write_csv
+
 WRITERS: dict[str, Callable[[pl.DataFrame, Path], None]] = {
-    ".csv": lambda frame, path: frame.write_csv(path),
+    ".csv": write_csv,  # the one CSV rule: formula-like text is neutralised
     ".parquet": lambda frame, path: frame.write_parquet(path),
     ".json": lambda frame, path: path.write_text(frame.write_json(), encoding="utf-8"),
 }

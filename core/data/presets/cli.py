@@ -123,6 +123,9 @@ def _write(dataset: Dataset, targets: dict[str, Path]) -> None:
             temp = path.with_name(f".{path.name}.importing")
             kind = WRITERS[path.suffix.lower()]
             if kind == "csv":
+                # The data folder itself, read back by `validate` and the next merge: the
+                # values must round-trip unchanged, so the download rule (an apostrophe
+                # before formula-like text, core.common.downloads) does not apply here.
                 frame.write_csv(temp)
             elif kind == "parquet":
                 frame.write_parquet(temp)
