@@ -1,4 +1,11 @@
-"""Engine creation and schema migration, shared by the app, the tests and scripts."""
+"""Engine creation and schema migration, shared by the app, the tests and scripts.
+
+A database that stops answering must cost a page seconds, not minutes, and must never show
+its host, port or name: PostgreSQL connections give up after CONNECT_TIMEOUT_S and stop any
+statement after STATEMENT_TIMEOUT_MS (waiting for a lock, LOCK_TIMEOUT_MS), SQLite waits
+BUSY_TIMEOUT_MS for another writer, and `unit_of_work` turns a database that refuses, times
+out or stays locked into one `DatabaseUnavailable` with a plain sentence.
+"""
 
 from __future__ import annotations
 
@@ -9,48 +16,77 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.common.errors import UserError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SQLITE_WAIT_MS = 30_000  # how long a SQLite writer waits for the lock before giving up
+CONNECT_TIMEOUT_S = 5
+STATEMENT_TIMEOUT_MS = 30_000
+LOCK_TIMEOUT_MS = 10_000
+IDLE_IN_TRANSACTION_MS = 120_000
+BUSY_TIMEOUT_MS = 10_000
+POOL_TIMEOUT_S = 10
+
+UNAVAILABLE = (
+    "The database is not answering right now, so nothing was loaded or saved. "
+    "Try again in a minute; if it keeps happening, tell whoever runs Waypoint."
+)
+TOO_SLOW = (
+    "The database took too long to answer, so the request was stopped and nothing was "
+    "saved. Try again in a minute; if it keeps happening, tell whoever runs Waypoint."
+)
+BUSY = "The database is busy with another change, so nothing was saved. Try again in a moment."
 
 
-def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-    """SQLite ignores foreign keys unless asked, and WAL lets readers and a writer coexist.
+class DatabaseUnavailable(UserError):
+    """The database refused, did not answer in time, or stayed locked; the message says so
+    without host, port or database name, and nothing of the action was saved."""
 
-    The driver's own transaction handling is switched off (isolation_level None) so that
-    `_begin_immediate` decides how each transaction starts.
-    """
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    """SQLite ignores foreign keys unless asked, and WAL lets readers and a writer coexist."""
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]  # a DB-API connection
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
-def _begin_immediate(connection: Connection) -> None:
-    """Every SQLite transaction takes the write lock when it starts.
-
-    A transaction that reads first and writes later (check a version, then update) would
-    otherwise fail at once with "database is locked" when another writer committed in
-    between, since SQLite cannot upgrade a stale read snapshot; taking the lock up front makes
-    concurrent writers queue (up to SQLITE_WAIT_MS) and keeps read-check-write sequences
-    atomic. Transactions are short, so readers barely notice.
-    """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _postgresql_limits(dbapi_connection: object, _record: object) -> None:
+    """Per-connection limits, set with SET (not a startup option) so poolers accept them."""
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]  # a DB-API connection
+    cursor.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+    cursor.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+    cursor.execute(f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}")
+    cursor.close()
+    dbapi_connection.commit()  # type: ignore[attr-defined]  # keep the SETs out of a transaction
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_WAIT_MS / 1000}
-        )
+        timeout = BUSY_TIMEOUT_MS / 1000
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, object] = {}
+    if url.startswith("postgresql"):
+        connect_args = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            # A peer that vanishes mid-query is noticed within about a minute.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT_S, connect_args=connect_args
+    )
+    if url.startswith("postgresql"):
+        event.listen(engine, "connect", _postgresql_limits)
+    return engine
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -63,7 +99,7 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the latest revision; safe to call at every start."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with unavailable_as_user_error(), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
 
@@ -72,8 +108,44 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def unavailable_reason(error: BaseException) -> str | None:
+    """The sentence for a database that is down, slow or locked; None for anything else
+    (a bug such as a missing table must not pass for an outage)."""
+    if isinstance(error, sa_exc.TimeoutError):
+        return BUSY
+    if not isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return None
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        text = str(original).lower()
+        if "locked" in text or "busy" in text:
+            return BUSY
+        return UNAVAILABLE if "unable to open" in text or "disk i/o" in text else None
+    name = type(original).__name__
+    if name == "QueryCanceled":
+        return TOO_SLOW
+    if name in ("LockNotAvailable", "DeadlockDetected"):
+        return BUSY
+    return UNAVAILABLE
+
+
+@contextmanager
+def unavailable_as_user_error() -> Iterator[None]:
+    """Let a database outage inside the block surface as DatabaseUnavailable."""
+    try:
+        yield
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise
+        raise DatabaseUnavailable(reason) from exc
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One user action, one transaction: committed when the block ends, rolled back on error."""
-    with factory() as session, session.begin():
+    """One user action, one transaction: committed when the block ends, rolled back on error.
+
+    A database that refuses, times out or stays locked raises DatabaseUnavailable.
+    """
+    with unavailable_as_user_error(), factory() as session, session.begin():
         yield session

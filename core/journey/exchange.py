@@ -13,12 +13,15 @@ from typing import Any
 
 import fastexcel
 import xlsxwriter
+from polars.exceptions import PanicException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.common.text import inert_markdown
+from core.data.archives import check_workbook
 from core.db.models import JourneyMap, Segment
-from core.journey.elements import check_whole, clean
+from core.journey import limits
+from core.journey.elements import clean
 from core.journey.errors import JourneyError
 from core.journey.kinds import CHILD_KINDS, EVIDENCE_LABELS, ROLE_LABELS, defaults, spec
 from core.journey.store import (
@@ -77,11 +80,22 @@ def to_json(mapc: MapContent) -> bytes:
     return json.dumps(to_document(mapc), indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def _check_size(data: bytes | str) -> None:
+    if len(data) > limits.MAX_FILE_BYTES:
+        raise JourneyError(
+            f"The file is larger than {limits.MAX_FILE_BYTES // 1024 // 1024} MB; "
+            f"a map may have {limits.describe()}."
+        )
+
+
 def from_json(data: bytes | str) -> dict[str, Any]:
+    _check_size(data)
     try:
         doc = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise JourneyError(f"The file is not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise JourneyError("The file is not valid JSON (it is nested too deeply).") from None
     return check_document(doc)
 
 
@@ -101,11 +115,45 @@ def check_document(doc: Any) -> dict[str, Any]:
         )
     if not isinstance(doc.get("map"), dict):
         raise JourneyError("The file has no “map” section with the map's name and settings.")
+    total = 0
     for kind in CONTENT_KINDS:
         items = doc.get(COLLECTION[kind], [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise JourneyError(f"“{COLLECTION[kind]}” in the file must be a list of rows.")
+        total += len(items)
+        if len(items) > limits.limit_for(kind) or total > limits.MAX_ELEMENTS:
+            raise JourneyError(
+                f"The map has too many {spec(kind).plural.lower()} ({len(items):,}); "
+                f"a map may have {limits.describe()}."
+            )
+    _refuse_unstorable(doc)
     return doc
+
+
+def _refuse_unstorable(doc: dict[str, Any]) -> None:
+    """Values no database column can hold, named with where they are: a NUL character
+    (PostgreSQL cannot store one), a number too large for a float, a list or record where
+    the map's own settings are plain text."""
+    for key in MAP_KEYS:
+        problem = _unstorable(doc["map"].get(key), setting=True)
+        if problem:
+            raise JourneyError(f"The map's {key} {problem}.")
+    for kind in CONTENT_KINDS:
+        for number, row in enumerate(doc.get(COLLECTION[kind], []), start=1):
+            for field, value in row.items():
+                problem = "contains a NUL character" if "\x00" in field else _unstorable(value)
+                if problem:
+                    raise JourneyError(f"{spec(kind).plural}, row {number}: {field} {problem}.")
+
+
+def _unstorable(value: Any, *, setting: bool = False) -> str | None:
+    if isinstance(value, str):
+        return "contains a NUL character" if "\x00" in value else None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return "is too large a number"
+    if setting and isinstance(value, list | dict):
+        return "must be text"
+    return None
 
 
 # ------------------------------------------------------------------ building a map
@@ -164,34 +212,87 @@ def build_map(
     return map_info(session, journey), warnings
 
 
+Checked = dict[str, list[tuple[dict[str, Any], str | None]]]
+
+
 def _fill(session: Session, journey: JourneyMap, doc: dict[str, Any]) -> None:
-    stage_ids: dict[str, int] = {}
+    """Check every row in one pass, then write stages, then everything else: linear in the
+    size of the map (a check or a flush per row made 8,000 stages take minutes)."""
+    checked = _checked_rows(doc)
+    stages = [
+        new_row(journey, "stage", values, position=number)
+        for number, (values, _) in enumerate(checked["stage"])
+    ]
+    session.flush()
+    stage_ids = {
+        values["name"].lower(): row.id
+        for (values, _), row in zip(checked["stage"], stages, strict=True)
+    }
+    for kind in (*CHILD_KINDS, "opportunity"):
+        s = spec(kind)
+        for number, (values, stage_key) in enumerate(checked[kind]):
+            if s.has_stage:
+                values["stage_id"] = stage_ids[stage_key] if stage_key is not None else None
+            new_row(journey, kind, values, **({"position": number} if s.has_position else {}))
+    session.flush()
+
+
+def _checked_rows(doc: dict[str, Any]) -> Checked:
+    """Every row cleaned and checked against the map's rules, without touching the database.
+
+    Each value is paired with the key of its stage (the stage's name, lower-cased), resolved
+    to an id once the stages exist.
+    """
+    checked: Checked = {}
+    stage_keys: set[str] = set()
     for kind in ("stage", *CHILD_KINDS, "opportunity"):
         s = spec(kind)
+        names: set[tuple[str, str | None]] = set()
+        checked[kind] = []
         for number, raw in enumerate(doc.get(COLLECTION[kind], []), start=1):
             where = f"{s.plural}, row {number}"
             values = {k: v for k, v in raw.items() if k in s.field_names}
             extra = set(raw) - set(s.field_names) - {"stage"}
             if extra:
                 raise JourneyError(f"{where}: unknown column(s) {', '.join(sorted(extra))}.")
-            if s.has_stage:
-                values["stage_id"] = _stage_ref(stage_ids, raw.get("stage"), where)
+            stage_key = _stage_ref(stage_keys, raw.get("stage"), where) if s.has_stage else None
+            values.pop("stage_id", None)
             merged = {**defaults(kind), **clean(kind, values, where)}
-            check_whole(journey, kind, merged, None, where)
-            pos = {"position": number - 1} if s.has_position else {}
-            row = new_row(journey, kind, merged, **pos)
-            session.flush()
+            _check_row(kind, merged, stage_key, names, where)
+            checked[kind].append((merged, stage_key))
             if kind == "stage":
-                stage_ids[merged["name"].lower()] = row.id
+                stage_keys.add(merged["name"].lower())
+    return checked
 
 
-def _stage_ref(stage_ids: dict[str, int], name: Any, where: str) -> int | None:
+def _check_row(
+    kind: str,
+    values: dict[str, Any],
+    stage_key: str | None,
+    names: set[tuple[str, str | None]],
+    where: str,
+) -> None:
+    """The rules of core.journey.elements.check_whole, against the rows seen so far."""
+    start, end = values.get("day_start"), values.get("day_end")
+    if kind == "stage" and start is not None and end is not None and end < start:
+        raise JourneyError(f"{where}: the day range ends (day {end}) before it starts ({start}).")
+    per_map = kind in ("stage", "milestone", "opportunity")
+    key = (str(values.get(spec(kind).label_field, "")).lower(), None if per_map else stage_key)
+    if key in names:
+        place = "in this map" if per_map else "in that stage"
+        raise JourneyError(
+            f"{where}: a {spec(kind).label.lower()} with that name already exists {place}."
+        )
+    names.add(key)
+
+
+def _stage_ref(stage_keys: set[str], name: Any, where: str) -> str | None:
     if name is None or (isinstance(name, str) and not name.strip()):
         return None
     key = " ".join(str(name).split()).lower()
-    if key not in stage_ids:
+    if key not in stage_keys:
         raise JourneyError(f"{where}: stage “{name}” is not one of the map's stages.")
-    return stage_ids[key]
+    return key
 
 
 # ------------------------------------------------------------------ Excel
@@ -232,14 +333,27 @@ def _write(sheet: Any, row: int, col: int, value: Any) -> None:
 
 
 def from_excel(data: bytes) -> dict[str, Any]:
+    _check_size(data)
     try:
-        reader = fastexcel.read_excel(data)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same user problem
-        raise JourneyError(f"The file could not be read as an Excel workbook ({exc}).") from None
+        check_workbook(data)
+        return _read_excel(data)
+    except JourneyError:
+        raise
+    except (Exception, PanicException) as exc:  # noqa: BLE001 - any unreadable workbook (a refused one, a reader error or panic) is the same user problem
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise JourneyError(
+            f"The file could not be read as an Excel workbook ({first_line})."
+        ) from None
+
+
+def _read_excel(data: bytes) -> dict[str, Any]:
+    reader = fastexcel.read_excel(data)
     names = set(reader.sheet_names)
     if "map" not in names:
         raise JourneyError("The workbook has no “map” sheet; export a map to see the layout.")
     about = reader.load_sheet("map", header_row=None, dtypes="string").to_polars()
+    if about.width < 2:
+        raise JourneyError("The “map” sheet needs two columns: each setting and its value.")
     header = {row[0]: row[1] for row in about.iter_rows() if row[0]}
     doc: dict[str, Any] = {
         "schema": header.get("schema"),
@@ -259,7 +373,7 @@ def from_excel(data: bytes) -> dict[str, Any]:
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
