@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import pandas as pd
+import polars as pl
 import streamlit as st
 
 from core import journey as jm
@@ -45,7 +45,7 @@ def show(exc: jm.ConflictError, kind: str, element_id: int) -> None:
         for f, m, t in exc.differences()
     ]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"conflict_{kind}_{element_id}")
+        st.dataframe(pl.DataFrame(rows), hide_index=True, key=f"conflict_{kind}_{element_id}")
     st.session_state[CONFLICT_KEY] = {
         "kind": kind,
         "id": element_id,

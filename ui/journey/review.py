@@ -3,7 +3,7 @@ when, and the saved versions to go back to."""
 
 from __future__ import annotations
 
-import pandas as pd
+import polars as pl
 import streamlit as st
 
 from core import journey as jm
@@ -25,7 +25,7 @@ def check(content: jm.MapContent) -> None:
     if result.gaps:
         st.markdown(f"**{len(result.gaps)} gap(s) to close**")
         st.dataframe(
-            pd.DataFrame([{"Part": g.part, "Gap": g.gap} for g in result.gaps]),
+            pl.DataFrame([{"Part": g.part, "Gap": g.gap} for g in result.gaps]),
             hide_index=True,
             key="completeness_gaps",
             width="stretch",
@@ -51,7 +51,7 @@ def compare(content: jm.MapContent) -> None:
         }
         for d in diff
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="compare_table", width="stretch")
+    st.dataframe(pl.DataFrame(rows), hide_index=True, key="compare_table", width="stretch")
 
 
 def history(content: jm.MapContent, access: Access, *, editable: bool) -> None:
@@ -68,7 +68,7 @@ def history(content: jm.MapContent, access: Access, *, editable: bool) -> None:
         }
         for c in changes
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="history_table", width="stretch")
+    st.dataframe(pl.DataFrame(rows), hide_index=True, key="history_table", width="stretch")
     if editable:
         _versions(content, access, snaps)
 
