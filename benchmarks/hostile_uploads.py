@@ -17,7 +17,6 @@ held) and its peak, and the peak as a multiple of the file's size.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import resource
@@ -25,76 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DATA = Path(__file__).resolve().parent / ".data"
-SHEET_HEAD = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    b"<sheetData>"
-)
 
-
-def _workbook_parts() -> dict[str, bytes]:
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
-    return {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.'
-            'org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
-            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
-            '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName'
-            '="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.worksheet+xml"/></Types>'
-        ).encode(),
-        "_rels/.rels": (
-            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}"><Relationship '
-            f'Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-        ).encode(),
-        "xl/workbook.xml": (
-            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}">'
-            '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
-        ).encode(),
-        "xl/_rels/workbook.xml.rels": (
-            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}"><Relationship '
-            f'Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
-        ).encode(),
-    }
-
-
-def _cell(ref: str, text: str) -> bytes:
-    row = "".join(c for c in ref if c.isdigit())
-    return f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c></row>'.encode()
-
-
-def workbook(sheet_body: bytes, padding: int = 0) -> bytes:
-    """A minimal .xlsx; `padding` bytes of whitespace are streamed into the sheet."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, content in _workbook_parts().items():
-            archive.writestr(name, content)
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(SHEET_HEAD + sheet_body)
-            block = b" " * (1 << 24)
-            for _ in range(padding // len(block)):
-                sheet.write(block)
-            sheet.write(b"</sheetData></worksheet>")
-    return buffer.getvalue()
-
-
-def far_cell_workbook() -> bytes:
-    """The 1.5 KB reproduction: cells at A1 and XFD1048576 (a 512 GiB range for the reader)."""
-    return workbook(_cell("A1", "account_id") + _cell("XFD1048576", "x"))
-
-
-def bomb_workbook(gigabytes: float) -> bytes:
-    return workbook(_cell("A1", "account_id"), padding=int(gigabytes * 1024**3))
+from tests.unit.hostile_files import bomb_workbook, far_cell_workbook  # noqa: E402 - after the path
 
 
 def large_csv(megabytes: int) -> Path:
@@ -154,7 +91,9 @@ def run_case(case: str, argument: str) -> dict[str, object]:
     if case == "csv":
         path = Path(argument)
         sources = [
-            SourceFile("accounts.csv", "accounts", path.with_name("hostile-accounts.csv").read_bytes()),
+            SourceFile(
+                "accounts.csv", "accounts", path.with_name("hostile-accounts.csv").read_bytes()
+            ),
             SourceFile("events.csv", "events", path.read_bytes()),
         ]
     else:
@@ -221,7 +160,7 @@ def main() -> None:
         far.write_bytes(far_cell_workbook())
         _show(_in_child("far-cell", str(far)))
         bomb = Path(folder) / "bomb.xlsx"
-        bomb.write_bytes(bomb_workbook(args.bomb_gb))
+        bomb.write_bytes(bomb_workbook(int(args.bomb_gb * 1024**3)))
         _show(_in_child("xlsx-bomb", str(bomb)))
     _show(_in_child("csv", str(large_csv(args.csv_mb))))
     print(f"(machine: {os.cpu_count()} cores; peak is the process's maximum resident size)")

@@ -61,8 +61,10 @@ def _open_zip(data: bytes | Path) -> zipfile.ZipFile:
         raise ArchiveRefused(f"the file is not a valid workbook (not a zip: {exc})") from None
 
 
-def check_directory(archive: zipfile.ZipFile, limit: int = MAX_INFLATED_BYTES) -> None:
-    """Refuse from the zip's directory alone: too many parts, or too much declared content."""
+def check_directory(archive: zipfile.ZipFile, limit: int | None = None) -> None:
+    """Refuse from the zip's directory alone: too many parts, or too much declared content
+    (more than `limit`, by default MAX_INFLATED_BYTES)."""
+    limit = MAX_INFLATED_BYTES if limit is None else limit
     members = archive.infolist()
     if len(members) > MAX_MEMBERS:
         raise ArchiveRefused(f"the archive holds {len(members):,} parts (at most {MAX_MEMBERS:,})")
@@ -331,8 +333,8 @@ class BoundedStream(io.RawIOBase):
         return len(data)
 
 
-def bounded_stream(
-    inner: IO[bytes], label: str, limit: int = MAX_STREAM_INFLATED_BYTES
-) -> IO[bytes]:
-    """`inner` (an inflating stream), cut off with ArchiveRefused past `limit` bytes."""
+def bounded_stream(inner: IO[bytes], label: str, limit: int | None = None) -> IO[bytes]:
+    """`inner` (an inflating stream), cut off with ArchiveRefused past `limit` bytes (by
+    default MAX_STREAM_INFLATED_BYTES)."""
+    limit = MAX_STREAM_INFLATED_BYTES if limit is None else limit
     return io.BufferedReader(BoundedStream(inner, limit, label), buffer_size=_READ_BLOCK)

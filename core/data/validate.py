@@ -272,7 +272,7 @@ def _temporal_bounds(dtype: pl.DataType) -> tuple[int, int] | None:
 def _usable_columns(
     frame: pl.DataFrame, file: str
 ) -> tuple[pl.DataFrame, list[pl.DataFrame], set[str]]:
-    """Blank out what must not reach the parsers, each as a problem: columns of a type the
+    """Set aside what must not reach the parsers, each as a problem: columns of a type the
     contract cannot read, and stored dates outside the accepted range (converting those
     overflows). `frame` has the row numbers already; returns the columns set aside too."""
     problems: list[pl.DataFrame] = []
@@ -293,7 +293,9 @@ def _usable_columns(
         outside = stored.is_not_null() & ((stored < bounds[0]) | (stored > bounds[1]))
         shown = pl.lit(None, pl.String)
         problems.append(_problems_where(frame, outside, name, _date_rule(), shown))
-        frame = frame.with_columns(pl.when(~outside).then(pl.col(name)).alias(name))
+        # In range from here on (1970-01-01 stands in): reported once, never again as empty.
+        stand_in = pl.lit(0, pl.Int64).cast(dtype)
+        frame = frame.with_columns(pl.when(~outside).then(pl.col(name)).otherwise(stand_in))
     return frame.drop(unusable), problems, unusable
 
 

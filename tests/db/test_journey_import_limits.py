@@ -19,6 +19,7 @@ from core.db.engine import unit_of_work
 from core.journey import limits
 from core.journey.exchange import SCHEMA
 from core.workspace.workspaces import create_workspace
+from tests.unit.hostile_files import far_cell_workbook
 
 ANA = j.Actor("Ana")
 
@@ -125,12 +126,6 @@ def _excel(rows: list[list[object]]) -> bytes:
     return buffer.getvalue()
 
 
-def _far_cell_workbook() -> bytes:
-    from benchmarks.hostile_uploads import far_cell_workbook
-
-    return far_cell_workbook()
-
-
 BROKEN_JSON: list[tuple[bytes, str]] = [
     (("[" * 100_000).encode(), "nested too deeply"),
     (
@@ -165,7 +160,7 @@ BROKEN_EXCEL: list[tuple[bytes, str]] = [
     (_excel([["schema"]]), "two columns"),
     (_excel([["schema", "waypoint.journey-map"], ["schema_version", "1e400"]]), "schema_version"),
     (b"PK\x03\x04 not really a zip", "could not be read as an Excel workbook"),
-    (_far_cell_workbook(), "could not be read as an Excel workbook.*cells"),
+    (far_cell_workbook(), "could not be read as an Excel workbook.*cells"),
 ]
 
 
