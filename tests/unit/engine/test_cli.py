@@ -201,3 +201,49 @@ def test_plan_file_changes_the_numbers(data_dir, tmp_path):
     out = tmp_path / "score.csv"
     assert main(["score", str(data_dir), "--config", str(plan), "--out", str(out)]) == 0
     assert pl.read_csv(out).get_column("score").to_list() == [100, 55, 100]
+
+
+def _broken_engine(*_args: object, **_kwargs: object) -> pl.DataFrame:
+    raise ZeroDivisionError("boom in /srv/waypoint/core/engine/score.py")
+
+
+def test_an_internal_error_exits_3_with_one_line_and_no_traceback(
+    data_dir, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.delenv("WAYPOINT_DEBUG", raising=False)
+    monkeypatch.setattr("core.engine.cli.score_table", _broken_engine)
+    out = tmp_path / "score.csv"
+    assert main(["score", str(data_dir), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("internal error (ZeroDivisionError): a bug in Waypoint")
+    assert "WAYPOINT_DEBUG=1" in err
+    assert "Traceback" not in err
+    assert "/srv/waypoint" not in err
+    assert not out.exists()
+
+
+def test_waypoint_debug_shows_the_traceback(data_dir, capsys, monkeypatch):
+    monkeypatch.setenv("WAYPOINT_DEBUG", "1")
+    monkeypatch.setattr("core.engine.cli.score_table", _broken_engine)
+    assert main(["score", str(data_dir)]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "boom in /srv/waypoint" in err
+
+
+def test_invalid_data_and_internal_errors_never_share_a_status(data_dir, capsys, monkeypatch):
+    (data_dir / "events.csv").write_text(EVENTS + "a1,,x,9999-12-31T00:00:00Z\n", encoding="utf-8")
+    assert main(["validate", str(data_dir)]) == 1
+    assert "date outside the accepted range" in capsys.readouterr().err
+    monkeypatch.setattr("core.cli.load_directory", _broken_engine)
+    assert main(["validate", str(data_dir)]) == 3
+
+
+def test_csv_output_neutralises_formulas_and_keeps_numbers(data_dir, tmp_path):
+    accounts = ACCOUNTS.replace("a1,Alpha,", "a1,-2+3+cmd|' /C calc'!A0,")
+    (data_dir / "accounts.csv").write_text(accounts, encoding="utf-8")
+    out = tmp_path / "score.csv"
+    assert main(["score", str(data_dir), "--out", str(out)]) == 0
+    frame = pl.read_csv(out)
+    assert "'-2+3+cmd|' /C calc'!A0" in frame.get_column("account_name").to_list()
+    assert frame.get_column("score").dtype.is_numeric()
