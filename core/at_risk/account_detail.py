@@ -5,7 +5,7 @@ big tables: the weekly score history (the engine on that small subset), its mile
 against their target days, a timeline of events and touches, who is active, and what the
 executive sponsor has done. Milestone target days come from the segment's journey map
 when it gives one, else from the measurement plan (first value by ttv_target_days,
-activation events by activation_window_days, the rest by duration_target_days).
+activation events by the segment's activation_window_days, the rest by duration_target_days).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def default_targets(plan: MeasurementPlan, segment: str | None) -> dict[str, int
     duration = seg.duration_target_days if seg else 120
     ttv = seg.ttv_target_days if seg else 45
     targets = dict.fromkeys(events.milestone_events, duration)
-    targets.update(dict.fromkeys(events.activation_events, plan.activation_window_days))
+    targets.update(dict.fromkeys(events.activation_events, plan.activation_window(segment)))
     targets.update(dict.fromkeys(events.first_value_events, ttv))
     return {e: targets[e] for e in events.milestone_events}
 

@@ -57,10 +57,10 @@ def wilson(successes: pl.Expr, n: pl.Expr, bound: int) -> pl.Expr:
     return pl.when(n > 0).then(centre + bound * half)
 
 
-def _variant_rates(metrics: pl.LazyFrame, activation_window_days: int) -> pl.LazyFrame:
+def _variant_rates(metrics: pl.LazyFrame) -> pl.LazyFrame:
     age, ttv, target = pl.col("age_days"), pl.col("ttv_days"), pl.col("ttv_target_days")
     outcomes = {
-        "activation_rate": (pl.col("activated"), age >= activation_window_days),
+        "activation_rate": (pl.col("activated"), age >= pl.col("activation_window_days")),
         "fv_on_time_rate": ((ttv <= target).fill_null(False), age >= target),
     }
     parts = [
@@ -100,7 +100,7 @@ def ab_table(ctx: Context) -> pl.DataFrame:
 
     The baseline row of each metric has null comparison columns; rates with n = 0 are null.
     """
-    rates = _variant_rates(account_metrics(ctx), ctx.plan.activation_window_days)
+    rates = _variant_rates(account_metrics(ctx))
     n, s = pl.col("n"), pl.col("successes")
     rates = rates.with_columns(
         pl.when(n > 0).then(s / n).alias("rate"),

@@ -1,8 +1,8 @@
 """Credit of touchpoints toward activation, by six models.
 
 An account is activated when every activation event of its segment happened between
-start_date and start_date + activation_window_days; it activated at the latest of those
-first occurrences. Its touches in the ATTRIBUTION_DAYS before that moment (inclusive) share
+start_date and start_date + its segment's activation_window_days; it activated at the latest
+of those first occurrences. Its touches in the ATTRIBUTION_DAYS before that moment (inclusive) share
 one credit, labelled by touchpoint, or by channel where the touchpoint is empty. An
 activated account without such touches gives its credit to NO_TOUCH, so every model's
 credits sum to the number of activated accounts.
@@ -39,11 +39,12 @@ MODELS: tuple[str, ...] = (
 
 def activation_times(ctx: Context) -> pl.LazyFrame:
     """account_id, activated_at for accounts whose activation events all came in time."""
-    deadline = pl.col("start_date") + pl.duration(days=ctx.plan.activation_window_days)
+    deadline = pl.col("start_date") + pl.duration(days=pl.col("activation_window_days"))
     n_needed = ctx.size("activation").rename({"n_events": "needed"})
+    columns = (ACCOUNT, "segment", "start_date", "activation_window_days")
     return (
         ctx.first_events.lazy()
-        .join(ctx.accounts.lazy().select(ACCOUNT, "segment", "start_date"), on=ACCOUNT)
+        .join(ctx.accounts.lazy().select(columns), on=ACCOUNT)
         .join(ctx.event_set("activation"), on=["segment", "event"], how="semi")
         .filter(pl.col("first_at").dt.date() <= deadline)
         .group_by(ACCOUNT, "segment")
@@ -103,7 +104,7 @@ def _rule_credits(paths: pl.LazyFrame) -> pl.LazyFrame:
 def _known_outcomes(ctx: Context, activated: pl.LazyFrame) -> pl.LazyFrame:
     """account_id, end, converted: activated accounts at their activation time, and the
     non-activated past their window at the end of its last day."""
-    window = ctx.plan.activation_window_days
+    window = pl.col("activation_window_days")
     deadline = (pl.col("start_date") + pl.duration(days=window + 1)).cast(pl.Datetime("us"))
     lapsed = (
         ctx.accounts.lazy()

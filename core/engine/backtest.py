@@ -9,6 +9,7 @@ for All, pooled over dates; also per date, and per signal the churn rate when fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,7 +19,7 @@ from core.common.scalars import as_date
 from core.engine.frames import Context, build_context
 from core.engine.score import score_facts
 from core.engine.scorecard import ALL
-from core.engine.signals import AT_RISK_ACTIONS, SIGNALS
+from core.engine.signals import AT_RISK_ACTIONS, signal_column
 from core.engine.tables import Tables
 from core.model.plan import MeasurementPlan
 
@@ -77,18 +78,21 @@ def _quality() -> list[pl.Expr]:
     ]
 
 
-def _signal_rates(rows: pl.LazyFrame) -> pl.LazyFrame:
+def _signal_rates(rows: pl.LazyFrame, names: Sequence[str]) -> pl.LazyFrame:
+    """Per signal, over the rows it applies to (a journey signal's column is null elsewhere)."""
     churn = pl.col("churned_90d").cast(pl.Float64)
-    parts = [
-        rows.select(
-            pl.lit(name).alias("signal"),
-            pl.col(name).sum().cast(pl.Int64).alias("fired"),
-            churn.filter(pl.col(name)).mean().alias("fired_churn_rate"),
-            (~pl.col(name)).sum().cast(pl.Int64).alias("not_fired"),
-            churn.filter(~pl.col(name)).mean().alias("not_fired_churn_rate"),
+    parts = []
+    for name in names:
+        fired = pl.col(signal_column(name))
+        parts.append(
+            rows.select(
+                pl.lit(name).alias("signal"),
+                fired.sum().cast(pl.Int64).alias("fired"),
+                churn.filter(fired).mean().alias("fired_churn_rate"),
+                (~fired).sum().cast(pl.Int64).alias("not_fired"),
+                churn.filter(~fired).mean().alias("not_fired_churn_rate"),
+            )
         )
-        for name in SIGNALS
-    ]
     ratio = pl.col("fired_churn_rate") / pl.col("not_fired_churn_rate")
     return pl.concat(parts).with_columns(
         pl.when(pl.col("not_fired_churn_rate") > 0).then(ratio).alias("lift")
@@ -111,7 +115,8 @@ def backtest_table(ctx: Context) -> Backtest:
         segments.group_by("segment").agg(_quality()).sort(pl.col("segment") == ALL, "segment")
     )
     by_date = rows.group_by("as_of").agg(_quality()).sort("as_of")
-    return Backtest(dates, by_segment.collect(), by_date.collect(), _signal_rates(rows).collect())
+    signals = _signal_rates(rows, ctx.plan.signal_names()).collect()
+    return Backtest(dates, by_segment.collect(), by_date.collect(), signals)
 
 
 def backtest(data: Tables, plan: MeasurementPlan, as_of: date | None = None) -> Backtest:

@@ -33,6 +33,7 @@ DELTA_DAYS = 7
 DATE = pl.col("date")
 TIMESTAMP = pl.col("timestamp")
 ACCOUNT = "account_id"
+SIGNAL_DAYS = pl.Schema({ACCOUNT: pl.String, "event": pl.String, "date": pl.Date})
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Context:
     users: user_id, role, team.
     sets / sizes: the segment event lists as (segment, kind, event) and their sizes.
     cache: results memoised per Context (score facts shared by score and scorecard).
+    signal_days: account_id, event, date: distinct days with an event of a journey signal
+        of the `inactive` rule, far enough back for its longest window at `since`.
     """
 
     plan: MeasurementPlan
@@ -71,6 +74,7 @@ class Context:
     sets: pl.DataFrame
     sizes: pl.DataFrame
     cache: dict[object, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    signal_days: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SIGNAL_DAYS))
 
     def event_set(self, kind: str) -> pl.LazyFrame:
         """(segment, event) pairs of one list kind, for joins."""
@@ -121,6 +125,7 @@ def started_accounts(
             (pl.col("churn_date").is_not_null() & (pl.col("churn_date") <= as_of)).alias("churned"),
         )
         .join(segment_targets(plan).lazy(), on="segment", how="left")
+        .with_columns(pl.col("activation_window_days").fill_null(plan.activation_window_days))
         .collect()
     )
 
@@ -266,6 +271,21 @@ def _sponsor_days(
     )
 
 
+def _signal_days(data: Tables, plan: MeasurementPlan, since: date, as_of: date) -> pl.DataFrame:
+    """Days with an event of an `inactive` journey signal, from the start of the longest
+    window of the earliest analysis date (none read when the plan has no such signal)."""
+    inactive = [s for s in plan.signals if s.rule == "inactive"]
+    if not inactive:
+        return pl.DataFrame(schema=SIGNAL_DAYS)
+    low = since - timedelta(days=max(s.window_days for s in inactive) - 1)
+    return _collect(
+        _events(data, as_of, low)
+        .filter(pl.col("event").is_in(sorted({s.event for s in inactive})))
+        .select(ACCOUNT, "event", "date")
+        .unique()
+    )
+
+
 def _touch_days(touches: pl.LazyFrame) -> pl.LazyFrame:
     return touches.group_by(ACCOUNT, "date").agg(
         pl.len().cast(pl.Int64).alias("touches"),
@@ -349,4 +369,5 @@ def build_context(
         users=users,
         sets=sets,
         sizes=set_sizes(sets, segments),
+        signal_days=_signal_days(data, plan, since, as_of),
     )

@@ -41,11 +41,14 @@ def _count_in_set(ctx: Context, frame: pl.LazyFrame, kind: str, name: str) -> pl
 
 
 def _activation(ctx: Context) -> pl.LazyFrame:
-    """Activation events whose first occurrence is within activation_window_days of start."""
-    deadline = pl.col("start_date") + pl.duration(days=ctx.plan.activation_window_days)
+    """Activation events whose first occurrence is within the account's segment's
+    activation_window_days of start."""
+    deadline = pl.col("start_date") + pl.duration(days=pl.col("activation_window_days"))
     in_time = (
         ctx.first_events.lazy()
-        .join(ctx.accounts.lazy().select(ACCOUNT, "start_date"), on=ACCOUNT)
+        .join(
+            ctx.accounts.lazy().select(ACCOUNT, "start_date", "activation_window_days"), on=ACCOUNT
+        )
         .filter(pl.col("first_at").dt.date() <= deadline)
         .select(ACCOUNT, "event")
     )

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import polars as pl
 
 from core.common.scalars import as_date
+from core.engine import journey_signals
 from core.engine.frames import ACCOUNT, DELTA_DAYS, Context, build_context, days_between
 from core.engine.signals import (
     AT_RISK_ACTIONS,
-    SIGNALS,
     action_expr,
     fired_columns,
     penalty,
@@ -221,6 +221,8 @@ def _score_facts(ctx: Context, as_ofs: Sequence[date]) -> pl.LazyFrame:
     frame = _grid(ctx, as_ofs).join(first_value_dates(ctx), on=ACCOUNT, how="left")
     for facts in _window_facts(ctx, as_ofs):
         frame = frame.join(facts, on=KEYS, how="left")
+    for facts, keys in journey_signals.raw_facts(ctx, as_ofs):
+        frame = frame.join(facts, on=keys, how="left")
     fv_seen = pl.col("fv_at").dt.date() <= pl.col("as_of")
     fv_date = pl.when(fv_seen).then(pl.col("fv_at").dt.date())
     return (
@@ -247,7 +249,7 @@ def score_table(ctx: Context) -> pl.DataFrame:
     return (
         now.join(before, on=ACCOUNT, how="left")
         .with_columns(
-            signals_text().alias("signals"),
+            signals_text(ctx.plan).alias("signals"),
             (pl.col("score") - pl.col("score_before")).alias("score_delta_7d"),
         )
         .select(SCORE_COLUMNS)
@@ -266,7 +268,8 @@ def at_risk_table(scores: pl.DataFrame) -> pl.DataFrame:
 
 
 def reasons_table(ctx: Context) -> pl.DataFrame:
-    """account_id, signal, penalty, reason: one row per fired signal, in signal order."""
+    """account_id, signal, penalty, reason: one row per fired signal, in signal order
+    (journey signals after the built-in ones, by their name from the map)."""
     facts = current_facts(ctx)
     parts = [
         facts.filter(pl.col(s.name)).select(
@@ -277,7 +280,17 @@ def reasons_table(ctx: Context) -> pl.DataFrame:
         )
         for s in signals(ctx.plan)
     ]
-    order = pl.col("signal").replace_strict(list(SIGNALS), list(range(len(SIGNALS))))
+    parts += [
+        facts.filter(pl.col(journey_signals.signal_column(name))).select(
+            ACCOUNT,
+            pl.lit(name).alias("signal"),
+            journey_signals.penalty_of(ctx.plan, name).cast(pl.Int64).alias("penalty"),
+            journey_signals.reason_of(ctx.plan, name).alias("reason"),
+        )
+        for name in journey_signals.names(ctx.plan)
+    ]
+    names = list(ctx.plan.signal_names())
+    order = pl.col("signal").replace_strict(names, list(range(len(names))))
     # In memory: polars 2.1's streaming engine panics ("i < self.len()") on these string
     # formats for some inputs; the frame is one row per account, so nothing is lost.
     return pl.concat(parts).sort(ACCOUNT, order).collect(engine="in-memory")
@@ -328,7 +341,7 @@ def history_table(ctx: Context, account_ids: Sequence[str] | None = None) -> pl.
     sub = replace(ctx, accounts=accounts, cache={})
     return (
         score_facts(sub, weekly_dates(ctx.as_of, first))
-        .select(ACCOUNT, "as_of", "score", "action", signals_text().alias("signals"))
+        .select(ACCOUNT, "as_of", "score", "action", signals_text(ctx.plan).alias("signals"))
         .sort(ACCOUNT, "as_of")
         .collect()
     )

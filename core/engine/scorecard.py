@@ -48,8 +48,9 @@ def mean_over(value: pl.Expr, among: pl.Expr) -> pl.Expr:
     return value.cast(pl.Float64).filter(among).mean()
 
 
-def metric_exprs(activation_window_days: int) -> list[pl.Expr]:
-    """The scorecard metrics (except the Kaplan-Meier median, a separate step)."""
+def metric_exprs() -> list[pl.Expr]:
+    """The scorecard metrics (except the Kaplan-Meier median, a separate step); each account
+    is judged by its own segment's targets and activation window."""
     live = pl.col("live_30d")
     ttv, target = pl.col("ttv_days"), pl.col("ttv_target_days")
     seats_ok = pl.col("licensed_seats").is_not_null() & pl.col("seat_share").is_not_null()
@@ -58,7 +59,9 @@ def metric_exprs(activation_window_days: int) -> list[pl.Expr]:
         pl.len().cast(pl.Int64).alias("accounts"),
         ttv.cast(pl.Float64).median().alias("ttv_median_days"),
         share(ttv <= target, AGE >= target).alias("fv_on_time_rate"),
-        share(pl.col("activated"), AGE >= activation_window_days).alias("activation_rate"),
+        share(pl.col("activated"), AGE >= pl.col("activation_window_days")).alias(
+            "activation_rate"
+        ),
         mean_over(pl.col("seat_share").clip(upper_bound=1.0), seats_ok & live).alias(
             "user_adoption_rate"
         ),
@@ -81,7 +84,7 @@ def _with_all(frame: pl.LazyFrame, by: str) -> pl.LazyFrame:
 def summarise(metrics: pl.LazyFrame, plan: MeasurementPlan, by: str) -> pl.LazyFrame:
     """Scorecard metrics per value of `by` plus an "All" row, groups sorted, "All" last."""
     rows = _with_all(metrics.with_columns(pl.col(by).cast(pl.String)), by)
-    table = rows.group_by(by).agg(metric_exprs(plan.activation_window_days))
+    table = rows.group_by(by).agg(metric_exprs())
     return (
         table.join(km_median(rows, by), on=by, how="left")
         .sort(pl.col(by) == ALL, pl.col(by))

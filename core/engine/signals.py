@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from core.engine import journey_signals
 from core.model.plan import MeasurementPlan
 
 SIGNALS: tuple[str, ...] = ("no_first_value", "single_user", "sponsor_disengaged", "ticket_primary")
@@ -78,14 +79,16 @@ def penalty(plan: MeasurementPlan, name: str) -> int:
 
 
 def fired_columns(plan: MeasurementPlan) -> list[pl.Expr]:
-    """One boolean column per signal, named after it."""
-    return [s.fires.alias(s.name) for s in signals(plan)]
+    """One boolean column per signal: the built-in ones named after themselves, the journey
+    signals as journey_signals.signal_column(name) (null where no definition applies)."""
+    return [s.fires.alias(s.name) for s in signals(plan)] + journey_signals.fired_columns(plan)
 
 
 def score_expr(plan: MeasurementPlan) -> pl.Expr:
     """100 minus the penalties of the fired signals (columns from fired_columns), at least 0."""
     total = pl.sum_horizontal(
-        pl.when(pl.col(name)).then(penalty(plan, name)).otherwise(0) for name in SIGNALS
+        *(pl.when(pl.col(name)).then(penalty(plan, name)).otherwise(0) for name in SIGNALS),
+        journey_signals.penalty_total(plan),
     )
     return (100 - total).clip(lower_bound=0).cast(pl.Int64)
 
@@ -107,7 +110,13 @@ def action_expr(plan: MeasurementPlan) -> pl.Expr:
     )
 
 
-def signals_text() -> pl.Expr:
-    """Fired signal names joined by ';' in docs/metrics.md order; "" when none fired."""
-    names = [pl.when(pl.col(name)).then(pl.lit(name)) for name in SIGNALS]
+def signal_column(name: str) -> str:
+    """The fact column of any signal, built-in or from a journey map."""
+    return name if name in SIGNALS else journey_signals.signal_column(name)
+
+
+def signals_text(plan: MeasurementPlan) -> pl.Expr:
+    """Fired signal names joined by ';': the built-in ones in docs/metrics.md order, then the
+    journey signals in plan order; "" when none fired."""
+    names = [pl.when(pl.col(signal_column(n))).then(pl.lit(n)) for n in plan.signal_names()]
     return pl.concat_str(names, separator=";", ignore_nulls=True)

@@ -42,13 +42,15 @@ TARGET_SCHEMA = pl.Schema(
         "csat_target": pl.Float64,
         "csm_ratio_low": pl.Int64,
         "csm_ratio_high": pl.Int64,
+        "activation_window_days": pl.Int64,
     }
 )
 SET_SCHEMA = pl.Schema({"segment": pl.String, "kind": pl.String, "event": pl.String})
 
 
 def segment_targets(plan: MeasurementPlan) -> pl.DataFrame:
-    """One row per plan segment with its numeric targets (joined onto accounts by segment)."""
+    """One row per plan segment with its numeric targets (joined onto accounts by segment);
+    the activation window is the segment's own or the top-level one."""
     rows = [
         {
             "segment": name,
@@ -58,6 +60,7 @@ def segment_targets(plan: MeasurementPlan) -> pl.DataFrame:
             "csat_target": seg.csat_target,
             "csm_ratio_low": seg.csm_ratio_low,
             "csm_ratio_high": seg.csm_ratio_high,
+            "activation_window_days": plan.activation_window(name),
         }
         for name, seg in plan.segments.items()
     ]
@@ -100,13 +103,15 @@ def set_sizes(sets: pl.DataFrame, segments: Iterable[str]) -> pl.DataFrame:
 
 
 def key_events(plan: MeasurementPlan) -> list[str]:
-    """Every event name any segment uses for first value, activation or milestones.
+    """Every event name any segment uses for first value, activation or milestones, and the
+    events of journey signals that wait for a milestone (their first occurrence counts).
 
     Only these events matter outside the recent activity windows, so the big events table
     can be cut down to them (plus the windows) in a single filtered scan.
     """
     lists = [plan.events] + [plan.segment_events(name) for name in plan.segments]
     names = {e for lst in lists for kind in KEY_KINDS for e in getattr(lst, KINDS[kind]) or ()}
+    names |= {s.event for s in plan.signals if s.rule == "not_reached"}
     return sorted(names)
 
 

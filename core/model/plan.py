@@ -65,6 +65,8 @@ class SegmentPlan:
     csat_target: float
     csm_ratio_low: int = 0
     csm_ratio_high: int = 0
+    activation_window_days: int | None = None
+    """Every activation event is due within this many days of start; None: the top-level value."""
     first_value_events: tuple[str, ...] | None = None
     activation_events: tuple[str, ...] | None = None
     milestone_events: tuple[str, ...] | None = None
@@ -92,10 +94,45 @@ class Bands:
 def default_segments() -> dict[str, SegmentPlan]:
     """The three segments of the seed documents, with their targets and CSM coverage ratios."""
     return {
-        "Enterprise": SegmentPlan(60, 120, 0.8, 4.5, csm_ratio_low=8, csm_ratio_high=12),
-        "Mid-Market": SegmentPlan(30, 60, 0.6, 4.0, csm_ratio_low=30, csm_ratio_high=50),
-        "SMB": SegmentPlan(14, 30, 0.4, 4.0, csm_ratio_low=100, csm_ratio_high=200),
+        "Enterprise": SegmentPlan(
+            60, 120, 0.8, 4.5, csm_ratio_low=8, csm_ratio_high=12, activation_window_days=90
+        ),
+        "Mid-Market": SegmentPlan(
+            30, 60, 0.6, 4.0, csm_ratio_low=30, csm_ratio_high=50, activation_window_days=45
+        ),
+        "SMB": SegmentPlan(
+            14, 30, 0.4, 4.0, csm_ratio_low=100, csm_ratio_high=200, activation_window_days=30
+        ),
     }
+
+
+SIGNAL_RULES: tuple[str, ...] = ("inactive", "not_reached")
+"""How a journey-map signal is evaluated (docs/metrics.md, User-defined signals):
+`inactive`: no `event` in the last window_days; `not_reached`: `event` not yet reached although
+the account is older than window_days."""
+BUILT_IN_SIGNALS: tuple[str, ...] = (
+    "no_first_value",
+    "single_user",
+    "sponsor_disengaged",
+    "ticket_primary",
+)
+
+
+@dataclass(frozen=True)
+class JourneySignal:
+    """A signal a journey map defines, evaluated like the built-in ones.
+
+    Signals of one name form one signal: a definition for a segment applies to that segment's
+    accounts, one without a segment to the accounts of every segment without its own. The
+    penalty is 0 unless set: the signal is then shown in the reasons but not scored.
+    """
+
+    name: str
+    event: str
+    window_days: int
+    rule: str = "inactive"
+    segment: str | None = None
+    penalty: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,6 +145,17 @@ class MeasurementPlan:
     penalties: Penalties = field(default_factory=Penalties)
     bands: Bands = field(default_factory=Bands)
     segments: dict[str, SegmentPlan] = field(default_factory=default_segments)
+    signals: tuple[JourneySignal, ...] = ()
+
+    def activation_window(self, segment: str | None) -> int:
+        """The segment's activation window, else the top-level one (docs/metrics.md)."""
+        seg = self.segments.get(segment or "")
+        own = seg.activation_window_days if seg is not None else None
+        return self.activation_window_days if own is None else own
+
+    def signal_names(self) -> tuple[str, ...]:
+        """The built-in signals, then the journey-map signals in plan order, each name once."""
+        return BUILT_IN_SIGNALS + tuple(dict.fromkeys(s.name for s in self.signals))
 
     def segment_events(self, segment: str) -> EventLists:
         """The event lists that apply to one segment: its overrides, else the global lists."""
@@ -184,9 +232,56 @@ def _segment(name: str, data: dict[str, Any], base: SegmentPlan | None) -> Segme
     return SegmentPlan(**values)
 
 
+def _check_name(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not " ".join(value.split()):
+        raise PlanError(f"{where} must be a non-empty text, got {value!r}")
+    return " ".join(value.split())
+
+
+def _signal(where: str, data: dict[str, Any], segments: dict[str, SegmentPlan]) -> JourneySignal:
+    _unknown(where, data, {f.name for f in fields(JourneySignal)})
+    missing = {"name", "event", "window_days"} - set(data)
+    if missing:
+        raise PlanError(f"{where} needs {', '.join(sorted(missing))}")
+    name = _check_name(f"{where}.name", data["name"])
+    if ";" in name or name in BUILT_IN_SIGNALS:
+        raise PlanError(f"{where}.name {name!r} is a built-in signal's name or holds a ';'")
+    rule = data.get("rule", "inactive")
+    if rule not in SIGNAL_RULES:
+        raise PlanError(f"{where}.rule must be one of {', '.join(SIGNAL_RULES)}, got {rule!r}")
+    segment = data.get("segment")
+    if segment is not None and _check_name(f"{where}.segment", segment) not in segments:
+        raise PlanError(f"{where}.segment names no segment of the plan: {segment!r}")
+    window = _check_int(f"{where}.window_days", data["window_days"])
+    if window < 1:
+        raise PlanError(f"{where}.window_days must be at least 1, got {window}")
+    return JourneySignal(
+        name=name,
+        event=_check_name(f"{where}.event", data["event"]),
+        window_days=window,
+        rule=rule,
+        segment=None if segment is None else " ".join(segment.split()),
+        penalty=_check_int(f"{where}.penalty", data.get("penalty", 0)),
+    )
+
+
+def _signals(value: Any, segments: dict[str, SegmentPlan]) -> tuple[JourneySignal, ...]:
+    if not isinstance(value, list):
+        raise PlanError(f"signals must be a list of tables ([[signals]]), got {value!r}")
+    found: list[JourneySignal] = []
+    for number, item in enumerate(value, start=1):
+        where = f"signals[{number}]"
+        signal = _signal(where, _check_table(where, item), segments)
+        if any((s.name, s.segment) == (signal.name, signal.segment) for s in found):
+            raise PlanError(f"{where}: {signal.name!r} is defined twice for the same segment")
+        found.append(signal)
+    return tuple(found)
+
+
 def plan_from_dict(data: dict[str, Any]) -> MeasurementPlan:
     """Build a plan from parsed TOML, defaults for what is absent, errors naming bad keys."""
-    known = set(_GLOBAL_INT_KEYS) | set(EVENT_LIST_KEYS) | {"penalties", "bands", "segments"}
+    known = set(_GLOBAL_INT_KEYS) | set(EVENT_LIST_KEYS)
+    known |= {"penalties", "bands", "segments", "signals"}
     _unknown("", data, known)
     plan = MeasurementPlan()
     top: dict[str, Any] = {k: _check_int(k, data[k]) for k in _GLOBAL_INT_KEYS if k in data}
@@ -206,6 +301,8 @@ def plan_from_dict(data: dict[str, Any]) -> MeasurementPlan:
                 name, _check_table(f"segments.{name}", seg), segments.get(name)
             )
         top["segments"] = segments
+    if "signals" in data:
+        top["signals"] = _signals(data["signals"], top.get("segments", plan.segments))
     return replace(plan, **top)
 
 
@@ -254,6 +351,12 @@ def plan_to_toml(plan: MeasurementPlan) -> str:
         lines += ["", f"[segments.{_toml_key(name)}]"]
         for f in fields(seg):
             value = getattr(seg, f.name)
+            if value is not None:  # no activation window of its own: the top-level one applies
+                lines.append(f"{f.name} = {_toml_value(value)}")
+    for signal in plan.signals:
+        lines += ["", "[[signals]]"]
+        for f in fields(signal):
+            value = getattr(signal, f.name)
             if value is not None:
                 lines.append(f"{f.name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

@@ -2,18 +2,119 @@
 
 Targets come from the workspace's segments; the event lists (first value, activation,
 milestone order) come from its journey maps where a map defines them, so a workshop that
-changes a milestone's proving event changes the numbers the scorecards show.
+changes a milestone's proving event changes the numbers the scorecards show. The maps'
+signals with an event and a window become journey signals the engine evaluates
+(docs/metrics.md, User-defined signals), shown in the reasons and not scored until a penalty
+is set for them.
+
+The segment table has no column for the activation window yet, so the three standard
+segments keep the brief's windows (Enterprise 90, Mid-Market 45, SMB 30 days) and any other
+segment follows the top-level window.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.db.models import JourneyMap
 from core.journey.measurement import apply_journey_events, journey_events
-from core.model.plan import MeasurementPlan
+from core.journey.shapes import SignalElement
+from core.journey.store import content
+from core.model.plan import (
+    BUILT_IN_SIGNALS,
+    JourneySignal,
+    MeasurementPlan,
+    SegmentPlan,
+    default_segments,
+)
 from core.workspace.workspaces import measurement_plan
 
 
 def effective_plan(session: Session, workspace_id: int) -> MeasurementPlan:
-    base = measurement_plan(session, workspace_id)
-    return apply_journey_events(base, journey_events(session, workspace_id))
+    base = with_default_windows(measurement_plan(session, workspace_id))
+    plan = apply_journey_events(base, journey_events(session, workspace_id))
+    return replace(plan, signals=map_signals(session, workspace_id, plan))
+
+
+def with_default_windows(plan: MeasurementPlan) -> MeasurementPlan:
+    """Standard segments without a stored activation window get the brief's default."""
+    defaults = default_segments()
+    segments: dict[str, SegmentPlan] = {}
+    for name, seg in plan.segments.items():
+        if seg.activation_window_days is None and name in defaults:
+            seg = replace(seg, activation_window_days=defaults[name].activation_window_days)
+        segments[name] = seg
+    return replace(plan, segments=segments)
+
+
+# ------------------------------------------------------------------ signals from the maps
+
+
+def _rank(journey: JourneyMap) -> tuple[bool, bool, int]:
+    """The map that speaks for a segment: current state first, then the happy path."""
+    return (journey.state != "current", journey.variant != "happy path", journey.id)
+
+
+def signal_name(name: str) -> str:
+    """A map signal's name as the engine shows it: one line, no ';' (the list separator), and
+    never a built-in signal's name."""
+    cleaned = " ".join(name.replace(";", ",").split())
+    return f"{cleaned} (map)" if cleaned in BUILT_IN_SIGNALS else cleaned
+
+
+def rule_for(plan: MeasurementPlan, segment: str | None, event: str) -> str:
+    """A milestone's event (first value, activation or journey step) is waited for
+    (not_reached); any other event is expected to keep happening (inactive)."""
+    lists = plan.segment_events(segment) if segment else plan.events
+    milestones = {*lists.first_value_events, *lists.activation_events, *lists.milestone_events}
+    return "not_reached" if event in milestones else "inactive"
+
+
+def evaluable(plan: MeasurementPlan, segment: str | None, signal: SignalElement) -> bool:
+    """A signal with an event and a window, whose event is not good news (an expansion event
+    is the expansion list's business, not a risk)."""
+    lists = plan.segment_events(segment) if segment else plan.events
+    event = signal["event"].strip()
+    return bool(event) and bool(signal["window_days"]) and event not in lists.expansion_events
+
+
+def _definitions(
+    plan: MeasurementPlan, segment: str | None, signals: list[SignalElement]
+) -> list[JourneySignal]:
+    found: dict[str, JourneySignal] = {}
+    for s in signals:
+        name, window = signal_name(s["name"]), s["window_days"]
+        if not name or window is None or name in found or not evaluable(plan, segment, s):
+            continue
+        event = s["event"].strip()
+        found[name] = JourneySignal(
+            name=name,
+            event=event,
+            window_days=window,
+            rule=rule_for(plan, segment, event),
+            segment=segment,
+        )
+    return list(found.values())
+
+
+def map_signals(
+    session: Session, workspace_id: int, plan: MeasurementPlan
+) -> tuple[JourneySignal, ...]:
+    """Per segment (and for maps without one) the signals of the map that speaks for it: the
+    best-ranked map with at least one signal the engine can evaluate."""
+    query = select(JourneyMap).where(JourneyMap.workspace_id == workspace_id)
+    chosen: dict[str | None, list[JourneySignal]] = {}
+    for journey in sorted(session.scalars(query), key=_rank):
+        found = content(session, journey)
+        segment = found.info.segment
+        if segment in chosen or (segment is not None and segment not in plan.segments):
+            continue
+        definitions = _definitions(plan, segment, found.of("signal"))
+        if definitions:
+            chosen[segment] = definitions
+    ordered = [chosen[None]] if None in chosen else []
+    ordered += [chosen[name] for name in plan.segments if name in chosen]
+    return tuple(s for group in ordered for s in group)

@@ -84,3 +84,84 @@ def test_syntax_error_names_the_file(tmp_path: Path):
     path.write_text("window_days = = 3")
     with pytest.raises(PlanError, match="bad.toml: not valid TOML"):
         load_plan(path)
+
+
+def test_activation_window_per_segment_with_the_top_level_for_the_rest(tmp_path: Path):
+    plan = MeasurementPlan()
+    assert [plan.activation_window(s) for s in ("Enterprise", "Mid-Market", "SMB")] == [90, 45, 30]
+    custom = plan_from_dict(
+        {
+            "activation_window_days": 21,
+            "segments": {
+                "SMB": {"activation_window_days": 14},
+                "Partners": {
+                    "ttv_target_days": 20,
+                    "duration_target_days": 40,
+                    "adoption_target": 0.5,
+                    "csat_target": 4.0,
+                },
+            },
+        }
+    )
+    assert custom.activation_window("SMB") == 14
+    assert custom.activation_window("Enterprise") == 90
+    assert custom.activation_window("Partners") == 21
+    assert custom.activation_window(None) == 21
+    path = tmp_path / "plan.toml"
+    path.write_text(plan_to_toml(custom))
+    assert load_plan(path) == custom
+    smb = path.read_text().split("[segments.SMB]")[1].split("[")[0]
+    assert "activation_window_days = 14" in smb
+
+
+def test_journey_signals_round_trip_and_default_to_no_penalty(tmp_path: Path):
+    plan = plan_from_dict(
+        {
+            "signals": [
+                {"name": "Went quiet", "event": "login", "window_days": 14},
+                {
+                    "name": "Went quiet",
+                    "segment": "SMB",
+                    "event": "login",
+                    "window_days": 7,
+                    "penalty": 10,
+                },
+                {
+                    "name": "No integration",
+                    "event": "integration_connected",
+                    "window_days": 21,
+                    "rule": "not_reached",
+                },
+            ]
+        }
+    )
+    assert [s.penalty for s in plan.signals] == [0, 10, 0]
+    assert plan.signals[0].rule == "inactive"
+    assert plan.signal_names()[4:] == ("Went quiet", "No integration")
+    path = tmp_path / "plan.toml"
+    path.write_text(plan_to_toml(plan))
+    assert load_plan(path) == plan
+
+
+@pytest.mark.parametrize(
+    ("signal", "message"),
+    [
+        ({"name": "x", "event": "login"}, r"signals\[1\] needs window_days"),
+        ({"name": "x", "event": "login", "window_days": 0}, "window_days must be at least 1"),
+        ({"name": "x", "event": "e", "window_days": 3, "rule": "later"}, "rule must be one of"),
+        ({"name": "x", "event": "e", "window_days": 3, "segment": "Nope"}, "names no segment"),
+        ({"name": "single_user", "event": "e", "window_days": 3}, "built-in signal"),
+        ({"name": "a;b", "event": "e", "window_days": 3}, "holds a ';'"),
+        ({"name": "x", "event": "e", "window_days": 3, "colour": 1}, r"unknown key signals\[1\]"),
+        ({"name": "x", "event": "e", "window_days": 3, "penalty": -1}, "must be 0 or more"),
+    ],
+)
+def test_bad_journey_signals_are_named(signal: dict, message: str):
+    with pytest.raises(PlanError, match=message):
+        plan_from_dict({"signals": [signal]})
+
+
+def test_a_journey_signal_defined_twice_for_one_segment_is_refused():
+    twice = [{"name": "x", "event": "e", "window_days": 3}] * 2
+    with pytest.raises(PlanError, match="defined twice"):
+        plan_from_dict({"signals": twice})

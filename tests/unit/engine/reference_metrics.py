@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.model.dataset import Dataset
-from core.model.plan import MeasurementPlan
+from core.model.plan import JourneySignal, MeasurementPlan
 
 SIGNALS = ("no_first_value", "single_user", "sponsor_disengaged", "ticket_primary")
 
@@ -60,6 +60,30 @@ def _in_window(day: date, as_of: date, days: int) -> bool:
     return as_of - timedelta(days=days - 1) <= day <= as_of
 
 
+def journey_definitions(plan: MeasurementPlan, segment: str) -> dict[str, JourneySignal]:
+    """docs/metrics.md, User-defined signals: per name (in plan order), the definition for the
+    account's segment, else the one without a segment."""
+    chosen: dict[str, JourneySignal] = {}
+    for name in dict.fromkeys(s.name for s in plan.signals):
+        own = [s for s in plan.signals if s.name == name and s.segment == segment]
+        common = [s for s in plan.signals if s.name == name and s.segment is None]
+        if own or common:
+            chosen[name] = (own or common)[0]
+    return chosen
+
+
+def journey_fires(
+    signal: JourneySignal, events: list[dict[str, Any]], start: date, age: int, as_of: date
+) -> bool:
+    """inactive: at least N days old and no such event in the last N days; not_reached: older
+    than N days and no such event dated on or after start (events are those up to as_of)."""
+    mine = [e["timestamp"].date() for e in events if e["event"] == signal.event]
+    n = signal.window_days
+    if signal.rule == "inactive":
+        return age >= n and not any(_in_window(day, as_of, n) for day in mine)
+    return age > n and not any(day >= start for day in mine)
+
+
 class Facts:
     """Everything about one account as of one date."""
 
@@ -102,6 +126,10 @@ class Facts:
         }
         self.signals = [s for s in SIGNALS if fired[s]]
         penalties = sum(getattr(plan.penalties, s) for s in self.signals)
+        for name, signal in journey_definitions(plan, acc["segment"]).items():
+            if journey_fires(signal, events, start, self.age, as_of):
+                self.signals.append(name)
+                penalties += signal.penalty
         self.score = max(0, 100 - penalties)
         bands = plan.bands
         if self.churned:
@@ -125,7 +153,9 @@ class Facts:
         self, events: list, recent: list, data: Data, plan: MeasurementPlan, lists: Any
     ) -> None:
         start = self.acc["start_date"]
-        window_end = start + timedelta(days=plan.activation_window_days)
+        # docs/metrics.md: the segment's own activation window, else the top-level one.
+        self.activation_window = plan.activation_window(self.acc["segment"])
+        window_end = start + timedelta(days=self.activation_window)
         self.activated = all(
             any(e["event"] == name and start <= e["timestamp"].date() <= window_end for e in events)
             for name in lists.activation_events
@@ -241,9 +271,7 @@ def scorecard_row(group: list[Facts], all_names: set[str], plan: MeasurementPlan
                 if f.age >= f.seg.ttv_target_days
             ]
         ),
-        "activation_rate": rate(
-            [f.activated for f in group if f.age >= plan.activation_window_days]
-        ),
+        "activation_rate": rate([f.activated for f in group if f.age >= f.activation_window]),
         "user_adoption_rate": mean(
             [min(1.0, len(f.active_users) / f.acc["licensed_seats"]) for f in seats]
         ),

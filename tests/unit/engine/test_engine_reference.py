@@ -42,6 +42,39 @@ CUSTOM = plan_from_dict(
     }
 )
 
+# Journey-map signals of both rules, one name defined per segment and for the rest, one
+# scored and the others shown only (docs/metrics.md, User-defined signals).
+JOURNEY = plan_from_dict(
+    {
+        "activation_window_days": 25,
+        "segments": {"Mid-Market": {"activation_window_days": 60}},
+        "signals": [
+            {"name": "Went quiet", "event": "login", "window_days": 14, "penalty": 10},
+            {
+                "name": "Went quiet",
+                "segment": "SMB",
+                "event": "dashboard_viewed",
+                "window_days": 7,
+                "rule": "inactive",
+            },
+            {
+                "name": "No integration",
+                "event": "integration_connected",
+                "window_days": 21,
+                "rule": "not_reached",
+                "penalty": 30,
+            },
+            {
+                "name": "Nobody trained",
+                "segment": "Mid-Market",
+                "event": "users_trained",
+                "window_days": 30,
+                "rule": "not_reached",
+            },
+        ],
+    }
+)
+
 
 @pytest.fixture(scope="module")
 def demo() -> Dataset:
@@ -195,12 +228,11 @@ def datasets(draw: st.DrawFn) -> Dataset:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=datasets(), offset=st.integers(0, 60), custom=st.booleans())
-def test_random_data_matches_the_reference(data: Dataset, offset: int, custom: bool):
+@given(data=datasets(), offset=st.integers(0, 60), plan=st.sampled_from([PLAN, CUSTOM, JOURNEY]))
+def test_random_data_matches_the_reference(data: Dataset, offset: int, plan: MeasurementPlan):
     as_of = ref.Data.of(data).latest_event() - timedelta(days=offset)
     if not any(d <= as_of for d in data.accounts["start_date"].to_list()):
         return
-    plan = CUSTOM if custom else PLAN
     check_scores(data, as_of, plan)
     check_scorecard(data, as_of, plan)
     check_funnel(data, as_of, None, plan)
@@ -243,3 +275,53 @@ def test_a_custom_plan_with_segment_overrides_matches_the_reference(
     funnel = engine.funnel(demo, CUSTOM, as_of, segment="SMB").to_dicts()
     expected = ref.funnel_rows(data, CUSTOM, as_of, "SMB")
     assert_rows_match({str(r["step"]): r for r in funnel}, {str(r["step"]): r for r in expected})
+
+
+@pytest.mark.parametrize("as_of", [None, date(2026, 6, 15), date(2025, 3, 1)])
+def test_journey_signals_and_segment_windows_match_the_reference(demo: Dataset, as_of: date | None):
+    as_of = as_of or ref.Data.of(demo).latest_event()
+    check_scores(demo, as_of, JOURNEY)
+    check_scorecard(demo, as_of, JOURNEY)
+
+
+def test_journey_signals_fire_for_some_accounts_and_not_others(demo: Dataset):
+    signals = engine.score(demo, JOURNEY)["signals"].str.split(";").explode()
+    counts = signals.value_counts().to_dicts()
+    fired = {row["signals"]: row["count"] for row in counts}
+    for name in ("Went quiet", "No integration", "Nobody trained"):
+        assert 0 < fired.get(name, 0) < len(demo.accounts), name
+
+
+def test_journey_signals_are_explained_with_their_map_name_and_penalty(demo: Dataset):
+    reasons = engine.reasons_table(engine.build_context(demo, JOURNEY))
+    quiet = reasons.filter(pl.col("signal") == "Went quiet")
+    assert set(quiet["reason"].unique()) <= {
+        "Went quiet: no login in the last 14 days: -10",
+        "Went quiet: no dashboard_viewed in the last 7 days (not scored)",
+    }
+    smb = set(demo.accounts.filter(pl.col("segment") == "SMB")["account_id"])
+    for row in quiet.iter_rows(named=True):
+        assert (row["penalty"] == 0) == (row["account_id"] in smb)
+    trained = reasons.filter(pl.col("signal") == "Nobody trained")
+    assert trained["reason"].unique().to_list() == [
+        "Nobody trained: users_trained not reached by day 30 (not scored)"
+    ]
+
+
+def test_the_backtest_reports_journey_signals_like_the_built_in_ones(demo: Dataset):
+    result = engine.backtest(demo, JOURNEY, date(2026, 10, 1))
+    table = result.signals
+    assert table["signal"].to_list() == [
+        "no_first_value",
+        "single_user",
+        "sponsor_disengaged",
+        "ticket_primary",
+        "Went quiet",
+        "No integration",
+        "Nobody trained",
+    ]
+    trained = table.filter(pl.col("signal") == "Nobody trained").row(0, named=True)
+    builtin = table.filter(pl.col("signal") == "single_user").row(0, named=True)
+    # Judged on Mid-Market rows only: fewer rows than a signal every account has.
+    assert trained["fired"] + trained["not_fired"] < builtin["fired"] + builtin["not_fired"]
+    assert trained["lift"] is not None
