@@ -1,8 +1,12 @@
 """The stored model: workspaces, their segments and data, journey maps and assessments.
 
 Designed up front for every page on the roadmap, so later work adds behaviour and not tables.
-Journey-map elements carry a `version` counter: an edit states the version it started from,
-and a stale one is refused as a conflict instead of silently overwriting a colleague.
+Everything two people can edit at once carries a `version` counter (journey-map elements,
+opportunities, sticky notes, risk states, a respondent's answers): a write states the version
+it started from and is made with `UPDATE ... WHERE version = :base`, so a stale one is refused
+as a conflict instead of silently overwriting a colleague. "Only one" rules live in the
+database as unique indexes (one active data version per workspace, respondent names ignoring
+case), so no read-then-write in Python can break them under concurrency.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ForeignKey,
+    Index,
     LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
     func,
+    text as sql_text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -96,6 +102,16 @@ class DatasetVersion(Timestamped, Base):
     """One successful import. Only the active version is read; older ones are kept for undo."""
 
     __tablename__ = "dataset_version"
+    # At most one active version per workspace, whatever number of imports finish at once.
+    __table_args__ = (
+        Index(
+            "uq_dataset_version_one_active",
+            "workspace_id",
+            unique=True,
+            sqlite_where=sql_text("is_active"),
+            postgresql_where=sql_text("is_active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
@@ -139,6 +155,7 @@ class RiskState(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(default="")
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    version: Mapped[int] = mapped_column(default=1, server_default=sql_text("1"))
 
 
 class ColumnMapping(Timestamped, Base):
@@ -284,6 +301,8 @@ class StickyNote(Timestamped, Base):
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(default="")
     converted_to: Mapped[str] = mapped_column(String(60), default="")
+    # Moves with the note's own content (converted, and any future edit), not with its dots.
+    version: Mapped[int] = mapped_column(default=1, server_default=sql_text("1"))
 
     votes: Mapped[list[NoteVote]] = relationship(cascade="all, delete-orphan")
 
@@ -332,6 +351,8 @@ class MapChange(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     undone: Mapped[bool] = mapped_column(default=False)
+    # The map's revision this change produced (None for changes stored before it was kept).
+    revision: Mapped[int | None]
 
 
 class MapSnapshot(Base):
@@ -375,8 +396,20 @@ class Respondent(Base):
     name: Mapped[str]
     role: Mapped[str] = mapped_column(default="")
     token: Mapped[str] = mapped_column(String(64), unique=True)
+    # One counter for the whole answer sheet: a save from a tab opened at an older sheet is
+    # refused, whichever capabilities it touches.
+    answers_version: Mapped[int] = mapped_column(default=1, server_default=sql_text("1"))
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
+
+
+# "Alex" and "alex" are one person: names are unique in a round ignoring case.
+Index(
+    "uq_respondent_round_id_lower_name",
+    Respondent.round_id,
+    func.lower(Respondent.name),
+    unique=True,
+)
 
 
 class Answer(Base):

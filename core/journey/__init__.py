@@ -6,6 +6,15 @@ colleague saved the same element first. Values come back as dicts (one TypedDict
 kind, in shapes.py) and frozen dataclasses.
 """
 
+from core.journey.bulk import (
+    ChangedRow,
+    DeletedRow,
+    TableEdit,
+    TableSaved,
+    save_kind,
+    save_table,
+    table_edit,
+)
 from core.journey.compare import Difference, compare
 from core.journey.completeness import PARTS, Completeness, completeness
 from core.journey.elements import (
@@ -14,9 +23,14 @@ from core.journey.elements import (
     edit_element,
     move_element,
     reorder,
-    save_kind,
 )
-from core.journey.errors import ConflictError, JourneyError, LockedError
+from core.journey.errors import (
+    ConflictError,
+    JourneyError,
+    LockedError,
+    RowConflict,
+    TableConflictError,
+)
 from core.journey.exchange import (
     SCHEMA_VERSION,
     build_map,
@@ -27,17 +41,7 @@ from core.journey.exchange import (
     to_json,
     to_markdown,
 )
-from core.journey.history import (
-    ChangeInfo,
-    SnapshotInfo,
-    list_changes,
-    list_snapshots,
-    next_undo,
-    restore_snapshot,
-    snapshot_elements,
-    take_snapshot,
-    undo,
-)
+from core.journey.history import ChangeInfo, list_changes, next_undo, undo
 from core.journey.kinds import CHILD_KINDS, KINDS, MAP_KINDS, spec
 from core.journey.maps import (
     create_map,
@@ -66,6 +70,13 @@ from core.journey.shapes import (
     TouchpointElement,
     field_values,
 )
+from core.journey.snapshots import (
+    SnapshotInfo,
+    list_snapshots,
+    restore_snapshot,
+    snapshot_elements,
+    take_snapshot,
+)
 from core.journey.store import Actor, MapContent, MapInfo, load
 from core.journey.templates import TEMPLATES, template
 
@@ -78,9 +89,11 @@ __all__ = [
     "TEMPLATES",
     "Actor",
     "ChangeInfo",
+    "ChangedRow",
     "ChildElement",
     "Completeness",
     "ConflictError",
+    "DeletedRow",
     "Difference",
     "Element",
     "FieldValue",
@@ -93,9 +106,13 @@ __all__ = [
     "MilestoneElement",
     "OpportunityElement",
     "RiskElement",
+    "RowConflict",
     "SignalElement",
     "SnapshotInfo",
     "StageElement",
+    "TableConflictError",
+    "TableEdit",
+    "TableSaved",
     "TouchpointElement",
     "add_element",
     "apply_journey_events",
@@ -122,8 +139,10 @@ __all__ = [
     "reorder",
     "restore_snapshot",
     "save_kind",
+    "save_table",
     "snapshot_elements",
     "spec",
+    "table_edit",
     "take_snapshot",
     "template",
     "to_document",

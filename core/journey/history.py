@@ -1,13 +1,15 @@
-"""History of a map: the audit trail, undo, and snapshots to browse and restore.
+"""History of a map: the audit trail and undo.
 
-Undo always takes back the most recent change not yet undone (a stack), so the element is
-exactly as that change left it and its `before` values can be put back as they were. Undo and
-restore are recorded too: the trail says who took what back.
+Undo takes back the most recent change not yet undone (a stack). Two rules keep it from taking
+back more than the person meant under concurrency: the page names the change its Undo button
+showed (`expected_change_id`), and a change is only taken back while what it touched is still
+exactly as it left it. Otherwise nothing is undone and the message says what changed since.
+Undo is recorded too (the trail says who took what back) and, like every stored change, moves
+the map's revision on once. Snapshots and restore live in snapshots.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -15,30 +17,28 @@ from typing import cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.db.models import JourneyMap, MapChange, MapElement, MapSnapshot
-from core.journey.elements import unplace_children
+from core.db.models import JourneyMap, MapChange
 from core.journey.errors import JourneyError
-from core.journey.kinds import CHILD_KINDS, ElementRow, spec
-from core.journey.shapes import (
-    Element,
-    ElementLists,
-    FieldValue,
-    Json,
-    Placement,
-    field_values,
+from core.journey.kinds import spec
+from core.journey.revert import (
+    apply_content,
+    content_matches,
+    find,
+    put_back,
+    reattach,
+    recreate,
+    remove,
+    same_fields,
+    set_order,
+    stored_elements,
 )
+from core.journey.shapes import Element, FieldValue, Json, Placement
 from core.journey.store import (
     Actor,
-    child_rows,
-    collection,
-    content,
     editable_map,
     get_map,
-    now,
-    positioned_rows,
     record,
-    row_values,
-    set_fields,
+    rows,
     updated_rows,
 )
 
@@ -60,15 +60,7 @@ class ChangeInfo:
     undone: bool
     before: dict[str, Json] | None  # as stored; see _reverse for what each action keeps
     after: dict[str, Json] | None
-
-
-@dataclass(frozen=True)
-class SnapshotInfo:
-    id: int
-    at: datetime
-    who: str
-    label: str
-    elements: int
+    revision: int | None = None  # the map's revision this change produced
 
 
 def _label(change: MapChange) -> str:
@@ -83,7 +75,8 @@ def _label(change: MapChange) -> str:
     return f"{noun} “{name}”" if name else noun
 
 
-def _summary(change: MapChange) -> str:
+def describe(change: MapChange) -> str:
+    """A change in words, e.g. changed touchpoint “Welcome call” (owner_team)."""
     verbs = {
         "add": "added",
         "edit": "changed",
@@ -116,10 +109,11 @@ def _info(change: MapChange) -> ChangeInfo:
         change.action,
         change.element_kind,
         change.element_id,
-        _summary(change),
+        describe(change),
         change.undone,
         change.before,
         change.after,
+        change.revision,
     )
 
 
@@ -155,12 +149,22 @@ def next_undo(session: Session, map_id: int) -> ChangeInfo | None:
     return _info(change) if change else None
 
 
-def undo(session: Session, map_id: int, actor: Actor) -> ChangeInfo:
-    """Take back the most recent change to the map; raises when there is nothing to undo."""
+def undo(
+    session: Session, map_id: int, actor: Actor, expected_change_id: int | None = None
+) -> ChangeInfo:
+    """Take back the most recent change to the map; raises when there is nothing to undo.
+
+    `expected_change_id` is the change the Undo button named (next_undo().id): if another
+    change came in since, or someone undid that one first, nothing is undone. None takes back
+    whatever is most recent (callers that showed nothing).
+    """
     journey = editable_map(session, map_id, actor)
     change = _last_undoable(session, map_id)
+    if expected_change_id is not None and (change is None or change.id != expected_change_id):
+        raise _moved_on(session, expected_change_id, change)
     if change is None:
         raise JourneyError("There is nothing to undo on this map.")
+    _check_untouched(journey, change)
     claimed = updated_rows(
         session,
         update(MapChange)
@@ -186,14 +190,50 @@ def undo(session: Session, map_id: int, actor: Actor) -> ChangeInfo:
     return _info(change)
 
 
-# A payload comes back from JSON as store.record wrote it: elements as row_values made them
-# (so the element shapes hold), orders and placements as lists of ids. The casts below name
-# those shapes; nothing but this package writes to the history.
+def _moved_on(session: Session, expected_id: int, latest: MapChange | None) -> JourneyError:
+    expected = session.get(MapChange, expected_id)
+    if expected is not None and expected.undone:
+        return JourneyError("Someone else has just undone that change; look at the map again.")
+    if latest is None:
+        return JourneyError("There is nothing to undo on this map.")
+    return JourneyError(
+        f"Nothing was undone: since you looked, {latest.who} {describe(latest)}. Undo now "
+        "would take that back instead; look at the map and press Undo again if you mean it."
+    )
 
 
-def _stored_elements(payload: Mapping[str, Json]) -> ElementLists:
-    """The "elements" of a restore record or a snapshot: content().elements when taken."""
-    return cast("ElementLists", payload.get("elements", {}))
+def _check_untouched(journey: JourneyMap, change: MapChange) -> None:
+    """Refuse to take back a change whose elements were changed since by something the
+    history does not show on top of it (the stack alone cannot promise that)."""
+    if not _untouched(journey, change):
+        raise JourneyError(
+            f"Nothing was undone: what {change.who} {describe(change)} has changed since, "
+            "and undoing it now would overwrite that change. Look at the map again."
+        )
+
+
+def _untouched(journey: JourneyMap, change: MapChange) -> bool:
+    kind, after = change.element_kind, change.after or {}
+    if kind == "map":
+        if change.action == "restore":
+            return content_matches(journey, stored_elements(after))
+        return all(getattr(journey, k) == after[k] for k in MAP_FIELDS if k in after)
+    if change.action in ("add", "edit"):
+        return same_fields(kind, find(journey, kind, change.element_id), cast("Element", after))
+    if change.action == "delete":
+        return find(journey, kind, change.element_id) is None
+    if change.action == "reorder":
+        return [r.id for r in rows(journey, kind)] == after.get("order")
+    rows_after = cast("list[Element]", after.get("rows", []))
+    kept = {e["id"] for e in rows_after}
+    gone = [e for e in _rows(change.before) if e["id"] not in kept]
+    return all(same_fields(kind, find(journey, kind, e["id"]), e) for e in rows_after) and all(
+        find(journey, kind, e["id"]) is None for e in gone
+    )
+
+
+def _rows(payload: dict[str, Json] | None) -> list[Element]:
+    return cast("list[Element]", (payload or {}).get("rows", []))
 
 
 def _reverse(session: Session, journey: JourneyMap, change: MapChange) -> None:
@@ -201,186 +241,57 @@ def _reverse(session: Session, journey: JourneyMap, change: MapChange) -> None:
     before: dict[str, Json] = change.before or {}
     if kind == "map":
         if change.action == "restore":
-            apply_content(session, journey, _stored_elements(before))
+            apply_content(session, journey, stored_elements(before))
         else:
             _set_map_fields(journey, before)
         return
     if change.action == "add":
-        _delete(journey, kind, change.element_id)
+        remove(session, journey, kind, change.element_id)
     elif change.action == "edit":
-        _put_back(journey, kind, cast("Element", before))
+        put_back(session, journey, kind, cast("Element", before))
     elif change.action == "delete":
-        _recreate(journey, kind, cast("Element", before))
+        recreate(journey, kind, cast("Element", before))
         session.flush()
-        _reattach(journey, {change.element_id: cast("Placement", before.get("children", {}))})
+        if change.element_id is not None:
+            reattach(session, journey, {change.element_id: _placement(before)})
     elif change.action == "reorder":
-        _set_order(journey, kind, cast("list[int]", before["order"]))
+        set_order(journey, kind, cast("list[int]", before["order"]))
     elif change.action == "bulk":
-        apply_kind(session, journey, kind, cast("list[Element]", before["rows"]))
-        if kind == "stage":
-            session.flush()
-            placed = cast("dict[str, Placement]", before.get("children", {}))
-            _reattach(journey, {int(k): v for k, v in placed.items()})
+        _reverse_bulk(session, journey, kind, before, change.after or {})
 
 
-def _set_map_fields(journey: JourneyMap, values: Mapping[str, Json]) -> None:
+def _placement(before: dict[str, Json]) -> Placement:
+    return cast("Placement", before.get("children", {}))
+
+
+def _reverse_bulk(
+    session: Session,
+    journey: JourneyMap,
+    kind: str,
+    before: dict[str, Json],
+    after: dict[str, Json],
+) -> None:
+    """Take back one table save and only it: rows it added go, rows it changed get their old
+    values, rows it deleted come back (a stage with what hung from it). Records made before
+    saves were differences hold the whole table, which the same reading handles."""
+    old = {e["id"]: e for e in _rows(before)}
+    new = {e["id"] for e in _rows(after)}
+    for element_id in new - set(old):
+        remove(session, journey, kind, element_id)
+    for element_id, values in old.items():
+        if element_id in new:
+            put_back(session, journey, kind, values)
+        else:
+            recreate(journey, kind, values)
+    session.flush()
+    placed = cast("dict[str, Placement]", before.get("children", {}))
+    reattach(session, journey, {int(k): v for k, v in placed.items()})
+
+
+def _set_map_fields(journey: JourneyMap, values: dict[str, Json]) -> None:
     for name in MAP_FIELDS:
         if name in values:
             setattr(journey, name, values[name])
-
-
-def _delete(journey: JourneyMap, kind: str, element_id: int | None) -> None:
-    row = next((r for r in collection(journey, kind) if r.id == element_id), None)
-    if row is not None:
-        if kind == "stage":
-            unplace_children(journey, row.id)
-        collection(journey, kind).remove(row)
-
-
-def _put_back(journey: JourneyMap, kind: str, values: Element) -> None:
-    row = next((r for r in collection(journey, kind) if r.id == values["id"]), None)
-    if row is None:
-        _recreate(journey, kind, values)
-        return
-    given = field_values(values)
-    set_fields(kind, row, {k: given[k] for k in spec(kind).field_names if k in given})
-    row.version += 1
-
-
-def _recreate(journey: JourneyMap, kind: str, values: Element) -> ElementRow:
-    """Bring an element back under its old id, so history and links still point at it."""
-    s = spec(kind)
-    given = field_values(values)
-    ident: dict[str, int] = {"id": values["id"], "version": values.get("version", 1) + 1}
-    if s.has_position:
-        ident["position"] = _position(given)
-    row = s.model(**ident)
-    set_fields(kind, row, {k: given[k] for k in s.field_names if k in given})
-    collection(journey, kind).append(row)
-    return row
-
-
-def _position(values: Mapping[str, FieldValue]) -> int:
-    """A stored element's position (0 when it has none); positions are whole numbers."""
-    position = values.get("position", 0)
-    return position if isinstance(position, int) else 0
-
-
-def _reattach(journey: JourneyMap, placed: Mapping[int | None, Placement]) -> None:
-    for stage_id, kinds in placed.items():
-        for child_kind, ids in kinds.items():
-            for child in child_rows(journey, child_kind):
-                if child.id in ids and child.stage_id != stage_id:
-                    child.stage_id = stage_id
-                    child.version += 1
-
-
-def _set_order(journey: JourneyMap, kind: str, order: Sequence[int]) -> None:
-    by_id = {r.id: r for r in positioned_rows(journey, kind)}
-    for position, element_id in enumerate(order):
-        if element_id in by_id:
-            by_id[element_id].position = position
-
-
-def apply_kind(session: Session, journey: JourneyMap, kind: str, target: Sequence[Element]) -> None:
-    """Make one kind's elements exactly `target` (dicts with ids): update, re-create, delete."""
-    existing = {r.id: r for r in collection(journey, kind)}
-    wanted = {row["id"] for row in target}
-    for element_id, old in existing.items():
-        if element_id not in wanted:
-            if kind == "stage":
-                unplace_children(journey, element_id)
-            collection(journey, kind).remove(old)
-    for values in target:
-        row = existing.get(values["id"])
-        if row is None:
-            _recreate(journey, kind, values)
-            continue
-        current = row_values(kind, row)
-        diff = {
-            k: v
-            for k, v in field_values(values).items()
-            if k not in ("id", "version") and current.get(k) != v
-        }
-        if diff:
-            set_fields(kind, row, {k: v for k, v in diff.items() if k != "position"})
-            if "position" in diff and isinstance(row, MapElement):  # only placed kinds have one
-                row.position = _position(diff)
-            row.version += 1
-    session.flush()
-
-
-def apply_content(session: Session, journey: JourneyMap, elements: ElementLists) -> None:
-    """Make the whole map match saved content: stages first, then what hangs from them."""
-    stage_rows = elements.get("stage", [])
-    apply_kind(session, journey, "stage", stage_rows)
-    for kind in (*CHILD_KINDS, "opportunity"):
-        apply_kind(session, journey, kind, elements.get(kind, []))
-
-
-# ------------------------------------------------------------------ snapshots
-
-
-def take_snapshot(session: Session, map_id: int, label: str, actor: Actor) -> SnapshotInfo:
-    """Freeze the whole map under a label, to come back to later."""
-    journey = get_map(session, map_id)
-    label = " ".join(label.split())[:120] or f"Version {journey.version}"
-    elements = content(session, journey).elements
-    snap = MapSnapshot(
-        map_id=map_id,
-        at=now(),
-        who=actor.label,
-        label=label,
-        content={"version": journey.version, "elements": elements},
-    )
-    session.add(snap)
-    session.flush()
-    return _snapshot_info(snap)
-
-
-def _snapshot_info(snap: MapSnapshot) -> SnapshotInfo:
-    count = sum(len(v) for v in _stored_elements(snap.content).values())
-    return SnapshotInfo(snap.id, snap.at, snap.who, snap.label, count)
-
-
-def list_snapshots(session: Session, map_id: int) -> list[SnapshotInfo]:
-    get_map(session, map_id)
-    query = select(MapSnapshot).where(MapSnapshot.map_id == map_id).order_by(MapSnapshot.id.desc())
-    return [_snapshot_info(s) for s in session.scalars(query)]
-
-
-def snapshot_elements(session: Session, map_id: int, snapshot_id: int) -> ElementLists:
-    """The elements as they were in a snapshot, to browse before restoring."""
-    return _stored_elements(_get_snapshot(session, map_id, snapshot_id).content)
-
-
-def _get_snapshot(session: Session, map_id: int, snapshot_id: int) -> MapSnapshot:
-    snap = session.get(MapSnapshot, snapshot_id)
-    if snap is None or snap.map_id != map_id:
-        raise JourneyError("That saved version no longer exists.")
-    return snap
-
-
-def restore_snapshot(session: Session, map_id: int, snapshot_id: int, actor: Actor) -> None:
-    """Bring the map back to a saved version; the current state is saved first, and one undo
-    takes the restore back."""
-    journey = editable_map(session, map_id, actor)
-    snap = _get_snapshot(session, map_id, snapshot_id)
-    before = content(session, journey).elements
-    apply_content(session, journey, _stored_elements(snap.content))
-    session.flush()
-    session.expire(journey)
-    after = content(session, journey).elements
-    record(
-        session,
-        journey,
-        actor,
-        "restore",
-        "map",
-        None,
-        {"elements": before},
-        {"elements": after, "label": snap.label, "snapshot_id": snap.id},
-    )
 
 
 def map_settings(journey: JourneyMap) -> dict[str, FieldValue]:

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Mapping
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db.models import JourneyMap, Segment, Workspace
@@ -131,7 +132,8 @@ def update_map(
 
     `started_from` holds the values the editor showed; if someone changed one of those meanwhile
     the edit is refused with both values (map settings are compared by value, not by the map's
-    revision, so a colleague adding a touchpoint does not block a rename).
+    revision, so a colleague adding a touchpoint does not block a rename). The comparison runs
+    under the map's row lock, so nobody's setting can land between it and the write.
     """
     journey = editable_map(session, map_id, actor)
     unknown = set(changes) - {"name", "segment", "variant", "state"}
@@ -146,7 +148,14 @@ def update_map(
             {k: current[k] for k in stale},
         )
     before = map_settings(journey)
-    _apply_settings(session, journey, changes)
+    try:
+        with session.begin_nested():  # a rename racing another map's rename to the same name
+            _apply_settings(session, journey, changes)
+            session.flush()
+    except IntegrityError:
+        raise JourneyError(
+            f"A map called “{changes.get('name')}” already exists in this workspace."
+        ) from None
     after = map_settings(journey)
     if before != after:
         record(session, journey, actor, "edit", "map", journey.id, before, after)

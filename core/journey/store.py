@@ -3,6 +3,14 @@
 Everything above this module works on dicts (`{"id", "version", "position", field: value}`,
 one shape per kind in shapes.py) and frozen dataclasses, so pages, caches and exports never
 hold a live ORM object.
+
+Concurrency: every writer of a map first takes the map's row lock (map_for_update), then writes
+each element with a statement that checks its version (compare_and_set, drop_row), and moves
+the map's revision on in SQL (bump). The lock makes the writers of one map queue rather than
+interleave on PostgreSQL (SQLite's BEGIN IMMEDIATE already queues every writer), so rules
+across rows (unique names, order, the undo stack) hold, and it fixes the order locks are taken
+in (map first, then its rows), so two bulk saves cannot deadlock. The versioned statements keep
+each element write safe on its own.
 """
 
 from __future__ import annotations
@@ -12,11 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal, TypeAlias, cast, overload
 
-from sqlalchemy import CursorResult, Update, func, select
+from sqlalchemy import CursorResult, Delete, Update, delete, func, select, update
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db.models import JourneyMap, MapChange, MapElement, Segment, StageChild
-from core.journey.errors import JourneyError, LockedError
+from core.journey.errors import ConflictError, JourneyError, LockedError
 from core.journey.kinds import CHILD_KINDS, KINDS, MAP_KINDS, ElementRow, spec
 from core.journey.shapes import (
     ChildElement,
@@ -208,9 +218,29 @@ def get_map(session: Session, map_id: int) -> JourneyMap:
     return journey
 
 
+def map_for_update(session: Session, map_id: int) -> JourneyMap:
+    """The map with its row locked until the transaction ends; every writer of a map calls
+    this before reading anything else of it (see the module's note on concurrency).
+
+    FOR NO KEY UPDATE: it queues other writers of this map but not inserts elsewhere that only
+    check the map exists (foreign keys). populate_existing: a copy read earlier in this session
+    is refreshed, not trusted.
+    """
+    journey = session.scalars(
+        select(JourneyMap)
+        .where(JourneyMap.id == map_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if journey is None:
+        raise JourneyError("That journey map no longer exists; someone may have deleted it.")
+    return journey
+
+
 def editable_map(session: Session, map_id: int, actor: Actor) -> JourneyMap:
-    """The map, if this person may change it now (the facilitator's lock stops everyone else)."""
-    journey = get_map(session, map_id)
+    """The map, locked for this change, if this person may change it now (the facilitator's
+    lock stops everyone else)."""
+    journey = map_for_update(session, map_id)
     if journey.locked and not actor.facilitator:
         raise LockedError("The facilitator has locked this map; your change was not saved.")
     return journey
@@ -323,6 +353,24 @@ def new_row(
     return row
 
 
+def bump(session: Session, journey: JourneyMap) -> int:
+    """Move the map's revision on by one, in SQL, and return the new revision.
+
+    `version = version + 1` in the statement: a read-modify-write in Python loses increments
+    when two transactions overlap, and open screens refresh on this number.
+    """
+    statement = (
+        update(JourneyMap)
+        .where(JourneyMap.id == journey.id)
+        .values(version=JourneyMap.version + 1)
+        .returning(JourneyMap.version)
+        .execution_options(synchronize_session=False)
+    )
+    revision = session.execute(statement).scalar_one()
+    set_committed_value(journey, "version", revision)
+    return revision
+
+
 def record(
     session: Session,
     journey: JourneyMap,
@@ -332,8 +380,10 @@ def record(
     element_id: int | None,
     before: Payload | None,
     after: Payload | None,
-) -> None:
-    """Write the audit line (also the undo stack) and move the map's revision on."""
+) -> int:
+    """Write the audit line (also the undo stack) and move the map's revision on, once per
+    stored change; returns the revision the change produced (kept on the line)."""
+    revision = bump(session, journey)
     session.add(
         MapChange(
             map_id=journey.id,
@@ -344,9 +394,22 @@ def record(
             element_id=element_id,
             before=before,
             after=after,
+            revision=revision,
         )
     )
-    journey.version += 1
+    return revision
+
+
+def first_version(journey: JourneyMap) -> int:
+    """The version a new or re-created element starts at: the revision its change produces.
+
+    Every change moves the map's revision on once and an element's version by one at most, so
+    no element ever holds a version above the revision of its last write. Starting here, an
+    element that takes the id of a deleted one (SQLite reuses the highest id) or comes back
+    under its old id (undo, restore) is at a version no form opened on the old one can hold,
+    and a stale form cannot write to it.
+    """
+    return journey.version + 1
 
 
 def next_position(journey: JourneyMap, kind: str) -> int:
@@ -371,8 +434,85 @@ def children_of_stage(journey: JourneyMap, stage_id: int) -> Placement:
     }
 
 
-def updated_rows(session: Session, statement: Update) -> int:
-    """How many rows an UPDATE changed. Session.execute is typed as giving a plain Result, but
-    an UPDATE without RETURNING gives a CursorResult, the one that carries rowcount."""
+def updated_rows(session: Session, statement: Update | Delete) -> int:
+    """How many rows an UPDATE or DELETE changed. Session.execute is typed as giving a plain
+    Result, but a statement without RETURNING gives a CursorResult, the one with rowcount."""
     result = cast("CursorResult[()]", session.execute(statement))
     return result.rowcount
+
+
+def typed(kind: str, values: Mapping[str, CleanValue]) -> dict[str, CleanValue]:
+    """Values as the columns take them: a date field given as ISO text becomes a date."""
+    return {
+        name: date.fromisoformat(value)
+        if spec(kind).field(name).type == "date" and isinstance(value, str)
+        else value
+        for name, value in values.items()
+    }
+
+
+def label_of(kind: str, row: ElementRow) -> str:
+    """How messages name an element: its kind and its name, e.g. Touchpoint “Welcome call”."""
+    return f"{spec(kind).label} “{getattr(row, spec(kind).label_field)}”"
+
+
+def fields_of(kind: str, row: ElementRow) -> dict[str, FieldValue]:
+    return {k: v for k, v in row_values(kind, row).items() if k in spec(kind).field_names}
+
+
+def conflict(
+    kind: str, row: ElementRow, mine: Mapping[str, CleanValue], expected: int
+) -> ConflictError:
+    """Someone saved this element since `expected`: both values of the fields in `mine`."""
+    theirs = fields_of(kind, row)
+    return ConflictError(
+        label_of(kind, row),
+        {k: plain(v) for k, v in mine.items()},
+        {k: theirs.get(k) for k in mine},
+        (expected, row.version),
+    )
+
+
+def compare_and_set(
+    session: Session, kind: str, row: ElementRow, values: Mapping[str, CleanValue], expected: int
+) -> None:
+    """Write some fields of one element only if it is still at `expected`, in one statement
+    (`UPDATE ... WHERE id = :id AND version = :expected`, version + 1 in SQL); a concurrent
+    writer cannot slip between the check and the write. Raises ConflictError otherwise."""
+    model = KINDS[kind].model
+    changed = updated_rows(
+        session,
+        update(model)
+        .where(model.id == row.id, model.version == expected)
+        .values(**typed(kind, values), version=model.version + 1)
+        .execution_options(synchronize_session=False),
+    )
+    try:
+        session.refresh(row)
+    except InvalidRequestError:  # the row is gone: deleted since it was read
+        raise JourneyError(
+            f"{label_of(kind, row)} was deleted by someone else while you were editing; "
+            "nothing was saved."
+        ) from None
+    if changed != 1:
+        raise conflict(kind, row, values, expected)
+
+
+def drop_row(
+    session: Session, journey: JourneyMap, kind: str, row: ElementRow, expected: int
+) -> bool:
+    """Delete one element only if it is still at `expected`, in one statement; False (and
+    nothing deleted) when someone changed or deleted it meanwhile."""
+    model = KINDS[kind].model
+    gone = updated_rows(
+        session,
+        delete(model)
+        .where(model.id == row.id, model.version == expected)
+        .execution_options(synchronize_session=False),
+    )
+    if gone != 1:
+        return False
+    # The row is gone from the database; the map's list of that kind is read again when needed.
+    session.expunge(row)
+    session.expire(journey, [COLLECTION[kind]])
+    return True

@@ -1,7 +1,11 @@
 """Live-workshop controls: lock, follow the facilitator, timer, links, sticky notes and dots.
 
 These change how the room works with the map, not the map itself, so they are not on the undo
-stack; they still move the map's revision on, so every open screen picks them up.
+stack; they still move the map's revision on (once per stored change, in SQL), so every open
+screen picks them up. Every writer takes the map's row lock first, like every other change of
+the map (store.map_for_update), and what a facilitator's screen showed (`seen`, a MapInfo) can
+be passed so a co-facilitator's newer choice is not overwritten unseen; a note's delete and
+conversion name the note's version, and a dot is set on or off rather than toggled.
 """
 
 from __future__ import annotations
@@ -11,15 +15,24 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from core.db.models import JourneyMap, NoteVote, StickyNote
+from core.db.models import JourneyMap, NoteVote, Stage, StickyNote
 from core.journey.elements import add_element
-from core.journey.errors import JourneyError
+from core.journey.errors import ConflictError, JourneyError
 from core.journey.kinds import MAX_TEXT
 from core.journey.shapes import Element, FieldValue
-from core.journey.store import Actor, editable_map, get_map, now
+from core.journey.store import (
+    Actor,
+    MapInfo,
+    bump,
+    editable_map,
+    get_map,
+    map_for_update,
+    now,
+    updated_rows,
+)
 
 NOTE_KINDS: dict[str, str] = {"pain": "Pain point", "idea": "Idea", "question": "Question"}
 CONVERT_TO = ("touchpoint", "risk", "milestone", "signal", "opportunity")
@@ -29,44 +42,84 @@ MAX_TIMER_MINUTES = 240
 def _facilitator(session: Session, map_id: int, actor: Actor) -> JourneyMap:
     if not actor.facilitator:
         raise JourneyError("Only the facilitator can do that.")
-    return get_map(session, map_id)
+    return map_for_update(session, map_id)
 
 
-def _bump(journey: JourneyMap) -> None:
-    journey.version += 1
+def _unchanged_since(
+    session: Session, journey: JourneyMap, seen: MapInfo | None, fields: tuple[str, ...]
+) -> None:
+    """Refuse when a co-facilitator changed these settings since this screen showed them."""
+    if seen is None:
+        return
+    theirs = {f: getattr(journey, f) for f in fields}
+    mine = {f: getattr(seen, f) for f in fields}
+    if theirs != mine:
+        raise ConflictError(
+            "The workshop controls",
+            {f: _shown(session, f, v) for f, v in mine.items()},
+            {f: _shown(session, f, v) for f, v in theirs.items()},
+            message=(
+                "Someone else changed the workshop controls since your screen showed them; "
+                "nothing was changed. Look at them again."
+            ),
+        )
+
+
+def _shown(session: Session, field: str, value: object) -> object:
+    if field == "presenting_stage_id" and isinstance(value, int):
+        stage = session.get(Stage, value)
+        return stage.name if stage else value
+    return value
 
 
 def set_locked(session: Session, map_id: int, actor: Actor, *, locked: bool) -> None:
+    """Lock or unlock; asking for the state the map is already in changes nothing."""
     journey = _facilitator(session, map_id, actor)
     if journey.locked != locked:
         journey.locked = locked
-        _bump(journey)
+        bump(session, journey)
 
 
-def present_stage(session: Session, map_id: int, stage_id: int | None, actor: Actor) -> None:
+def present_stage(
+    session: Session,
+    map_id: int,
+    stage_id: int | None,
+    actor: Actor,
+    seen: MapInfo | None = None,
+) -> None:
     """The stage the facilitator is showing; participants who follow jump to it."""
     journey = _facilitator(session, map_id, actor)
+    _unchanged_since(session, journey, seen, ("presenting_stage_id",))
     if stage_id is not None and stage_id not in {s.id for s in journey.stages}:
         raise JourneyError("That stage is not part of this map.")
     if journey.presenting_stage_id != stage_id:
         journey.presenting_stage_id = stage_id
-        _bump(journey)
+        bump(session, journey)
 
 
-def start_timer(session: Session, map_id: int, minutes: int, actor: Actor) -> None:
+TIMER_FIELDS = ("timer_started_at", "timer_minutes")
+
+
+def start_timer(
+    session: Session, map_id: int, minutes: int, actor: Actor, seen: MapInfo | None = None
+) -> None:
     if not 1 <= minutes <= MAX_TIMER_MINUTES:
         raise JourneyError(f"Set the timer between 1 and {MAX_TIMER_MINUTES} minutes.")
     journey = _facilitator(session, map_id, actor)
+    _unchanged_since(session, journey, seen, TIMER_FIELDS)
     journey.timer_started_at = now()
     journey.timer_minutes = minutes
-    _bump(journey)
+    bump(session, journey)
 
 
-def stop_timer(session: Session, map_id: int, actor: Actor) -> None:
+def stop_timer(session: Session, map_id: int, actor: Actor, seen: MapInfo | None = None) -> None:
     journey = _facilitator(session, map_id, actor)
+    _unchanged_since(session, journey, seen, TIMER_FIELDS)
+    if journey.timer_started_at is None and not journey.timer_minutes:
+        return
     journey.timer_started_at = None
     journey.timer_minutes = 0
-    _bump(journey)
+    bump(session, journey)
 
 
 def timer_left(started_at: datetime | None, minutes: int, at: datetime | None = None) -> int | None:
@@ -129,13 +182,14 @@ class NoteInfo:
     votes: int
     mine: bool
     converted_to: str
+    version: int = 1
 
 
 def add_note(
     session: Session, map_id: int, stage_id: int | None, kind: str, text: str, actor: Actor
 ) -> int:
     """Anyone in the room may add a note, even while the map itself is locked."""
-    journey = get_map(session, map_id)
+    journey = map_for_update(session, map_id)
     if kind not in NOTE_KINDS:
         raise JourneyError(f"A note is a pain point, an idea or a question, not “{kind}”.")
     text = text.strip()
@@ -147,8 +201,8 @@ def add_note(
         raise JourneyError("That stage is not part of this map.")
     note = StickyNote(map_id=map_id, stage_id=stage_id, kind=kind, text=text, author=actor.label)
     session.add(note)
-    _bump(journey)
     session.flush()
+    bump(session, journey)
     return note.id
 
 
@@ -181,6 +235,7 @@ def list_notes(session: Session, map_id: int, voter_token: str = "") -> list[Not
             counts.get(n.id, 0),
             n.id in mine,
             n.converted_to,
+            n.version,
         )
         for n in notes
     ]
@@ -188,7 +243,7 @@ def list_notes(session: Session, map_id: int, voter_token: str = "") -> list[Not
 
 
 def _note(session: Session, map_id: int, note_id: int) -> StickyNote:
-    note = session.get(StickyNote, note_id)
+    note = session.get(StickyNote, note_id, populate_existing=True)
     if note is None or note.map_id != map_id:
         raise JourneyError("That note no longer exists.")
     return note
@@ -196,31 +251,87 @@ def _note(session: Session, map_id: int, note_id: int) -> StickyNote:
 
 def toggle_vote(session: Session, map_id: int, note_id: int, voter_token: str) -> bool:
     """Add or take back this voter's dot; returns whether the dot is now on. Anonymous: the
-    token only stops double votes and is never shown."""
+    token only stops double votes and is never shown. Two clicks at once count as two
+    toggles; set_vote says which way the voter meant."""
     if not voter_token:
         raise JourneyError("Voting needs a browser token; reload the page.")
+    map_for_update(session, map_id)
     note = _note(session, map_id, note_id)
-    existing = session.scalars(
-        select(NoteVote).where(NoteVote.note_id == note.id, NoteVote.voter_token == voter_token)
-    ).first()
-    if existing is not None:
-        session.delete(existing)
-    else:
+    on = not session.scalars(_vote_query(note.id, voter_token)).first()
+    set_vote(session, map_id, note_id, voter_token, on=on)
+    return on
+
+
+def set_vote(session: Session, map_id: int, note_id: int, voter_token: str, *, on: bool) -> bool:
+    """Put this voter's dot on the note (on) or take it back; returns whether anything changed
+    (a second click from another tab that asks for the same changes nothing)."""
+    if not voter_token:
+        raise JourneyError("Voting needs a browser token; reload the page.")
+    journey = map_for_update(session, map_id)
+    note = _note(session, map_id, note_id)
+    present = session.scalars(_vote_query(note.id, voter_token)).first() is not None
+    if present == on:
+        return False
+    if on:
         session.add(NoteVote(note_id=note.id, voter_token=voter_token))
-    _bump(get_map(session, map_id))
-    session.flush()
-    return existing is None
+        session.flush()
+    else:
+        session.execute(
+            delete(NoteVote).where(NoteVote.note_id == note.id, NoteVote.voter_token == voter_token)
+        )
+    bump(session, journey)
+    return True
 
 
-def delete_note(session: Session, map_id: int, note_id: int, actor: Actor) -> None:
+def _vote_query(note_id: int, voter_token: str) -> Select[int]:
+    return select(NoteVote.id).where(
+        NoteVote.note_id == note_id, NoteVote.voter_token == voter_token
+    )
+
+
+def delete_note(
+    session: Session,
+    map_id: int,
+    note_id: int,
+    actor: Actor,
+    expected_version: int | None = None,
+) -> None:
+    """Remove a note (facilitator only); with the version the screen showed, a note changed
+    since (converted to an element) is not deleted unseen."""
     journey = _facilitator(session, map_id, actor)
-    session.delete(_note(session, map_id, note_id))
-    _bump(journey)
+    note = _note(session, map_id, note_id)
+    base = note.version if expected_version is None else expected_version
+    gone = updated_rows(
+        session,
+        delete(StickyNote)
+        .where(StickyNote.id == note.id, StickyNote.version == base)
+        .execution_options(synchronize_session=False),
+    )
+    if gone != 1:
+        raise JourneyError(
+            "That note changed since you looked at it (it may be on the map now); nothing was "
+            "deleted. Look at it again."
+        )
+    session.expunge(note)
+    bump(session, journey)
 
 
-def convert_note(session: Session, map_id: int, note_id: int, kind: str, actor: Actor) -> Element:
-    """Turn a note into a map element, tagged "proposed" (it came from the room, not data)."""
-    journey = _facilitator(session, map_id, actor)
+def convert_note(
+    session: Session,
+    map_id: int,
+    note_id: int,
+    kind: str,
+    actor: Actor,
+    expected_version: int | None = None,
+) -> Element:
+    """Turn a note into a map element, tagged "proposed" (it came from the room, not data).
+
+    The note is claimed in the same statement that marks it (`converted_to = ''` and, when
+    given, the version the screen showed, in the WHERE), so two facilitators converting it at
+    once add one element, not two.
+    """
+    if not actor.facilitator:
+        raise JourneyError("Only the facilitator can do that.")
     editable_map(session, map_id, actor)
     note = _note(session, map_id, note_id)
     if note.converted_to:
@@ -229,10 +340,18 @@ def convert_note(session: Session, map_id: int, note_id: int, kind: str, actor: 
         raise JourneyError(f"A note can become one of: {', '.join(CONVERT_TO)}.")
     title = " ".join(note.text.split())
     title = title if len(title) <= 80 else title[:79] + "…"
-    values = _element_values(kind, title, note)
-    element = add_element(session, map_id, kind, values, actor)
-    note.converted_to = f"{kind}:{element['id']}"
-    _bump(journey)
+    element = add_element(session, map_id, kind, _element_values(kind, title, note), actor)
+    base = note.version if expected_version is None else expected_version
+    claimed = updated_rows(
+        session,
+        update(StickyNote)
+        .where(StickyNote.id == note.id, StickyNote.version == base, StickyNote.converted_to == "")
+        .values(converted_to=f"{kind}:{element['id']}", version=StickyNote.version + 1)
+        .execution_options(synchronize_session=False),
+    )
+    if claimed != 1:
+        raise JourneyError("That note changed since you looked at it; nothing was added.")
+    session.refresh(note)
     return element
 
 

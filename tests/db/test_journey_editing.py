@@ -184,7 +184,7 @@ def test_undo_add_edit_delete_in_order(factory, map_id):
     with unit_of_work(factory) as s:
         tp = j.add_element(s, map_id, "touchpoint", {"name": "New", "stage_id": setup}, ANA)
     with unit_of_work(factory) as s:
-        j.edit_element(s, map_id, "touchpoint", tp["id"], {"emotion": 2}, 1, ANA)
+        j.edit_element(s, map_id, "touchpoint", tp["id"], {"emotion": 2}, tp["version"], ANA)
     with unit_of_work(factory) as s:
         j.delete_element(s, map_id, "touchpoint", tp["id"], ANA)
     with unit_of_work(factory) as s:
@@ -286,10 +286,11 @@ def test_bulk_save_with_a_stale_row_conflicts(factory, map_id):
         j.edit_element(s, map_id, "stage", stage["id"], {"goal": "Theirs"}, 1, ANA)
     rows = [dict(r) for r in m.of("stage")]
     rows[1]["goal"] = "Mine"
-    with pytest.raises(j.ConflictError) as err, unit_of_work(factory) as s:
+    with pytest.raises(j.TableConflictError) as err, unit_of_work(factory) as s:
         j.save_kind(s, map_id, "stage", rows, BEN)
-    assert err.value.mine["goal"] == "Mine"
-    assert err.value.theirs["goal"] == "Theirs"
+    (row,) = err.value.rows
+    assert (row.id, row.mine["goal"], row.theirs["goal"]) == (stage["id"], "Mine", "Theirs")
+    assert "Nothing was saved" in str(err.value)
 
 
 def test_snapshots_restore_and_undo_restore(factory, map_id):
