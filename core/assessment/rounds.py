@@ -5,6 +5,12 @@ personal token that lets them come back and change their answers until the round
 Nobody sees anyone's levels before the facilitator reveals the round, so that nobody anchors
 on the most senior voice in the room. Every function takes an open Session inside a unit of
 work and raises AssessmentError with a sentence a user can act on.
+
+Concurrency: names are unique in a round ignoring case by a database index, so "Alex" and
+"alex" joining at once end as one respondent and a clear message for the other. A respondent's
+answer sheet has one version: a save names the version its form was opened at and claims the
+next one in the same statement, so a save from an older tab is refused with both sheets
+(AnswerConflict) instead of overwriting the newer one, the first answers included.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.assessment.matrix import CAPABILITY_KEYS, LEVELS, capability
@@ -80,6 +87,51 @@ class AnswerInput:
 
 
 @dataclass(frozen=True)
+class AnswerSheet:
+    """A respondent's saved answers by capability key, and the version a form opened on them
+    sends back with its save."""
+
+    version: int
+    answers: dict[str, AnswerInput]
+
+
+class AnswerConflict(AssessmentError):
+    """The respondent saved from another tab since this form was opened; nothing was written.
+
+    `mine` holds the answers this form tried to save and `theirs` the sheet stored now, both by
+    capability key; differences() gives (capability, mine, theirs) in words for the ones that
+    disagree.
+    """
+
+    def __init__(
+        self, mine: Mapping[str, AnswerInput], theirs: AnswerSheet, started_from: int
+    ) -> None:
+        self.mine = dict(mine)
+        self.theirs = theirs
+        self.started_from = started_from
+        names = ", ".join(name for name, _, _ in self.differences()[:6])
+        super().__init__(
+            "Your answers were saved from another tab or window since this page was opened"
+            + (f" ({names} differ)" if names else "")
+            + ". Nothing of this page was saved; look at both and save again."
+        )
+
+    def differences(self) -> list[tuple[str, str, str]]:
+        return [
+            (capability(key).name, _words(given), _words(self.theirs.answers.get(key)))
+            for key, given in self.mine.items()
+            if self.theirs.answers.get(key) != given
+        ]
+
+
+def _words(answer: AnswerInput | None) -> str:
+    if answer is None:
+        return "not answered"
+    note = f" · {answer.evidence}" if answer.evidence else ""
+    return f"now {answer.current}, target {answer.target}{note}"
+
+
+@dataclass(frozen=True)
 class AnswerRow:
     """A saved answer with the name of whoever gave it."""
 
@@ -135,8 +187,14 @@ def open_round(session: Session, workspace_id: int, name: str) -> RoundInfo:
     if taken is not None:
         raise AssessmentError(f"A round called “{name}” already exists; pick another name.")
     row = AssessmentRound(workspace_id=workspace_id, name=name, token=_token())
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same name opened by someone else a moment ago
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise AssessmentError(
+            f"A round called “{name}” already exists; pick another name."
+        ) from None
     session.refresh(row)
     return _round_info(row)
 
@@ -235,19 +293,25 @@ def join_round(session: Session, round_token: str, name: str, role: str = "") ->
     _open_round_for(row)
     name = _clean(name, "Your name")
     role = " ".join((role or "").split())[:MAX_NAME]
-    taken = session.scalars(
-        select(Respondent.id).where(
-            Respondent.round_id == row.id, func.lower(Respondent.name) == name.lower()
-        )
-    ).first()
-    if taken is not None:
+    person = Respondent(round_id=row.id, name=name, role=role, token=_token())
+    try:
+        with session.begin_nested():  # the name index decides between two joins at once
+            session.add(person)
+            session.flush()
+    except IntegrityError:
+        taken = session.scalars(
+            select(Respondent.id).where(
+                Respondent.round_id == row.id, func.lower(Respondent.name) == name.lower()
+            )
+        ).first()
+        if taken is None:  # not the name: the round went meanwhile
+            raise AssessmentError(
+                "That round no longer exists; it may have been deleted."
+            ) from None
         raise AssessmentError(
             f"Someone called “{name}” has already joined this round. If that was you, open "
             "your personal link; otherwise add an initial to your name."
-        )
-    person = Respondent(round_id=row.id, name=name, role=role, token=_token())
-    session.add(person)
-    session.flush()
+        ) from None
     return _resp_info(person)
 
 
@@ -290,17 +354,33 @@ def _check(key: str, given: AnswerInput) -> AnswerInput:
 
 
 def save_answers(
-    session: Session, respondent_token: str, answers: Mapping[str, AnswerInput]
+    session: Session,
+    respondent_token: str,
+    answers: Mapping[str, AnswerInput],
+    *,
+    base_version: int,
 ) -> int:
     """Create or replace the respondent's answers; every answer is checked before any write.
 
-    Capabilities left out keep what was saved before. Returns how many were saved.
+    `base_version` is the sheet's version this form was opened at (AnswerSheet.version); a
+    save from another tab since raises AnswerConflict. Capabilities left out keep what was
+    saved before. Returns how many were saved.
     """
     person = _respondent(session, respondent_token)
     _open_round_for(_round(session, person.round_id))
     if not answers:
         raise AssessmentError("Pick a current and a target level for at least one capability.")
     checked = {key: _check(key, given) for key, given in answers.items()}
+    claimed = session.execute(
+        update(Respondent)
+        .where(Respondent.id == person.id, Respondent.answers_version == base_version)
+        .values(answers_version=Respondent.answers_version + 1)
+        .returning(Respondent.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
+        raise AnswerConflict(checked, answer_sheet(session, respondent_token), base_version)
+    session.refresh(person)  # the sheet as it is now that this save holds its row
     existing = {a.capability: a for a in person.answers}
     for key, given in checked.items():
         row = existing.get(key)
@@ -315,13 +395,20 @@ def save_answers(
     return len(checked)
 
 
-def my_answers(session: Session, respondent_token: str) -> dict[str, AnswerInput]:
-    """The respondent's own saved answers, by capability key (always visible to them)."""
+def answer_sheet(session: Session, respondent_token: str) -> AnswerSheet:
+    """The respondent's own saved answers (always visible to them) and the sheet's version."""
     person = _respondent(session, respondent_token)
-    return {
+    session.refresh(person)
+    answers = {
         a.capability: AnswerInput(a.current_level, a.target_level, a.evidence)
         for a in person.answers
     }
+    return AnswerSheet(person.answers_version, answers)
+
+
+def my_answers(session: Session, respondent_token: str) -> dict[str, AnswerInput]:
+    """The respondent's own saved answers, by capability key (always visible to them)."""
+    return answer_sheet(session, respondent_token).answers
 
 
 # ------------------------------------------------------------------ revealed answers

@@ -4,15 +4,23 @@ The call is keyed by workspace and account id, not by dataset, so it survives a 
 next month's import of the same accounts still shows what the team decided. Each function
 takes an open Session inside a unit of work and raises RiskStateError with a sentence a
 person can act on; values come back as frozen dataclasses, never ORM rows.
+
+Several CSMs may look at one account at once, so a save names the version its form was opened
+at (None: the form showed no saved call) and is written only if that is still the stored one,
+in the same statement; otherwise RiskStateConflict carries both calls and nothing is written.
+The first save of a new account is an insert that the unique (workspace, account) key decides:
+two at once end as one stored call and a conflict for the other, never a database error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.common.errors import UserError
@@ -52,13 +60,15 @@ class RiskStateError(UserError):
 
 @dataclass(frozen=True)
 class RiskStateInfo:
-    """A plain copy of one account's risk state."""
+    """A plain copy of one account's risk state; `version` is what a form opened on it sends
+    back with its save."""
 
     account_id: str
     state: str
     note: str
     updated_by: str
     updated_at: datetime | None
+    version: int = 1
 
     @property
     def label(self) -> str:
@@ -70,8 +80,54 @@ def state_label(state: str) -> str:
     return f"{STATE_SYMBOLS.get(state, '?')} {STATES.get(state, state)}"
 
 
+class RiskStateConflict(RiskStateError):
+    """Someone saved (or cleared) this account's call since this form was opened; nothing of
+    this CSM's was written.
+
+    `mine` is what this CSM tried to save ({"state", "note"}), `theirs` the call stored now
+    (None: it was cleared), `started_from` the version the form was opened at (None: it showed
+    no call). differences() gives (field, mine, theirs) for the fields that disagree, states
+    as their labels.
+    """
+
+    def __init__(
+        self,
+        account_id: str,
+        mine: Mapping[str, str],
+        theirs: RiskStateInfo | None,
+        started_from: int | None,
+    ) -> None:
+        self.account_id = account_id
+        self.mine = dict(mine)
+        self.theirs = theirs
+        self.started_from = started_from
+        if theirs is None:
+            what = f"Someone else cleared the risk state of {account_id} while you were editing"
+        else:
+            by = f" ({theirs.updated_by})" if theirs.updated_by else ""
+            detail = "; ".join(f"{k} is now “{t}” (yours: “{m}”)" for k, m, t in self.differences())
+            what = (
+                f"Someone else{by} saved the risk state of {account_id} while you were editing"
+                + (f": {detail}" if detail else "")
+            )
+        super().__init__(f"{what}. Nothing of yours was saved; review both and save again.")
+
+    def differences(self) -> list[tuple[str, str, str]]:
+        if self.theirs is None:
+            return []
+        theirs = {"state": self.theirs.state, "note": self.theirs.note}
+        shown = {"state": state_label}
+        return [
+            (k, shown.get(k, str)(v), shown.get(k, str)(theirs[k]))
+            for k, v in self.mine.items()
+            if theirs.get(k) != v
+        ]
+
+
 def _info(row: RiskState) -> RiskStateInfo:
-    return RiskStateInfo(row.account_id, row.state, row.note, row.updated_by, row.updated_at)
+    return RiskStateInfo(
+        row.account_id, row.state, row.note, row.updated_by, row.updated_at, row.version
+    )
 
 
 def _check_workspace(session: Session, workspace_id: int) -> None:
@@ -107,8 +163,10 @@ def _clean_note(note: str) -> str:
 
 
 def _find(session: Session, workspace_id: int, account_id: str) -> RiskState | None:
-    query = select(RiskState).where(
-        RiskState.workspace_id == workspace_id, RiskState.account_id == account_id
+    query = (
+        select(RiskState)
+        .where(RiskState.workspace_id == workspace_id, RiskState.account_id == account_id)
+        .execution_options(populate_existing=True)
     )
     return session.scalars(query).first()
 
@@ -120,22 +178,71 @@ def set_risk_state(
     state: str,
     note: str = "",
     updated_by: str = "",
+    *,
+    base_version: int | None,
 ) -> RiskStateInfo:
-    """Save a CSM's call on an account (creating or replacing it); everything is checked
-    before anything is written, so a refused change leaves the previous call as it was."""
+    """Save a CSM's call on an account; everything is checked before anything is written, so
+    a refused change leaves the previous call as it was.
+
+    `base_version` is the version of the call the CSM's form was opened at, None when it showed
+    no saved call; a call saved by someone else since raises RiskStateConflict.
+    """
     _check_workspace(session, workspace_id)
     account = _clean_account(account_id)
-    key = _clean_state(state)
-    text = _clean_note(note)
+    mine = {"state": _clean_state(state), "note": _clean_note(note)}
     author = updated_by.strip()[:MAX_AUTHOR]
-    row = _find(session, workspace_id, account)
-    if row is None:
-        row = RiskState(workspace_id=workspace_id, account_id=account)
-        session.add(row)
-    row.state, row.note, row.updated_by = key, text, author
-    session.flush()
-    session.refresh(row)
+    if base_version is None:
+        row = _create(session, workspace_id, account, mine, author)
+    else:
+        row = _replace(session, workspace_id, account, mine, author, base_version)
     return _info(row)
+
+
+def _create(
+    session: Session, workspace_id: int, account: str, mine: Mapping[str, str], author: str
+) -> RiskState:
+    """The first call on an account: the unique key decides between two first saves at once."""
+    row = RiskState(workspace_id=workspace_id, account_id=account, updated_by=author, **mine)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        theirs = _find(session, workspace_id, account)
+        if theirs is None:  # not the account key: the workspace went meanwhile
+            raise RiskStateError(
+                "The risk state could not be saved; reload and try again."
+            ) from None
+        raise RiskStateConflict(account, mine, _info(theirs), None) from None
+    session.refresh(row)
+    return row
+
+
+def _replace(
+    session: Session,
+    workspace_id: int,
+    account: str,
+    mine: Mapping[str, str],
+    author: str,
+    base_version: int,
+) -> RiskState:
+    """One statement checks the version and writes: no save can land between the two."""
+    statement = (
+        update(RiskState)
+        .where(
+            RiskState.workspace_id == workspace_id,
+            RiskState.account_id == account,
+            RiskState.version == base_version,
+        )
+        .values(**mine, updated_by=author, updated_at=func.now(), version=RiskState.version + 1)
+        .returning(RiskState.id)
+        .execution_options(synchronize_session=False)
+    )
+    written = session.execute(statement).first()
+    row = _find(session, workspace_id, account)
+    if written is None or row is None:
+        raise RiskStateConflict(account, mine, _info(row) if row else None, base_version)
+    return row
 
 
 def get_risk_state(session: Session, workspace_id: int, account_id: str) -> RiskStateInfo | None:
@@ -153,11 +260,26 @@ def list_risk_states(session: Session, workspace_id: int) -> list[RiskStateInfo]
     return [_info(row) for row in session.scalars(query)]
 
 
-def clear_risk_state(session: Session, workspace_id: int, account_id: str) -> None:
-    """Forget the call on an account (it shows as open again)."""
-    row = _find(session, workspace_id, account_id.strip())
-    if row is not None:
-        session.delete(row)
+def clear_risk_state(
+    session: Session, workspace_id: int, account_id: str, *, base_version: int
+) -> None:
+    """Forget the call on an account (it shows as open again), if it is still the version the
+    CSM saw; a call changed since raises RiskStateConflict. Already cleared: nothing to do."""
+    account = account_id.strip()
+    statement = (
+        delete(RiskState)
+        .where(
+            RiskState.workspace_id == workspace_id,
+            RiskState.account_id == account,
+            RiskState.version == base_version,
+        )
+        .returning(RiskState.id)
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(statement).first() is None:
+        row = _find(session, workspace_id, account)
+        if row is not None:
+            raise RiskStateConflict(account, {"state": DEFAULT_STATE}, _info(row), base_version)
 
 
 def states_frame(states: list[RiskStateInfo]) -> pl.DataFrame:

@@ -4,6 +4,11 @@ Parquet in the database (rather than files beside the app) means the data lives 
 the workspace lives, SQLite or PostgreSQL, and survives a restart or a redeploy. A new import
 is written in full and switched on in the same transaction that switches the old one off,
 so a failed or half-finished import can never leave a workspace with mixed data.
+
+Several imports may finish at once: the switch locks the workspace row first (SELECT ... FOR
+UPDATE; SQLite's BEGIN IMMEDIATE already queues writers), so switches run one after another and
+the last to finish is the one active, and a partial unique index keeps the database itself from
+ever holding two active versions of one workspace.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.common.errors import UserError
 from core.common.progress import ProgressFn
-from core.db.models import DatasetVersion, TableChunk
+from core.db.models import DatasetVersion, TableChunk, Workspace
 from core.model.contract import TABLES, empty, schema
 from core.model.dataset import Dataset
 
@@ -91,32 +96,49 @@ def save_dataset(
             session.expunge(chunk)  # the blob is written; do not hold every slice in memory
             done += max(1, len(part))
             report(done / total, f"Saving {table}")
+    _lock_workspace(session, workspace_id)
     _activate(session, workspace_id, version)
     return _info(version)
 
 
+def _lock_workspace(session: Session, workspace_id: int) -> None:
+    """Hold the workspace's row until the transaction ends: data switches queue behind it."""
+    found = session.scalars(
+        select(Workspace.id).where(Workspace.id == workspace_id).with_for_update()
+    ).first()
+    if found is None:
+        raise StoreError("That workspace no longer exists; it may have been deleted.")
+
+
 def _activate(session: Session, workspace_id: int, version: DatasetVersion) -> None:
+    """Make `version` the only active one (the caller holds the workspace lock), then drop the
+    versions beyond the last KEEP_VERSIONS. Off first, then on: the unique index of active
+    versions is checked at each statement."""
     session.execute(
         update(DatasetVersion)
         .where(DatasetVersion.workspace_id == workspace_id, DatasetVersion.id != version.id)
         .values(is_active=False)
     )
     version.is_active = True
+    session.flush()
     old = session.scalars(
         select(DatasetVersion)
-        .where(DatasetVersion.workspace_id == workspace_id)
+        .where(DatasetVersion.workspace_id == workspace_id, DatasetVersion.id != version.id)
         .order_by(DatasetVersion.id.desc())
-        .offset(KEEP_VERSIONS)
+        .offset(KEEP_VERSIONS - 1)
     ).all()
     for stale in old:
         session.delete(stale)
 
 
 def active_info(session: Session, workspace_id: int) -> DatasetInfo | None:
+    """The workspace's active import; the unique index allows one, and the order makes the
+    answer the newest even on a database that has not been migrated yet."""
     version = session.scalars(
-        select(DatasetVersion).where(
-            DatasetVersion.workspace_id == workspace_id, DatasetVersion.is_active
-        )
+        select(DatasetVersion)
+        .where(DatasetVersion.workspace_id == workspace_id, DatasetVersion.is_active)
+        .order_by(DatasetVersion.id.desc())
+        .limit(1)
     ).first()
     return _info(version) if version else None
 
@@ -136,7 +158,8 @@ class StoreError(UserError):
 
 def activate_version(session: Session, workspace_id: int, dataset_id: int) -> None:
     """Go back to an earlier import (the last few are kept)."""
-    version = session.get(DatasetVersion, dataset_id)
+    _lock_workspace(session, workspace_id)
+    version = session.get(DatasetVersion, dataset_id, populate_existing=True)
     if version is None or version.workspace_id != workspace_id:
         raise StoreError("That import is no longer kept; choose another one from the history.")
     _activate(session, workspace_id, version)

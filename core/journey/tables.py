@@ -1,11 +1,13 @@
 """Rows for the bulk editors: stages shown by name, and the edited rows turned back into the
-form save_kind takes (a typed stage name must be one of the map's stages)."""
+form the core takes (a typed stage name must be one of the map's stages): edited_table gives
+the difference from the loaded table that save_table stores."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from core.journey.bulk import TableEdit, table_edit
 from core.journey.errors import JourneyError
 from core.journey.kinds import spec
 from core.journey.shapes import CleanValue, RawValues, field_values
@@ -61,3 +63,10 @@ def from_editor(
                 row[key] = value.date()
         rows.append(row)
     return rows
+
+
+def edited_table(loaded: MapContent, kind: str, records: Sequence[RawValues]) -> TableEdit:
+    """What one person changed in a bulk table, for save_table: the edited rows (blank cells
+    as None) against the table as they loaded it, stage names read as that table showed them
+    (a stage renamed since does not turn every row into a change)."""
+    return table_edit(kind, loaded.of(kind), from_editor(loaded, kind, records))

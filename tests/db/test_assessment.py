@@ -12,6 +12,7 @@ from core.assessment import (
     AnswerInput,
     AssessmentError,
     RoundInfo,
+    answer_sheet,
     close_round,
     heatmap,
     index_change,
@@ -52,8 +53,9 @@ def _join(factory: sessionmaker[Session], token: str, name: str) -> str:
 
 
 def _answer(factory: sessionmaker[Session], person: str, answers: dict[str, AnswerInput]) -> None:
+    """Save as a form opened on the answers stored now."""
     with unit_of_work(factory) as s:
-        save_answers(s, person, answers)
+        save_answers(s, person, answers, base_version=answer_sheet(s, person).version)
 
 
 def _round_with(
@@ -78,7 +80,7 @@ def _results(factory: sessionmaker[Session], round_id: int):  # noqa: ANN202
 
 def _errors(factory: sessionmaker[Session], person: str, answers: dict[str, AnswerInput]) -> str:
     with pytest.raises(AssessmentError) as err, unit_of_work(factory) as s:
-        save_answers(s, person, answers)
+        save_answers(s, person, answers, base_version=1)  # refused before the version counts
     return str(err.value)
 
 

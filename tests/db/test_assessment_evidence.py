@@ -352,8 +352,8 @@ def test_build_report_on_the_database(factory, ws_id, demo):
         info = open_round(s, ws_id, "2026 Q3")
         ana = join_round(s, info.token, "Ana").token
         ben = join_round(s, info.token, "Ben").token
-        save_answers(s, ana, {k: AnswerInput(4, 5) for k in CAPABILITY_KEYS})
-        save_answers(s, ben, {k: AnswerInput(2, 4) for k in CAPABILITY_KEYS})
+        save_answers(s, ana, {k: AnswerInput(4, 5) for k in CAPABILITY_KEYS}, base_version=1)
+        save_answers(s, ben, {k: AnswerInput(2, 4) for k in CAPABILITY_KEYS}, base_version=1)
         reveal_round(s, info.id)
     with unit_of_work(factory) as s:
         report = build_report(s, info.id, demo, MeasurementPlan(), has_data=True)

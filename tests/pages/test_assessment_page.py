@@ -34,9 +34,8 @@ def _round(factory: sessionmaker[Session]) -> A.RoundInfo:
 def _answer(factory, token: str, name: str, levels: dict[str, tuple[int, int]]) -> None:
     with unit_of_work(factory) as s:
         me = A.join_round(s, token, name)
-        A.save_answers(
-            s, me.token, {k: A.AnswerInput(c, t, "seen") for k, (c, t) in levels.items()}
-        )
+        answers = {k: A.AnswerInput(c, t, "seen") for k, (c, t) in levels.items()}
+        A.save_answers(s, me.token, answers, base_version=1)  # a respondent who just joined
 
 
 def _frame(app: AppTest, column: str):  # noqa: ANN202

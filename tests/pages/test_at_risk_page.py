@@ -77,7 +77,7 @@ def test_switching_accounts_shows_each_ones_own_call(app: AppTest, factory: sess
     first, second = options[0], options[1]
     with unit_of_work(factory) as s:
         (ws,) = workspaces.list_workspaces(s)
-        risk_states.set_risk_state(s, ws.id, first, "lost", "went with a rival")
+        risk_states.set_risk_state(s, ws.id, first, "lost", "went with a rival", base_version=None)
     app.selectbox(key="ar_account").set_value(first).run()
     assert app.radio(key="ar_state").value == "lost"
     assert app.text_area(key="ar_note").value == "went with a rival"
@@ -92,7 +92,9 @@ def test_saved_state_shows_in_the_list_and_filters_it(app: AppTest, factory: ses
     account = app.selectbox(key="ar_account").options[0].split(" · ")[0]
     with unit_of_work(factory) as s:
         (ws,) = workspaces.list_workspaces(s)
-        risk_states.set_risk_state(s, ws.id, account, "plan_in_place", "=cmd|' /C calc'!A0")
+        risk_states.set_risk_state(
+            s, ws.id, account, "plan_in_place", "=cmd|' /C calc'!A0", base_version=None
+        )
     app.run()
     app.multiselect(key="ar_f_state").set_value(["◐ Plan in place"]).run()
     assert not app.exception

@@ -1,9 +1,15 @@
 """The respondent's view: join a round through its link, answer on your own screen where
 nobody sees your levels, come back through the same address to change them, and see the
-results once the facilitator reveals them."""
+results once the facilitator reveals them.
+
+The answer form remembers the version of the answer sheet it was opened at and sends it with
+the save: answers saved from another tab meanwhile are never overwritten unseen; both are
+shown and the respondent chooses.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core import assessment as A
@@ -18,6 +24,11 @@ from ui.state import transaction
 
 Picked = dict[str, tuple[int | None, int | None, str]]
 """Per capability key: the current and target level chosen (None if not) and the evidence."""
+
+BASE_KEY = "assess_base"  # the answer sheet's version the form was opened at
+CONFLICT_KEY = "assess_conflict"  # set after a refused save: offer to reload or overwrite
+RELOAD_KEY = "assess_reload"  # start the form again from the saved answers
+FIELD_PREFIXES = ("assess_cur_", "assess_tgt_", "assess_ev_")
 
 
 def _join_form(info: A.RoundInfo) -> None:
@@ -92,18 +103,55 @@ def _capability_fields(cap: A.Capability, mine: A.AnswerInput | None, *, closed:
     return {cap.key: (cur, tgt, note)}
 
 
-def _save(me: A.RespondentInfo, picked: Picked) -> None:
-    with user_errors():
+def _save(me: A.RespondentInfo, picked: Picked, base: int) -> None:
+    try:
         answers = _collect(picked)
         with transaction() as session:
-            count = A.save_answers(session, me.token, answers)
-        st.toast(f"Saved {count} answers. You can change them until the round closes.")
-        st.success(f"✓ Saved {count} answers.")
+            count = A.save_answers(session, me.token, answers, base_version=base)
+            st.session_state[BASE_KEY] = A.answer_sheet(session, me.token).version
+    except A.AnswerConflict as exc:
+        st.session_state[CONFLICT_KEY] = me.token
+        show_error(exc)
+        rows = [{"Capability": c, "This page": m, "Saved": t} for c, m, t in exc.differences()]
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, key="assess_conflict_table")
+        return
+    except UserError as exc:
+        show_error(exc)
+        return
+    st.session_state.pop(CONFLICT_KEY, None)
+    st.toast(f"Saved {count} answers. You can change them until the round closes.")
+    st.success(f"✓ Saved {count} answers.")
+
+
+def _open_form(sheet: A.AnswerSheet) -> None:
+    """Start the form from the saved answers: on first view, when asked to, or when Streamlit
+    dropped the widgets' values (they are then drawn from the saved answers again)."""
+    first_field = f"{FIELD_PREFIXES[0]}{A.CAPABILITIES[0].key}"
+    if not st.session_state.pop(RELOAD_KEY, False) and first_field in st.session_state:
+        return
+    for key in [k for k in st.session_state if str(k).startswith(FIELD_PREFIXES)]:
+        del st.session_state[key]
+    st.session_state.pop(CONFLICT_KEY, None)
+    st.session_state[BASE_KEY] = sheet.version
+
+
+def _conflict_choices(me: A.RespondentInfo, picked: Picked, sheet: A.AnswerSheet) -> None:
+    if st.session_state.get(CONFLICT_KEY) != me.token:
+        return
+    c1, c2 = st.columns(2)
+    if c1.button("Show the saved answers", key="assess_conflict_reload"):
+        st.session_state[RELOAD_KEY] = True
+        st.rerun()
+    if c2.button("Save this page's answers over them", key="assess_conflict_overwrite"):
+        _save(me, picked, sheet.version)
 
 
 def _answer_form(info: A.RoundInfo, me: A.RespondentInfo) -> None:
     with transaction() as session:
-        saved = A.my_answers(session, me.token)
+        sheet = A.answer_sheet(session, me.token)
+    saved = sheet.answers
+    _open_form(sheet)
     closed = not info.is_open
     st.markdown(
         f"Answering as **{inert_markdown(me.name)}** · {len(saved)} of 6 capabilities saved. "
@@ -119,7 +167,8 @@ def _answer_form(info: A.RoundInfo, me: A.RespondentInfo) -> None:
             "Save answers", type="primary", key="assess_save", disabled=closed
         )
     if submitted:
-        _save(me, picked)
+        _save(me, picked, st.session_state[BASE_KEY])
+    _conflict_choices(me, picked, sheet)
 
 
 def _me(who: Respondent, info: A.RoundInfo) -> A.RespondentInfo | None:
