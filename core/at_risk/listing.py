@@ -2,8 +2,12 @@
 
 The list is the engine's at-risk accounts with three things added: the reasons in words
 (one sentence per fired signal, with its penalty), the recommended play for each fired
-signal from the segment's journey-map risk points (a map for every segment fills in where
-the segment's own map has none), and the CSM's saved call (risk state and note).
+signal from the segment's journey map (a map for every segment fills in where the segment's
+own map has none), and the CSM's saved call (risk state and note). A built-in signal's play
+is the risk point that answers it; a journey signal's play is the intervention of the risk
+point with the signal's name (and that point's owner), else the play the signal starts.
+The columns a CSM reads first (action, why, play, owner, risk state) come right after the
+account and its score.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from core.at_risk.account_detail import ranked_maps
 from core.at_risk.risk_states import STATE_SCHEMA, state_label
-from core.db.models import RiskPoint
-from core.model.plan import MeasurementPlan
+from core.db.models import JourneyMap, RiskPoint, SignalTrigger
+from core.engine import journey_signals
+from core.model.plan import MeasurementPlan, journey_signal_name
 
 SIGNAL_WORDS: dict[str, str] = {
     "no_first_value": "No first value",
@@ -42,41 +47,68 @@ PLAY_SCHEMA = pl.Schema(
     }
 )
 LIST_COLUMNS: tuple[str, ...] = (
-    "account_id",
     "account_name",
-    "segment",
-    "csm",
-    "age_days",
-    "contract_value",
     "score",
-    "score_delta_7d",
     "action",
-    "risk_state",
-    "signals",
     "reasons",
     "play",
     "play_owner",
+    "risk_state",
+    "score_delta_7d",
+    "contract_value",
+    "segment",
+    "csm",
+    "age_days",
+    "signals",
     "note",
+    "account_id",
 )
 
 
 # ------------------------------------------------------------------ plays from the maps
 
 
+PlayRow = tuple[str | None, str, str, str, str]
+
+
 def risk_plays(session: Session, workspace_id: int) -> pl.DataFrame:
-    """Every risk point that answers a signal: segment (null = all segments), signal, play,
-    owner, map; the defining map of each segment first (current state, happy path)."""
-    rows = []
+    """Every play that answers a signal: segment (null = all segments), signal, play, owner,
+    map; the defining map of each segment first (current state, happy path)."""
+    rows: list[PlayRow] = []
     for journey, segment in ranked_maps(session, workspace_id):
-        points = session.scalars(
-            select(RiskPoint)
-            .where(RiskPoint.map_id == journey.id, RiskPoint.signal != "")
-            .order_by(RiskPoint.position)
+        points = list(
+            session.scalars(
+                select(RiskPoint).where(RiskPoint.map_id == journey.id).order_by(RiskPoint.position)
+            )
         )
         for p in points:
-            play = (p.intervention or p.name).strip()
-            rows.append((segment, p.signal.strip(), play, p.owner.strip(), journey.name))
+            if p.signal.strip():
+                play = (p.intervention or p.name).strip()
+                rows.append((segment, p.signal.strip(), play, p.owner.strip(), journey.name))
+        rows += _signal_plays(session, journey, segment, points)
     return pl.DataFrame(rows, schema=PLAY_SCHEMA, orient="row")
+
+
+def _signal_plays(
+    session: Session, journey: JourneyMap, segment: str | None, points: list[RiskPoint]
+) -> list[PlayRow]:
+    """A journey signal's play: the risk point of its name (with that point's owner), else
+    the play the signal itself starts (no owner)."""
+    named = {journey_signal_name(p.name): p for p in points}
+    triggers = session.scalars(
+        select(SignalTrigger)
+        .where(SignalTrigger.map_id == journey.id)
+        .order_by(SignalTrigger.position)
+    )
+    rows: list[PlayRow] = []
+    for t in triggers:
+        name = journey_signal_name(t.name)
+        point = named.get(name)
+        play = ((point.intervention if point else "") or t.play).strip()
+        if name and play:
+            owner = point.owner.strip() if point else ""
+            rows.append((segment, name, play, owner, journey.name))
+    return rows
 
 
 def _play_per_signal(plays: pl.DataFrame) -> pl.DataFrame:
@@ -125,10 +157,28 @@ def attach_plays(accounts: pl.DataFrame, plays: pl.DataFrame) -> pl.DataFrame:
 # ------------------------------------------------------------------ reasons in words
 
 
+def _fired(name: str) -> pl.Expr:
+    """Whether `name` is among the ';'-joined signals (a whole name, not a part of one)."""
+    return pl.col("signals").str.split(";").list.contains(name)
+
+
+def _journey_reason(plan: MeasurementPlan, name: str) -> pl.Expr:
+    """The sentence of the journey signal's definition for the row's segment."""
+    branches = []
+    for s in plan.signals:
+        if s.name != name:
+            continue
+        points = f"(−{s.penalty})" if s.penalty > 0 else f"({journey_signals.NOT_SCORED})"
+        text = f"{journey_signals.because(s)} {points}"
+        branches.append(pl.when(journey_signals.applies(plan, s)).then(pl.lit(text)))
+    return pl.coalesce(branches)
+
+
 def reasons_text(scores: pl.DataFrame, plan: MeasurementPlan) -> pl.Expr:
-    """One sentence per fired signal with its penalty, joined by '; ' (needs ttv_target_days)."""
+    """One sentence per fired signal with its penalty, joined by '; ' (needs ttv_target_days
+    and segment); journey signals by their name from the map, after the built-in ones."""
     w, p = plan.window_days, plan.penalties
-    has = pl.col("signals").str.contains
+    has = _fired
     late = (pl.col("age_days") - pl.col("ttv_target_days")).cast(pl.String)
     target = pl.col("ttv_target_days").cast(pl.String)
     parts = [
@@ -153,6 +203,10 @@ def reasons_text(scores: pl.DataFrame, plan: MeasurementPlan) -> pl.Expr:
                 f"(−{p.ticket_primary})"
             )
         ),
+    ]
+    parts += [
+        pl.when(_fired(name)).then(_journey_reason(plan, name))
+        for name in journey_signals.names(plan)
     ]
     return pl.concat_str(parts, separator="; ", ignore_nulls=True)
 

@@ -99,10 +99,29 @@ def _signal_rates(rows: pl.LazyFrame, names: Sequence[str]) -> pl.LazyFrame:
     )
 
 
+def covered_dates(ctx: Context) -> list[date]:
+    """The backtest dates the Context covers (build it with since = the first start date)."""
+    first = as_date(ctx.accounts.get_column("start_date").min()) or ctx.as_of
+    return [d for d in backtest_dates(ctx.as_of, first) if d >= ctx.since]
+
+
+def outcome_rows(ctx: Context) -> pl.DataFrame:
+    """One row per (backtest date, account live then): the score facts with every signal's
+    column, `flagged` and `churned_90d` (empty when the history is too short)."""
+    dates = covered_dates(ctx)
+    if not dates:
+        return (
+            score_facts(ctx, [ctx.as_of])
+            .with_columns(pl.lit(False).alias("flagged"), pl.lit(False).alias("churned_90d"))
+            .head(0)
+            .collect()
+        )
+    return _outcomes(ctx, dates).collect()
+
+
 def backtest_table(ctx: Context) -> Backtest:
     """Run the backtest over the dates the Context covers (build it with since = first start)."""
-    first = as_date(ctx.accounts.get_column("start_date").min()) or ctx.as_of
-    dates = [d for d in backtest_dates(ctx.as_of, first) if d >= ctx.since]
+    dates = covered_dates(ctx)
     rows = _outcomes(ctx, dates).collect().lazy() if dates else None
     if rows is None:
         rows = (

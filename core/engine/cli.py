@@ -17,6 +17,7 @@ import polars as pl
 from core.data.validate import load_directory
 from core.engine.attribution import attribution_table
 from core.engine.backtest import backtest_table
+from core.engine.calibrate_cli import calibrate_command
 from core.engine.frames import Context, build_context
 from core.engine.funnel import funnel_table
 from core.engine.output import print_frame, write_frame, writer_for
@@ -108,6 +109,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "funnel": ("journey funnel over the milestone events", _funnel),
     "attribution": ("touchpoint credit toward activation, six models", _attribution),
     "backtest": ("how well the score flagged accounts that churned", _backtest),
+    "calibrate": ("suggest penalties from the backtest on this history", calibrate_command),
 }
 
 

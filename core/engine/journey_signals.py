@@ -65,7 +65,7 @@ def raw_facts(ctx: Context, as_ofs: Sequence[date]) -> list[tuple[pl.LazyFrame, 
     return parts
 
 
-def _applies(plan: MeasurementPlan, signal: JourneySignal) -> pl.Expr:
+def applies(plan: MeasurementPlan, signal: JourneySignal) -> pl.Expr:
     """The accounts a definition speaks for: its segment's, or (without a segment) those of
     every segment that has no definition of its own under the same name."""
     segment = pl.col("segment")
@@ -95,7 +95,7 @@ def _per_definition(plan: MeasurementPlan, name: str, value: pl.Expr | None) -> 
     """The value of the definition that applies to the row (null when none applies); with
     `value` None, whether that definition fires."""
     branches = [
-        pl.when(_applies(plan, s)).then(_fires(i, s) if value is None else value)
+        pl.when(applies(plan, s)).then(_fires(i, s) if value is None else value)
         for i, s in _by_name(plan)[name]
     ]
     return pl.coalesce(branches) if len(branches) > 1 else branches[0]
@@ -109,8 +109,7 @@ def fired_columns(plan: MeasurementPlan) -> list[pl.Expr]:
 def penalty_of(plan: MeasurementPlan, name: str) -> pl.Expr:
     """The penalty of the definition that applies to the row (0 where none does)."""
     branches = [
-        pl.when(_applies(plan, s)).then(pl.lit(s.penalty, pl.Int64))
-        for _, s in _by_name(plan)[name]
+        pl.when(applies(plan, s)).then(pl.lit(s.penalty, pl.Int64)) for _, s in _by_name(plan)[name]
     ]
     return pl.coalesce(branches).fill_null(0) if branches else pl.lit(0, pl.Int64)
 
@@ -136,7 +135,7 @@ def reason_of(plan: MeasurementPlan, name: str) -> pl.Expr:
     branches = []
     for _, s in _by_name(plan)[name]:
         text = f"{because(s)}: -{s.penalty}" if s.penalty > 0 else f"{because(s)} ({NOT_SCORED})"
-        branches.append(pl.when(_applies(plan, s)).then(pl.lit(text)))
+        branches.append(pl.when(applies(plan, s)).then(pl.lit(text)))
     return pl.coalesce(branches) if len(branches) > 1 else branches[0]
 
 

@@ -118,6 +118,13 @@ BUILT_IN_SIGNALS: tuple[str, ...] = (
 )
 
 
+def journey_signal_name(name: str) -> str:
+    """A map signal's name as the engine shows it: one line, no ';' (the separator of the
+    signals column), and never a built-in signal's name."""
+    cleaned = " ".join(name.replace(";", ",").split())
+    return f"{cleaned} (map)" if cleaned in BUILT_IN_SIGNALS else cleaned
+
+
 @dataclass(frozen=True)
 class JourneySignal:
     """A signal a journey map defines, evaluated like the built-in ones.

@@ -24,11 +24,11 @@ from core.journey.measurement import apply_journey_events, journey_events
 from core.journey.shapes import SignalElement
 from core.journey.store import content
 from core.model.plan import (
-    BUILT_IN_SIGNALS,
     JourneySignal,
     MeasurementPlan,
     SegmentPlan,
     default_segments,
+    journey_signal_name,
 )
 from core.workspace.workspaces import measurement_plan
 
@@ -58,13 +58,6 @@ def _rank(journey: JourneyMap) -> tuple[bool, bool, int]:
     return (journey.state != "current", journey.variant != "happy path", journey.id)
 
 
-def signal_name(name: str) -> str:
-    """A map signal's name as the engine shows it: one line, no ';' (the list separator), and
-    never a built-in signal's name."""
-    cleaned = " ".join(name.replace(";", ",").split())
-    return f"{cleaned} (map)" if cleaned in BUILT_IN_SIGNALS else cleaned
-
-
 def rule_for(plan: MeasurementPlan, segment: str | None, event: str) -> str:
     """A milestone's event (first value, activation or journey step) is waited for
     (not_reached); any other event is expected to keep happening (inactive)."""
@@ -86,7 +79,7 @@ def _definitions(
 ) -> list[JourneySignal]:
     found: dict[str, JourneySignal] = {}
     for s in signals:
-        name, window = signal_name(s["name"]), s["window_days"]
+        name, window = journey_signal_name(s["name"]), s["window_days"]
         if not name or window is None or name in found or not evaluable(plan, segment, s):
             continue
         event = s["event"].strip()

@@ -27,6 +27,8 @@ def list_filters(full: pl.DataFrame) -> ListFilters:
     segments = sorted(full.get_column("segment").drop_nulls().unique().to_list())
     csms = sorted(full.get_column("csm").drop_nulls().unique().to_list())
     states = [state_label(s) for s in STATES]
+    fired = full.get_column("signal_codes").str.split(";").explode().drop_nulls().unique()
+    journey = sorted(set(fired.to_list()) - set(SIGNAL_WORDS) - {""})
     return ListFilters(
         segments=tuple(
             cols[0].multiselect("Segment", segments, key="ar_f_segment", placeholder="All segments")
@@ -44,8 +46,8 @@ def list_filters(full: pl.DataFrame) -> ListFilters:
         signals=tuple(
             cols[3].multiselect(
                 "Signal fired",
-                list(SIGNAL_WORDS),
-                format_func=lambda s: SIGNAL_WORDS[s],
+                [*SIGNAL_WORDS, *journey],
+                format_func=lambda s: SIGNAL_WORDS.get(s, s),
                 key="ar_f_signal",
                 placeholder="Any signal",
             )

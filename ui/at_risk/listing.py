@@ -1,4 +1,6 @@
-"""The CSM's morning list: totals, the table (a click opens the account) and its exports."""
+"""The CSM's morning list: totals, the table (a click on an account's name opens it) and its
+exports. The columns a CSM reads first (action, why, play, owner, risk state) follow the
+account and its score, narrow enough to be seen without scrolling on a 1400-pixel screen."""
 
 from __future__ import annotations
 
@@ -13,25 +15,27 @@ from ui.at_risk.downloads import csv_and_excel
 from ui.at_risk.filters import list_filters, sort_order
 
 COLUMNS = {
-    "account_id": st.column_config.TextColumn("Account id"),
-    "account_name": st.column_config.TextColumn("Account"),
-    "segment": st.column_config.TextColumn("Segment"),
-    "csm": st.column_config.TextColumn("CSM"),
-    "age_days": st.column_config.NumberColumn("Age (days)", format="%d"),
-    "contract_value": st.column_config.NumberColumn("Contract value", format="$%,.0f"),
-    "score": st.column_config.ProgressColumn(
-        "Health score", min_value=0, max_value=100, format="%d"
+    "account_name": st.column_config.TextColumn(
+        "Account", width=170, help="Click a name to open the account below"
     ),
+    "score": st.column_config.ProgressColumn(
+        "Health score", min_value=0, max_value=100, format="%d", width=80
+    ),
+    "action": st.column_config.TextColumn("Action", width=100),
+    "reasons": st.column_config.TextColumn("Why (penalties)", width=220),
+    "play": st.column_config.TextColumn("Recommended play", width=220),
+    "play_owner": st.column_config.TextColumn("Play owner", width=90),
+    "risk_state": st.column_config.TextColumn("Risk state", width=120),
     "score_delta_7d": st.column_config.NumberColumn(
         "7-day change", format="%+d", help="Score now minus the score 7 days earlier"
     ),
-    "action": st.column_config.TextColumn("Action"),
-    "risk_state": st.column_config.TextColumn("Risk state"),
+    "contract_value": st.column_config.NumberColumn("Contract value", format="$%,.0f"),
+    "segment": st.column_config.TextColumn("Segment"),
+    "csm": st.column_config.TextColumn("CSM"),
+    "age_days": st.column_config.NumberColumn("Age (days)", format="%d"),
     "signals": st.column_config.TextColumn("Signals"),
-    "reasons": st.column_config.TextColumn("Why (penalties)", width="large"),
-    "play": st.column_config.TextColumn("Recommended play", width="large"),
-    "play_owner": st.column_config.TextColumn("Play owner"),
     "note": st.column_config.TextColumn("Note"),
+    "account_id": st.column_config.TextColumn("Account id"),
 }
 
 
@@ -51,8 +55,9 @@ def show_list(context: AtRiskContext, at_risk: pl.DataFrame) -> pl.DataFrame:
     visible = shown.drop("signal_codes")
     _table(visible)
     st.caption(
-        "Click a row (or pick below) to open the account. Sort by clicking a column "
-        "header; the downloads follow the sort and filters chosen above."
+        "Click an account's name (or tick its row, or pick it below) to open the account. "
+        "Sort by clicking a column header; the downloads follow the sort and filters chosen "
+        "above."
     )
     csv_and_excel(visible, "at-risk-accounts", "at-risk", ("ar_csv", "ar_xlsx"), icons=True)
     return shown
@@ -68,19 +73,28 @@ def _totals(shown: pl.DataFrame) -> None:
 
 
 def _table(visible: pl.DataFrame) -> None:
-    """The list; a clicked row becomes the open account (see ui.at_risk.account)."""
+    """The list; a clicked account name (or a ticked row) becomes the open account (see
+    ui.at_risk.account)."""
     event = st.dataframe(
         visible,
         hide_index=True,
         column_config=COLUMNS,
         key="ar_table",
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode=["single-row", "single-cell"],
         height=420,
     )
-    rows = event.selection.rows if event else []
-    # A selection made before the filters changed may point past the end: ignore it then.
-    picked = visible.get_column("account_id")[rows[0]] if rows and rows[0] < len(visible) else None
+    picked = _picked(visible, event.selection.rows, event.selection.cells) if event else None
     if picked and st.session_state.get("ar_last_pick") != picked:
         st.session_state["ar_last_pick"] = picked
         st.session_state["ar_account"] = picked
+
+
+def _picked(visible: pl.DataFrame, rows: list[int], cells: list[tuple[int, str]]) -> str | None:
+    """The account of a clicked name cell, else of a ticked row. A selection made before the
+    filters changed may point past the end: it is ignored then."""
+    named = [row for row, column in cells if column == "account_name"]
+    chosen = named or rows
+    if not chosen or chosen[0] >= len(visible):
+        return None
+    return str(visible.get_column("account_id")[chosen[0]])
