@@ -5,10 +5,9 @@ the workspace lives, SQLite or PostgreSQL, and survives a restart or a redeploy.
 is written in full and switched on in the same transaction that switches the old one off,
 so a failed or half-finished import can never leave a workspace with mixed data.
 
-Several imports may finish at once: the switch locks the workspace row first (SELECT ... FOR
-UPDATE; SQLite's BEGIN IMMEDIATE already queues writers), so switches run one after another and
-the last to finish is the one active, and a partial unique index keeps the database itself from
-ever holding two active versions of one workspace.
+Several imports may finish at once: the switch locks the workspace row first, so switches run
+one after another and the last to finish is the one active, and a partial unique index keeps
+the database itself from ever holding two active versions of one workspace.
 """
 
 from __future__ import annotations
@@ -102,11 +101,19 @@ def save_dataset(
 
 
 def _lock_workspace(session: Session, workspace_id: int) -> None:
-    """Hold the workspace's row until the transaction ends: data switches queue behind it."""
-    found = session.scalars(
-        select(Workspace.id).where(Workspace.id == workspace_id).with_for_update()
+    """Hold the workspace's row until the transaction ends: data switches queue behind it.
+
+    A write that changes nothing locks the row on PostgreSQL (without blocking inserts that
+    only check the workspace exists) and holds SQLite's write lock, however the transaction
+    began."""
+    locked = session.execute(
+        update(Workspace)
+        .where(Workspace.id == workspace_id)
+        .values(name=Workspace.name)
+        .returning(Workspace.id)
+        .execution_options(synchronize_session=False)
     ).first()
-    if found is None:
+    if locked is None:
         raise StoreError("That workspace no longer exists; it may have been deleted.")
 
 

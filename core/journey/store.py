@@ -7,10 +7,9 @@ hold a live ORM object.
 Concurrency: every writer of a map first takes the map's row lock (map_for_update), then writes
 each element with a statement that checks its version (compare_and_set, drop_row), and moves
 the map's revision on in SQL (bump). The lock makes the writers of one map queue rather than
-interleave on PostgreSQL (SQLite's BEGIN IMMEDIATE already queues every writer), so rules
-across rows (unique names, order, the undo stack) hold, and it fixes the order locks are taken
-in (map first, then its rows), so two bulk saves cannot deadlock. The versioned statements keep
-each element write safe on its own.
+interleave, on PostgreSQL and on SQLite alike, so rules across rows (unique names, order, the
+undo stack) hold, and it fixes the order locks are taken in (map first, then its rows), so two
+bulk saves cannot deadlock. The versioned statements keep each element write safe on its own.
 """
 
 from __future__ import annotations
@@ -222,16 +221,20 @@ def map_for_update(session: Session, map_id: int) -> JourneyMap:
     """The map with its row locked until the transaction ends; every writer of a map calls
     this before reading anything else of it (see the module's note on concurrency).
 
-    FOR NO KEY UPDATE: it queues other writers of this map but not inserts elsewhere that only
-    check the map exists (foreign keys). populate_existing: a copy read earlier in this session
-    is refreshed, not trusted.
+    The lock is a write that changes nothing (`version = version`): on PostgreSQL it holds the
+    row (without blocking inserts elsewhere that only check the map exists), on SQLite it takes
+    the database's write lock for the rest of the transaction, so no other writer can commit
+    between what this transaction reads and what it writes, however the transaction began.
+    The map is then read afresh, not trusted from an earlier read in this session.
     """
-    journey = session.scalars(
-        select(JourneyMap)
+    locked = session.execute(
+        update(JourneyMap)
         .where(JourneyMap.id == map_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
+        .values(version=JourneyMap.version)
+        .returning(JourneyMap.id)
+        .execution_options(synchronize_session=False)
     ).first()
+    journey = session.get(JourneyMap, map_id, populate_existing=True) if locked else None
     if journey is None:
         raise JourneyError("That journey map no longer exists; someone may have deleted it.")
     return journey
