@@ -9,7 +9,7 @@ shown and the respondent chooses.
 
 from __future__ import annotations
 
-import pandas as pd
+import polars as pl
 import streamlit as st
 
 from core import assessment as A
@@ -112,9 +112,11 @@ def _save(me: A.RespondentInfo, picked: Picked, base: int) -> None:
     except A.AnswerConflict as exc:
         st.session_state[CONFLICT_KEY] = me.token
         show_error(exc)
-        rows = [{"Capability": c, "This page": m, "Saved": t} for c, m, t in exc.differences()]
+        rows = exc.differences()
         if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, key="assess_conflict_table")
+            columns = ["Capability", "This page", "Saved"]
+            table = pl.DataFrame(rows, schema=columns, orient="row")
+            st.dataframe(table, hide_index=True, key="assess_conflict_table")
         return
     except UserError as exc:
         show_error(exc)

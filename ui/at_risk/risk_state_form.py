@@ -7,7 +7,7 @@ are shown, and the CSM chooses to load theirs or to save their own over it.
 
 from __future__ import annotations
 
-import pandas as pd
+import polars as pl
 import streamlit as st
 
 from core.at_risk import risk_states
@@ -87,11 +87,11 @@ def _save(
 
 def _show_conflict(exc: RiskStateConflict) -> None:
     show_error(exc)
-    rows = [
-        {"Field": f, "Yours": m, "Saved by the other person": t} for f, m, t in exc.differences()
-    ]
+    rows = exc.differences()
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="ar_conflict_table")
+        columns = ["Field", "Yours", "Saved by the other person"]
+        table = pl.DataFrame(rows, schema=columns, orient="row")
+        st.dataframe(table, hide_index=True, key="ar_conflict_table")
 
 
 def _conflict_choices(
