@@ -312,3 +312,28 @@ def test_a_deep_line_among_good_ones_is_named_by_line():
         run_preset(get_preset("segment"), [source], mapping)
     rows = caught.value.problems.filter(pl.col("rule").str.contains("nested too deeply"))
     assert rows.select("file", "row").rows() == [("export.jsonl", 2)]
+
+
+# ------------------------------------------------------------------ 2. memory per upload
+
+
+def test_a_file_too_large_to_check_is_refused_before_it_is_read(monkeypatch):
+    monkeypatch.setattr("core.data.readers.MAX_CHECK_MEMORY", 1024 * 1024)
+    rows = b"A1,u,e,2025-01-01T00:00:00Z\n" * 5_000
+    events = SourceFile("events.csv", "events", b"account_id,user_id,event,timestamp\n" + rows)
+    problems = [p for p in _problems(_accounts_csv(), events) if p["file"] == "events.csv"]
+    assert [p["rule"][:35] for p in problems] == ["too large to check in one go: it wo"]
+    assert "5,002 rows of 4 columns" in str(problems[0]["rule"])
+    json_events = SourceFile("events.jsonl", "events", b'{"account_id": "A1"}\n' * 20_000)
+    problems = [p for p in _problems(_accounts_csv(), json_events) if p["file"] == "events.jsonl"]
+    assert "MB of JSON" in str(problems[0]["rule"])
+
+
+def test_unused_columns_cost_nothing():
+    wide = "account_id,start_date,segment," + ",".join(f"x{i}" for i in range(300)) + "\n"
+    data = (wide + "A1,2025-01-01,SMB" + "," * 300 + "\n").encode()
+    frame = read_file(
+        SourceFile("accounts.csv", "accounts", data),
+        keep=lambda name: name in ("account_id", "start_date", "segment"),
+    )
+    assert frame.columns == ["account_id", "start_date", "segment"]
