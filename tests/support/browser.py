@@ -3,11 +3,18 @@
 Starts `streamlit run app.py` on a free port against its own SQLite file, and drives Debian's
 Chromium through Playwright (never a downloaded browser). Under CI a missing Chromium fails
 the run rather than skipping it.
+
+Waiting: Streamlit keeps the previous run's elements on screen (marked `data-stale`) until a
+rerun replaces them, and an action's rerun starts a moment after the click. So a test waits
+for what it checks (a heading's text, a changed value, a new row) rather than for the app to
+look idle, and reads a value only from an element the current run has drawn (`drawn`,
+`metric_value`, `keyed`), once the action's visible effect shows that run has started.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,11 +25,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Generous on purpose (ms): a first page on a fresh server builds the demo data, and the lane
+# must pass on a machine whose cores are busy with other work. A wait ends as soon as what it
+# waits for shows, so a long timeout only costs time when a test fails.
+TIMEOUT = 120_000
+# The script states in which a run has ended (stApp's data-test-script-state).
+_ENDED = re.compile(r"^(notRunning|compilationError)$")
 
 
 def _free_port() -> int:
@@ -78,7 +92,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory, **extra_env: str) -> 
         log.close()
 
 
-def launch_browser() -> Iterator[object]:
+def launch_browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         if IN_CI:
             pytest.fail("Chromium is not installed; CI must run the browser tests")
@@ -102,17 +116,97 @@ def launch_browser() -> Iterator[object]:
         browser.close()
 
 
-def new_page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+def new_context(browser: Browser) -> BrowserContext:
+    """A browser context (one person's screen) whose clicks and waits allow TIMEOUT."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT)
+    return context
+
+
+def new_page(browser: Browser) -> Iterator[Page]:
+    context = new_context(browser)
     page = context.new_page()
     yield page
     context.close()
 
 
-def wait_idle(page: object, timeout: float = 60_000) -> None:
-    """Wait until the script has finished: the app is drawn and the 'running' widget is gone."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
+def main_heading(page: Page) -> Locator:
+    """The page's title (its first h1 in the main area)."""
+    return page.get_by_test_id("stMainBlockContainer").locator("h1").first
+
+
+def open_page(page: Page, url: str, title: str) -> None:
+    """Go to a page and wait until its title and app.py's workspace switcher are drawn."""
+    page.goto(url)
+    expect(main_heading(page)).to_have_text(title)
+    wait_for_app_shell(page)
+
+
+def drawn(page: Page, element: Locator) -> Locator:
+    """The element container holding `element`, once the current script run has drawn it.
+
+    Between a rerun's start and its end, elements the run has not reached yet are the previous
+    run's (data-stale="true"). Right after an action the rerun may not have started, so first
+    wait for a visible effect of the action; after that, this gives the new run's element only.
+    """
+    fresh = page.locator('[data-testid="stElementContainer"][data-stale="false"]')
+    return fresh.filter(has=element)
+
+
+def keyed(page: Page, key: str) -> Locator:
+    """The widget with this key, as drawn by the current run (see `drawn`); Streamlit puts
+    the key's class on the element container itself."""
+    return page.locator(f'.st-key-{key}[data-stale="false"]')
+
+
+def metric_value(page: Page, label: str) -> Locator:
+    """The value of the first metric whose label holds `label`, as the current run drew it."""
+    metric = page.get_by_test_id("stMetric").filter(has_text=label)
+    return drawn(page, metric).first.get_by_test_id("stMetricValue")
+
+
+def wait_for_app_shell(page: Page, timeout: float = TIMEOUT) -> None:
+    """Wait for what only app.py draws: the sidebar's workspace switcher."""
+    sidebar = page.get_by_test_id("stSidebar")
+    switcher = sidebar.get_by_test_id("stSelectbox").filter(has_text="Workspace")
+    switcher.wait_for(timeout=timeout)
+
+
+def wait_for_run_to_end(page: Page) -> None:
+    """Wait until the script run on screen has ended.
+
+    Only for checks about the whole page ("no error anywhere"), which can only hold for a run
+    that has ended; call it after a specific wait has shown that the run you mean has started
+    (right after a click the previous run's "not running" state is still on screen).
+    """
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", _ENDED)
+
+
+def expect_no_errors(page: Page) -> None:
+    """Once the current run has ended, no exception, error box or "Page not found" is shown."""
+    wait_for_run_to_end(page)
+    assert_no_errors(page)
+
+
+def assert_no_errors(page: Page) -> None:
+    """No exception, error box or "Page not found" on screen now (see `expect_no_errors`)."""
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() == 0, errors.first.inner_text()
+    lost = page.get_by_role("dialog").filter(has_text="Page not found")
+    assert lost.count() == 0, "the page showed 'Page not found'"
+
+
+def wait_idle(page: Page, timeout: float = 60_000) -> None:
+    """Wait until the script has finished: the app is drawn and the 'running' widget is gone.
+
+    A general idle signal, racy right after an action (the rerun may not have started yet);
+    kept for tests/browser/test_browser_journey.py. New tests wait for what they check.
+    """
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
             return app && app.getAttribute('data-test-script-state') !== 'running'
@@ -121,20 +215,4 @@ def wait_idle(page: object, timeout: float = 60_000) -> None:
         }""",
         timeout=timeout,
     )
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-
-
-def wait_for_app_shell(page: object, timeout: float = 60_000) -> None:
-    """Wait for what only app.py draws: the sidebar's workspace switcher."""
-    sidebar = page.get_by_test_id("stSidebar")  # type: ignore[attr-defined]
-    switcher = sidebar.get_by_test_id("stSelectbox").filter(has_text="Workspace")
-    switcher.wait_for(timeout=timeout)
-
-
-def assert_no_errors(page: object) -> None:
-    exceptions = page.locator('[data-testid="stException"]')  # type: ignore[attr-defined]
-    assert exceptions.count() == 0, exceptions.first.inner_text()
-    errors = page.locator('[data-testid="stAlertContentError"]')  # type: ignore[attr-defined]
-    assert errors.count() == 0, errors.first.inner_text()
-    lost = page.get_by_role("dialog").filter(has_text="Page not found")  # type: ignore[attr-defined]
-    assert lost.count() == 0, "the page showed 'Page not found'"
+    page.wait_for_timeout(300)
