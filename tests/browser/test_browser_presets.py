@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support.browser import (
-    ARTIFACTS,
-    assert_no_errors,
-    wait_idle,
-)
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import ARTIFACTS, expect_no_errors, open_page
 
 
 def _segment_export(folder: Path) -> Path:
@@ -32,21 +30,19 @@ def _segment_export(folder: Path) -> Path:
     return path
 
 
-def test_a_segment_export_loads_through_the_page(server: str, page: object, tmp_path: Path):
-    page.goto(f"{server}/data")  # type: ignore[attr-defined]
-    wait_idle(page)
-    page.get_by_role("tab", name="From other tools").click()  # type: ignore[attr-defined]
-    uploader = page.locator('[data-testid="stFileUploader"]', has_text="Export files")  # type: ignore[attr-defined]
+def test_a_segment_export_loads_through_the_page(server: str, page: Page, tmp_path: Path) -> None:
+    open_page(page, f"{server}/data", "Data")
+    page.get_by_role("tab", name="From other tools").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Export files")
     uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         str(_segment_export(tmp_path))
     )
-    preview = page.get_by_text("events · file and row point at the export")  # type: ignore[attr-defined]
-    preview.wait_for(timeout=60_000)
-    assert_no_errors(page)
-    page.get_by_role("button", name="Check and load").click()  # type: ignore[attr-defined]
-    done = page.locator('[data-testid="stAlertContentSuccess"]', has_text="events: 3 added")  # type: ignore[attr-defined]
-    done.wait_for(timeout=60_000)
-    assert "1 duplicate row(s)" in page.locator('[data-testid="stMain"]').inner_text()  # type: ignore[attr-defined]
-    assert_no_errors(page)
+    expect(page.get_by_text("events · file and row point at the export")).to_be_visible()
+    expect_no_errors(page)
+    page.get_by_role("button", name="Check and load").click()
+    done = page.get_by_test_id("stAlertContentSuccess").filter(has_text="events: 3 added")
+    expect(done).to_be_visible()
+    expect(page.get_by_test_id("stMain")).to_contain_text("1 duplicate row(s)")
+    expect_no_errors(page)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "page-data-presets.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "page-data-presets.png"), full_page=True)
