@@ -483,13 +483,18 @@ def compare_and_set(
     (`UPDATE ... WHERE id = :id AND version = :expected`, version + 1 in SQL); a concurrent
     writer cannot slip between the check and the write. Raises ConflictError otherwise."""
     model = KINDS[kind].model
-    changed = updated_rows(
-        session,
+    written = typed(kind, values)
+    version = session.execute(
         update(model)
         .where(model.id == row.id, model.version == expected)
-        .values(**typed(kind, values), version=model.version + 1)
-        .execution_options(synchronize_session=False),
-    )
+        .values(**written, version=model.version + 1)
+        .returning(model.version)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if version is not None:  # the row in this session now holds what was written
+        for name, value in {**written, "version": version}.items():
+            set_committed_value(row, name, value)
+        return
     try:
         session.refresh(row)
     except InvalidRequestError:  # the row is gone: deleted since it was read
@@ -497,8 +502,7 @@ def compare_and_set(
             f"{label_of(kind, row)} was deleted by someone else while you were editing; "
             "nothing was saved."
         ) from None
-    if changed != 1:
-        raise conflict(kind, row, values, expected)
+    raise conflict(kind, row, values, expected)
 
 
 def drop_row(

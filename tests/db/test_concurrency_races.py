@@ -128,7 +128,7 @@ def test_a_bulk_save_racing_an_add_leaves_the_add(factory, map_id):
     after = _load(factory, map_id)
     names = [t["name"] for t in after.of("touchpoint")]
     assert "Added by Ben" in names
-    assert after.find("touchpoint", removed["id"]) is None
+    assert removed["name"] not in names  # by name: SQLite may give Ben's the freed id
     assert after.find("touchpoint", table[0]["id"])["owner_team"] == "Bulk team"
     assert len(names) == len(loaded.of("touchpoint"))  # one deleted, one added
 
