@@ -66,22 +66,47 @@ def activity_chart(weekly: pl.DataFrame) -> alt.Chart:
     )
 
 
-def csm_load_chart(load: pl.DataFrame) -> alt.Chart:
-    frame = load.with_columns(pl.col("status").fill_null("no ratio set"))
-    domain = ["over", "within", "under", "no ratio set"]
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("accounts:Q", title="Live accounts"),
-            y=alt.Y("csm:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
-            color=alt.Color(
-                "status:N",
-                scale=alt.Scale(domain=domain, range=[VERMILLION, BLUE, ORANGE, GREY]),
-                legend=alt.Legend(title="Against the segment ratio", orient="bottom"),
+CSM_STATUS = {
+    "over": "▲ over",
+    "within": "✓ within",
+    "under": "▼ under",
+    None: "– no ratio set",
+}
+
+
+def csm_load_chart(load: pl.DataFrame) -> Layered:
+    """One bar per CSM and segment, labelled with both, so every bar sits on its own name;
+    the status is a symbol and a word at the bar's end as well as its colour."""
+    frame = load.with_columns(
+        pl.col("status").replace_strict(CSM_STATUS, default=CSM_STATUS[None]).alias("status"),
+        pl.format("{} · {}", pl.col("csm"), pl.col("segment").fill_null("no segment")).alias(
+            "label"
+        ),
+    )
+    order = frame.sort(["accounts", "label"], descending=[True, False])["label"].to_list()
+    base = alt.Chart(frame).encode(
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
+        tooltip=[
+            alt.Tooltip("csm:N", title="CSM"),
+            alt.Tooltip("segment:N", title="Segment"),
+            alt.Tooltip("accounts:Q", title="Live accounts"),
+            alt.Tooltip("ratio_low:Q", title="Accounts per CSM, low"),
+            alt.Tooltip("ratio_high:Q", title="Accounts per CSM, high"),
+            alt.Tooltip("status:N", title="Against the ratio"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("accounts:Q", title="Live accounts"),
+        color=alt.Color(
+            "status:N",
+            scale=alt.Scale(
+                domain=list(CSM_STATUS.values()), range=[VERMILLION, BLUE, ORANGE, GREY]
             ),
-            yOffset="segment:N",
-            tooltip=["csm:N", "segment:N", "accounts:Q", "ratio_low:Q", "ratio_high:Q", "status:N"],
-        )
-        .properties(title="Accounts per CSM against the segment coverage ratio")
+            legend=alt.Legend(title="Against the segment ratio", orient="bottom"),
+        ),
+    )
+    words = base.mark_text(align="left", dx=4).encode(x="accounts:Q", text="status:N")
+    return alt.layer(bars, words).properties(
+        title="Accounts per CSM against the segment coverage ratio",
+        height=alt.Step(22),
     )

@@ -95,7 +95,7 @@ def funnel_chart(funnel: pl.DataFrame, bottleneck_step: int | None) -> Layered:
 
 
 def what_if_chart(steps: pl.DataFrame) -> alt.Chart:
-    """Reach per step now vs with the raised conversion."""
+    """Reach per step now vs with the raised conversion (whole accounts)."""
     long = steps.select(
         pl.format("{}. {}", pl.col("step"), pl.col("event")).alias("label"),
         pl.col("reached").cast(pl.Float64).alias("Now"),
@@ -114,7 +114,7 @@ def what_if_chart(steps: pl.DataFrame) -> alt.Chart:
                 scale=alt.Scale(domain=["Now", "What if"], range=[GREY, BLUE]),
                 legend=alt.Legend(title=None, orient="bottom"),
             ),
-            tooltip=["label:N", "scenario:N", alt.Tooltip("accounts:Q", format=",.1f")],
+            tooltip=["label:N", "scenario:N", alt.Tooltip("accounts:Q", format=",.0f")],
         )
         .properties(height=60 * max(len(steps), 1))
     )
@@ -128,11 +128,13 @@ def _months(cohorts: pl.DataFrame) -> pl.DataFrame:
 
 
 def cohort_chart(cohorts: pl.DataFrame, metrics: dict[str, str]) -> alt.Chart:
-    """Headline rates by start month, one line per metric (colour and point shape)."""
+    """Headline rates by start month, one line per metric (colour and point shape); a rate
+    left out (null: too few accounts old enough) is not drawn at all, never as 0."""
     long = (
         _months(cohorts)
         .select("cohort", "accounts", *metrics)
         .unpivot(index=["cohort", "accounts"], variable_name="metric", value_name="value")
+        .drop_nulls("value")
         .with_columns(pl.col("metric").replace_strict(metrics))
     )
     return (
@@ -177,7 +179,8 @@ def cohort_ttv_chart(cohorts: pl.DataFrame, target: float) -> Layered:
 
 
 def ab_chart(ab: pl.DataFrame, labels: dict[str, str]) -> alt.FacetChart:
-    """Each variant's rate with its 95% interval, one row of panels per metric."""
+    """Each variant's rate with its 95% interval, one row of panels per metric, each panel's
+    title above it (level, so long metric names never overlap)."""
     frame = ab.with_columns(pl.col("metric").replace_strict(labels, default=pl.col("metric")))
     base = alt.Chart(frame).encode(y=alt.Y("variant:N", title=None))
     bars = base.mark_rule(size=3, color=GREY).encode(
@@ -196,7 +199,20 @@ def ab_chart(ab: pl.DataFrame, labels: dict[str, str]) -> alt.FacetChart:
     )
     return (
         alt.layer(bars, points, data=frame)
-        .facet(row=alt.Row("metric:N", title=None))
+        .facet(
+            row=alt.Row(
+                "metric:N",
+                title=None,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelOrient="top",
+                    labelAnchor="start",
+                    labelFontWeight="bold",
+                    labelFontSize=12,
+                    labelPadding=4,
+                ),
+            )
+        )
         .properties(title="A/B comparison of journey variants")
     )
 
@@ -239,3 +255,22 @@ def backtest_chart(by_date: pl.DataFrame) -> alt.Chart:
         )
         .properties(height=260, title="How well the score flagged churn within 90 days")
     )
+
+
+def summary_charts(
+    km: pl.DataFrame, funnel: pl.DataFrame, ttv_target: float, bottleneck_step: int | None
+) -> tuple[tuple[str, bytes], ...]:
+    """The two key charts of the one-page PDF summary, as PNG: time to first value
+    (Kaplan-Meier, target marked) and the journey funnel (bottleneck marked)."""
+    from core.charts.export import chart_png
+
+    charts = []
+    if not km.is_empty():
+        chart = km_chart(km, ttv_target).properties(width=460, height=250)
+        charts.append(("Time to first value (Kaplan-Meier)", chart_png(chart, scale=2)))
+    if not funnel.is_empty():
+        chart = funnel_chart(funnel, bottleneck_step).properties(
+            width=460, height=max(160, 30 * len(funnel)), title="Journey funnel"
+        )
+        charts.append(("Journey funnel", chart_png(chart, scale=2)))
+    return tuple(charts)

@@ -149,6 +149,8 @@ _FEATURE_POPULARITY = np.array([0.28, 0.22, 0.12, 0.10, 0.08, 0.08, 0.07, 0.05])
 _SYSTEM_SHARE = {"automation_run": 0.5, "api_call": 0.7}
 _LIMITED_FEATURES = ("report_created", "automation_run", "export_generated", "workflow_edited")
 _CSAT_MEAN = np.array([4.75, 4.55, 4.2, 3.4, 3.6])
+_FADED_TICKETS = 0.2  # ticket rate of a faded account's lone champion, against the whole team
+_LONE_TICKETS = 0.3  # ticket rate of a single-player account, against a team's
 _TIMEZONE_HOURS = np.array([[9.0, 13.0, 15.0, 17.0, 3.0], [0.3, 0.15, 0.3, 0.15, 0.1]])
 
 # ------------------------------------------------------------------------------ word lists
@@ -1042,7 +1044,8 @@ def _ongoing_touches(rng: np.random.Generator, book: _Book, people: _People) -> 
     touch_end = np.where(book.churned, book.churn, book.horizon)
     using = book.champion_end  # in-product and support touches need someone using it
     managed = np.where(seg == SMB, np.where(book.variant == GUIDED, 0.3, 0.0), 1.0)
-    tickets = _per_archetype(book, 0.3, 0.5, 0.9, 4.5, 0.8) * np.array([1.5, 1.2, 1.0])[seg]
+    tickets = _per_archetype(book, 0.3, 0.5, 0.9, 2.5, 0.8) * np.array([1.5, 1.2, 1.0])[seg]
+    tickets = np.where(book.single, tickets * _LONE_TICKETS, tickets)  # one person, fewer asks
     reviewed = people.engaged & book.reached[:, QBR] & (seg != SMB)
     first_review = np.where(reviewed, book.day_of(QBR), touch_end + 1)
     return [
@@ -1066,7 +1069,17 @@ def _ongoing_touches(rng: np.random.Generator, book: _Book, people: _People) -> 
             "CSM check-in",
             "champion",
         ),
-        _TouchBatch(*_scatter(rng, tickets, kick, using), "ticket", "Support ticket", "anyone"),
+        # Tickets come from people using the product: once an account fades, the lone
+        # champion files a trickle, so "tickets as main channel" comes and goes with it.
+        _TouchBatch(
+            *_scatter(rng, tickets, kick, book.usage_end), "ticket", "Support ticket", "anyone"
+        ),
+        _TouchBatch(
+            *_scatter(rng, tickets * _FADED_TICKETS, book.usage_end + 1, using),
+            "ticket",
+            "Support ticket",
+            "anyone",
+        ),
         _TouchBatch(
             *_scatter(
                 rng, _per_archetype(book, 0.3, 0.4, 0.6, 0.5, 0.2) * (seg != ENT), kick, using

@@ -99,10 +99,46 @@ def scorecard_table(ctx: Context) -> pl.DataFrame:
 
 def cohort_table(ctx: Context) -> pl.DataFrame:
     """The same metrics by start month ("YYYY-MM" in column `cohort`), then "All"."""
-    metrics = account_metrics(ctx).with_columns(
+    return summarise(_by_cohort(ctx), ctx.plan, "cohort").collect()
+
+
+def _by_cohort(ctx: Context) -> pl.LazyFrame:
+    return account_metrics(ctx).with_columns(
         pl.col("start_date").dt.strftime("%Y-%m").alias("cohort")
     )
-    return summarise(metrics, ctx.plan, "cohort").collect()
+
+
+# The age each cohort rate needs before an account counts (its denominator, as above).
+JUDGED_AT: dict[str, pl.Expr] = {
+    "fv_on_time_rate": AGE >= pl.col("ttv_target_days"),
+    "activation_rate": AGE >= pl.col("activation_window_days"),
+    "completion_rate": AGE >= pl.col("duration_target_days"),
+    "early_retention_90d": AGE >= RETENTION_DAYS,
+}
+MIN_JUDGED_SHARE = 0.5
+
+
+def judged_cohort_table(ctx: Context, min_share: float = MIN_JUDGED_SHARE) -> pl.DataFrame:
+    """cohort_table with each age-bound rate left out (null) for a cohort where fewer than
+    `min_share` of its accounts are old enough to count: a new month's first few accounts
+    would otherwise stand for the whole month (one account not yet complete reads as 0%)."""
+    table = cohort_table(ctx)
+    shares = (
+        _by_cohort(ctx)
+        .group_by("cohort")
+        .agg(
+            expr.fill_null(False).mean().alias(f"__judged_{name}")
+            for name, expr in JUDGED_AT.items()
+        )
+        .collect()
+    )
+    masked = table.join(shares, on="cohort", how="left", maintain_order="left")
+    return masked.with_columns(
+        pl.when((pl.col("cohort") == ALL) | (pl.col(f"__judged_{name}") >= min_share))
+        .then(pl.col(name))
+        .alias(name)
+        for name in JUDGED_AT
+    ).select(table.columns)
 
 
 # ----------------------------------------------------------------------- status vs targets

@@ -1,17 +1,22 @@
 """The one-page scorecard summary an executive takes into a meeting, as Markdown and as PDF.
 
-Names in it (workspace, segments, CSMs, events) were typed by users, so they are escaped
-for Markdown (no link, image or table can be smuggled in) and reduced to what the PDF's
-built-in font can draw (Latin-1), with control characters removed, before they are written.
+Names in it (workspace, segments, CSMs, events) were typed by users, so they are made inert
+for Markdown (no link, image or table can be smuggled in; the escape is light, so
+"Mid-Market" stays as it is) and have their control characters removed for the PDF. The PDF
+embeds DejaVu Sans with Droid Sans Fallback for what it lacks (fonts/README.md), so names in
+Cyrillic, Greek or CJK script print as written; it holds the headlines, the scorecard status
+table and the two key charts (time to first value and the journey funnel) the page passes in.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -24,22 +29,9 @@ if TYPE_CHECKING:
     from fpdf import FPDF
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_PDF_REPLACE = {
-    "—": "-",
-    "–": "-",
-    "−": "-",
-    "‘": "'",
-    "’": "'",
-    "“": '"',
-    "”": '"',
-    "…": "...",
-    "✓": "ok",
-    "✗": "x",
-    "▲": "up",
-    "▼": "down",
-    "◆": "*",
-    "·": "-",
-}
+FONT_DIR = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
+FALLBACK_FONT = "DroidFallback"
 SHORT_STATUS = {"on target": "✓ on target", "near": "▲ near", "off": "✗ off", None: ""}
 HEADLINE = (
     "ttv_median_days",
@@ -55,11 +47,9 @@ HEADLINE = (
 
 
 def pdf_text(text: object) -> str:
-    """Text the PDF core font can draw: known symbols spelled out, the rest replaced."""
-    value = "".join(_PDF_REPLACE.get(ch, ch) for ch in str(text))
-    value = unicodedata.normalize("NFKC", value)
-    value = _CONTROL.sub(" ", value)
-    return value.encode("latin-1", "replace").decode("latin-1")
+    """Text for the PDF: composed (NFC) so accents sit on their letters, control characters
+    as spaces; every script stays as written (the embedded fonts draw it)."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFC", str(text)))
 
 
 @dataclass(frozen=True)
@@ -74,6 +64,8 @@ class Summary:
     cards: pl.DataFrame  # long frame from core.scorecards.bundle.card_rows
     bottleneck: dict[str, object] | None
     what_if: str | None = None
+    charts: tuple[tuple[str, bytes], ...] = ()
+    """(title, PNG) of the charts the PDF shows side by side under the table."""
 
 
 def _row(cards: pl.DataFrame, segment: str, metric: str) -> dict[str, object] | None:
@@ -156,19 +148,29 @@ def _journey_sentence(summary: Summary, escape: Callable[[object], str]) -> str:
     )
 
 
+def _fonts(pdf: FPDF) -> None:
+    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font(FALLBACK_FONT, "", str(FONT_DIR / "DroidSansFallbackFull.ttf"))
+    pdf.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
+
+
 def to_pdf(summary: Summary) -> bytes:
-    """One A4 page: title, headlines, the metrics table and the journey's bottleneck."""
+    """One A4 page: title, headlines, the scorecard status table, the journey's bottleneck
+    and the two key charts."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.set_margins(12, 10, 12)
+    pdf.set_auto_page_break(auto=False)
+    _fonts(pdf)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, pdf_text(one_line(summary.title, 200)), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(FONT, "B", 15)
+    pdf.cell(0, 8, pdf_text(one_line(summary.title, 200)), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 8.5)
     pdf.multi_cell(
         0,
-        5,
+        4.5,
         pdf_text(
             f"As of {summary.as_of}; changes against {summary.previous_as_of}. "
             f"Filters: {one_line(summary.filters, 400)}."
@@ -176,27 +178,27 @@ def to_pdf(summary: Summary) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "", 10)
+    pdf.ln(1.5)
+    pdf.set_font(FONT, "", 9)
     for line in headline_lines(summary):
-        pdf.multi_cell(0, 5.5, pdf_text(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
+        pdf.multi_cell(0, 4.8, pdf_text(f"• {line}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1.5)
     _pdf_table(pdf, summary)
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(
-        0, 5.5, pdf_text(_journey_sentence(summary, one_line)), new_x="LMARGIN", new_y="NEXT"
-    )
+    pdf.set_font(FONT, "", 9)
+    journey = [_journey_sentence(summary, one_line)]
     if summary.what_if:
-        pdf.multi_cell(0, 5.5, pdf_text(summary.what_if), new_x="LMARGIN", new_y="NEXT")
+        journey.append(summary.what_if)
+    for line in journey:
+        pdf.multi_cell(0, 4.8, pdf_text(line), new_x="LMARGIN", new_y="NEXT")
+    _pdf_charts(pdf, summary.charts)
     return bytes(pdf.output())
 
 
 def _pdf_table(pdf: FPDF, summary: Summary) -> None:
     cols = _columns(summary)
-    pdf.set_font("Helvetica", "", 8.5)
-    widths = (60, *([200 / max(len(cols), 1)] * len(cols)))
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=5) as table:
+    pdf.set_font(FONT, "", 7.5)
+    widths = (58, *([215 / max(len(cols), 1)] * len(cols)))
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.2) as table:
         header = table.row()
         for name in ["Metric", *cols]:
             header.cell(pdf_text(one_line(name, 40)))
@@ -205,6 +207,28 @@ def _pdf_table(pdf: FPDF, summary: Summary) -> None:
             row.cell(pdf_text(METRICS[metric][0]))
             for c in cols:
                 row.cell(pdf_text(_cell(_row(summary.cards, c, metric))))
-    pdf.set_font("Helvetica", "", 8)
-    pdf.cell(0, 5, "Status: ok = on target; up = near (within 10%); x = off target.")
-    pdf.ln(5)
+    pdf.set_font(FONT, "", 7.5)
+    pdf.cell(
+        0,
+        4.5,
+        "Status: ✓ on target · ▲ near (within 10%) · ✗ off target",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
+def _pdf_charts(pdf: FPDF, charts: tuple[tuple[str, bytes], ...]) -> None:
+    """The charts side by side in what is left of the page, each kept in proportion."""
+    if not charts:
+        return
+    top = pdf.get_y() + 2
+    height = pdf.h - pdf.b_margin - top
+    if height < 30:
+        return
+    gap = 6
+    width = (pdf.w - pdf.l_margin - pdf.r_margin - gap * (len(charts) - 1)) / len(charts)
+    for i, (title, png) in enumerate(charts):
+        x = pdf.l_margin + i * (width + gap)
+        pdf.image(
+            io.BytesIO(png), x=x, y=top, w=width, h=height, keep_aspect_ratio=True, alt_text=title
+        )

@@ -1,4 +1,12 @@
-"""First start: a fresh database gets a demo workspace so nothing the user sees is empty."""
+"""First start: a fresh database gets a demo workspace so nothing the user sees is empty.
+
+Besides the generated data it holds one journey map per segment, built from the templates
+(whose milestones, signals and rescue plays the other pages compute with; a risk point with
+an owner is added for every signal a map has no play for yet, so every row of the At-risk
+list shows one), and two revealed maturity-assessment rounds with several respondents, so
+the trend across rounds has two points. Everything goes through the public use cases of
+core.journey and core.assessment, exactly as a person's clicks would.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,13 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import assessment, journey
 from core.data.readers import SourceFile
 from core.data.store import save_dataset
 from core.data.validate import load_sources
 from core.db.engine import unit_of_work
 from core.db.models import Workspace
+from core.journey.kinds import EARLY_CHURN_SIGNALS
 from core.model.dataset import Dataset
 from core.model.plan import default_segments
 from core.workspace.workspaces import create_workspace
@@ -21,9 +31,80 @@ from core.workspace.workspaces import create_workspace
 DEMO_NAME = "Demo workspace"
 DEMO_DESCRIPTION = (
     "A made-up software company's customers: {accounts:,} accounts across Enterprise, "
-    "Mid-Market and SMB, with their onboarding events, users and touches. Explore freely; "
-    "Data → Import reloads it."
+    "Mid-Market and SMB, with their onboarding events, users and touches, a journey map per "
+    "segment and two maturity-assessment rounds. Explore freely; Data → Import reloads it."
 )
+FACILITATOR = journey.Actor("Demo facilitator")
+
+# One map per segment: the template that fits how the segment onboards.
+DEMO_MAPS: dict[str, tuple[str, str]] = {
+    "Enterprise": ("five_phase", "Enterprise onboarding"),
+    "Mid-Market": ("six_stage", "Mid-Market onboarding"),
+    "SMB": ("product_led", "SMB self-serve onboarding"),
+}
+# The rescue play for a built-in signal a template has no risk point for.
+EXTRA_PLAYS: dict[str, tuple[str, str, str]] = {
+    "no_first_value": (
+        "First value overdue",
+        "Rescue session to ship one small workflow within a week.",
+        "CSM",
+    ),
+    "single_user": (
+        "Only one person uses it",
+        "Champion session: invite two colleagues and give each a first task.",
+        "CSM",
+    ),
+    "sponsor_disengaged": (
+        "Sponsor gone quiet",
+        "Short outcome update to the sponsor with one decision to make.",
+        "CSM",
+    ),
+    "ticket_primary": (
+        "Support is the main channel",
+        "Scheduled working session on the open tickets; fix the root cause.",
+        "Support lead",
+    ),
+}
+SIGNAL_OWNERS: dict[str, str] = {
+    "inactivity": "CSM",
+    "usage_event": "Onboarding team",
+    "stakeholder_engagement": "CSM",
+    "feature_adoption": "Enablement",
+    "ticket_sentiment": "Support lead",
+}
+
+# Two rounds, a quarter apart: (name, respondents as (name, role, {capability: (now, target)})).
+Levels = dict[str, tuple[int, int]]
+DEMO_ROUNDS: tuple[tuple[str, tuple[tuple[str, str, Levels], ...]], ...] = (
+    (
+        "2026 Q1",
+        (
+            ("Priya Patel", "VP Customer Success", {"milestones": (2, 4), "touchpoints": (2, 4),
+             "signals": (1, 3), "automation": (1, 3), "enablement": (2, 3), "improvement": (1, 3)}),
+            ("Jonas Eriksen", "CS Ops lead", {"milestones": (2, 4), "touchpoints": (3, 4),
+             "signals": (2, 4), "automation": (1, 3), "enablement": (2, 4), "improvement": (2, 3)}),
+            ("Maya Chen", "Onboarding manager", {"milestones": (3, 4), "touchpoints": (2, 4),
+             "signals": (1, 3), "automation": (2, 3), "enablement": (3, 4), "improvement": (1, 3)}),
+            ("Liam Walsh", "Product analytics", {"milestones": (2, 3), "touchpoints": (2, 3),
+             "signals": (3, 4), "automation": (1, 3), "enablement": (1, 3), "improvement": (1, 2)}),
+        ),
+    ),
+    (
+        "2026 Q3",
+        (
+            ("Priya Patel", "VP Customer Success", {"milestones": (3, 4), "touchpoints": (3, 4),
+             "signals": (2, 4), "automation": (2, 3), "enablement": (2, 4), "improvement": (2, 3)}),
+            ("Jonas Eriksen", "CS Ops lead", {"milestones": (3, 4), "touchpoints": (3, 4),
+             "signals": (3, 4), "automation": (2, 4), "enablement": (2, 4), "improvement": (2, 4)}),
+            ("Maya Chen", "Onboarding manager", {"milestones": (4, 5), "touchpoints": (3, 4),
+             "signals": (2, 4), "automation": (2, 3), "enablement": (3, 4), "improvement": (2, 3)}),
+            ("Liam Walsh", "Product analytics", {"milestones": (3, 4), "touchpoints": (2, 4),
+             "signals": (4, 5), "automation": (1, 3), "enablement": (2, 3), "improvement": (2, 3)}),
+            ("Sofia Rossi", "Enablement lead", {"milestones": (3, 4), "touchpoints": (3, 4),
+             "signals": (2, 3), "automation": (2, 3), "enablement": (4, 5), "improvement": (2, 3)}),
+        ),
+    ),
+)  # fmt: skip
 
 
 def demo_accounts() -> int:
@@ -51,10 +132,88 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 
 
 def ensure_demo_workspace(factory: sessionmaker[Session]) -> None:
-    """Create the demo workspace with data when the database holds no workspace at all."""
+    """Create the demo workspace with data, maps and assessment rounds when the database
+    holds no workspace at all."""
     with unit_of_work(factory) as session:
         if session.scalars(select(Workspace.id)).first() is not None:
             return
         description = DEMO_DESCRIPTION.format(accounts=demo_accounts())
         ws = create_workspace(session, DEMO_NAME, description, is_demo=True)
         save_dataset(session, ws.id, demo_dataset(), source="Demo data (generated)")
+        add_demo_maps(session, ws.id)
+        add_demo_rounds(session, ws.id)
+
+
+# ------------------------------------------------------------------ journey maps
+
+
+def add_demo_maps(session: Session, workspace_id: int) -> list[int]:
+    """A map per segment from its template; every signal the score reads gets a rescue play
+    with an owner, and every map signal a risk point of its name saying who owns it."""
+    ids = []
+    for segment, (template, name) in DEMO_MAPS.items():
+        info = journey.create_map(
+            session, workspace_id, template, FACILITATOR, name=name, segment=segment
+        )
+        _complete_plays(session, info.id)
+        ids.append(info.id)
+    return ids
+
+
+def _complete_plays(session: Session, map_id: int) -> None:
+    content = journey.load(session, map_id)
+    answered = {r["signal"] for r in content.of("risk")}
+    stage = content.stages[-1]["id"] if content.stages else None
+    for signal in EARLY_CHURN_SIGNALS:
+        if signal in answered:
+            continue
+        title, play, owner = EXTRA_PLAYS[signal]
+        _add_risk(session, map_id, stage, title, play, owner, signal=signal)
+    names = {r["name"] for r in content.of("risk")}
+    for s in content.of("signal"):
+        if s["play"] and s["name"] not in names:
+            owner = SIGNAL_OWNERS.get(s["kind"], "CSM")
+            _add_risk(session, map_id, s["stage_id"], s["name"], s["play"], owner)
+
+
+def _add_risk(
+    session: Session,
+    map_id: int,
+    stage_id: int | None,
+    name: str,
+    play: str,
+    owner: str,
+    *,
+    signal: str = "",
+) -> None:
+    values: dict[str, object] = {
+        "name": name,
+        "stage_id": stage_id,
+        "signal": signal,
+        "intervention": play,
+        "owner": owner,
+        "evidence": "assumed",
+    }
+    journey.add_element(session, map_id, "risk", values, FACILITATOR)
+
+
+# ------------------------------------------------------------------ assessment rounds
+
+
+def add_demo_rounds(session: Session, workspace_id: int) -> list[int]:
+    """Two revealed rounds; the earlier one closed, as a finished quarter would be."""
+    ids = []
+    for number, (name, people) in enumerate(DEMO_ROUNDS):
+        found = assessment.open_round(session, workspace_id, name)
+        for person, role, levels in people:
+            me = assessment.join_round(session, found.token, person, role)
+            sheet = assessment.answer_sheet(session, me.token)
+            answers = {
+                key: assessment.AnswerInput(now, target) for key, (now, target) in levels.items()
+            }
+            assessment.save_answers(session, me.token, answers, base_version=sheet.version)
+        assessment.reveal_round(session, found.id)
+        if number < len(DEMO_ROUNDS) - 1:
+            assessment.close_round(session, found.id)
+        ids.append(found.id)
+    return ids

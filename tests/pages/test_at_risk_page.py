@@ -109,3 +109,24 @@ def test_empty_workspace_says_what_to_do(app: AppTest):
     app.sidebar.button[0].click().run()
     _open(app)
     assert "no customer data" in app.info[0].value
+
+
+def test_the_columns_a_csm_reads_first_lead_the_list(app: AppTest):
+    _open(app)
+    table = next(d for d in app.dataframe if "reasons" in d.value.columns)
+    assert list(table.value.columns[:7]) == [
+        "account_name",
+        "score",
+        "action",
+        "reasons",
+        "play",
+        "play_owner",
+        "risk_state",
+    ]
+
+
+def test_the_demo_maps_give_every_at_risk_account_a_play_and_an_owner(app: AppTest):
+    _open(app)
+    table = next(d for d in app.dataframe if "reasons" in d.value.columns).value
+    assert not table["play"].str.startswith("No play defined").any()
+    assert (table["play_owner"] != "").all()

@@ -85,3 +85,52 @@ def test_empty_workspace_says_what_to_do(app: AppTest):
     app.sidebar.button[0].click().run()
     _open(app)
     assert "no customer data" in app.info[0].value
+
+
+def _backtest(app: AppTest) -> AppTest:
+    _open(app)
+    app.session_state["sc_tab"] = "Backtest"
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_score_builder_previews_a_change_before_anything_is_saved(app: AppTest):
+    _backtest(app)
+    infos = " ".join(i.value for i in app.info)
+    assert "These are the settings in use" in infos
+    headline = {m.label: m.value for m in app.metric}["Accounts at risk"]
+    app.number_input(key="sb_pen_ticket_primary").set_value(60).run()
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["Accounts changing band"].replace(",", "")) > 0
+    assert "→" in metrics["Accounts at risk"]
+    assert "→" in metrics["Contract value at risk"]
+    keys = {b.key for b in app.get("download_button")}
+    assert {"sb_toml", "sb_changed_csv"} <= keys
+    # Nothing was saved: the cards above still count with the plan in use.
+    assert app.metric[1].label == "Accounts at risk"
+    assert app.metric[1].value == headline
+
+
+def test_score_builder_refuses_bands_out_of_order(app: AppTest):
+    _backtest(app)
+    app.number_input(key="sb_band_executive").set_value(80).run()
+    assert not app.exception
+    assert any("Keep the bands in order" in w.value for w in app.warning)
+
+
+def test_score_builder_lists_the_journey_signals_of_the_maps(app: AppTest):
+    _backtest(app)
+    journey = [n for n in app.number_input if (n.key or "").startswith("sb_js_")]
+    # The demo workspace has a map per segment, whose signals can carry penalties here.
+    assert journey
+    assert all(n.value == 0 for n in journey)
+
+
+def test_calibration_says_plainly_when_the_history_is_too_small(app: AppTest):
+    _backtest(app)
+    text = " ".join(i.value for i in app.info)
+    assert "too small to calibrate on" in text or "Fitted on the accounts" in " ".join(
+        c.value for c in app.caption
+    )

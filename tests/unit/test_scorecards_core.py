@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -164,10 +165,35 @@ def test_summary_escapes_hostile_names(bundle):
     assert "\n" not in title
     assert title.endswith("&gt; # big")  # a heading mark only means something at a line start
     assert inert_markdown("a|b") == "a\\|b"
-    assert pdf_text("✓ on target — ok ☃") == "ok on target - ok ?"
+    assert pdf_text("✓ on target — ok\x07 Ελλάδα") == "✓ on target — ok  Ελλάδα"
 
 
 def test_summary_pdf_is_one_page(bundle):
     pdf = to_pdf(_summary(bundle, "Acme — Q3 ✓ <b>"))
     assert pdf.startswith(b"%PDF")
     assert b"/Count 1" in pdf  # one page
+
+
+def test_summary_markdown_has_no_needless_escapes(bundle):
+    b, _ = bundle
+    summary = _summary(bundle, "Mid-Market review: qbr_completed")
+    text = to_markdown(summary)
+    assert "\\" not in text
+    assert "# Mid-Market review: qbr_completed" in text
+    assert "| Metric | Enterprise | Mid-Market | SMB | All |" in text
+
+
+def test_summary_pdf_prints_every_script_with_the_table_and_two_charts(bundle):
+    b, _ = bundle
+    step = int(bottleneck(b.funnel).get_column("step").item())
+    pngs = charts.summary_charts(b.km, b.funnel, b.ttv_target, step)
+    assert [title for title, _ in pngs] == [
+        "Time to first value (Kaplan-Meier)",
+        "Journey funnel",
+    ]
+    title = "Онбординг Ελλάδα 東京株式会社"
+    pdf = to_pdf(replace(_summary(bundle, title), charts=pngs))
+    assert b"/Count 1" in pdf  # still one page
+    assert pdf.count(b"/Subtype /Image") == 2
+    assert b"DejaVuSans" in pdf  # Latin, Greek, Cyrillic and the status symbols
+    assert b"DroidSansFallback" in pdf  # the CJK characters

@@ -15,6 +15,7 @@ from ui.at_risk.compute import detail
 from ui.at_risk.context import AtRiskContext
 from ui.at_risk.risk_state_form import risk_state_form
 from ui.charts import show_chart
+from ui.scorecards.tables import EMPTY, column_config, show_table
 
 
 def pick_account(shown: pl.DataFrame) -> str | None:
@@ -72,10 +73,10 @@ def _tabs(context: AtRiskContext, account_id: str, found: AccountDetail) -> None
             chart = charts.score_history_chart(found.history, (b.executive, b.escalate, b.watch))
             show_chart(chart, f"score-history-{account_id}", "ar_hist")
     with tabs[1]:
-        st.dataframe(
+        show_table(
             found.milestones,
-            hide_index=True,
-            column_config={"reached_on": st.column_config.DateColumn("Reached on")},
+            "ar_milestones",
+            reached_on=st.column_config.DateColumn("Reached on"),
         )
         st.caption(
             "Target days come from the segment's journey map where it sets one, "
@@ -83,9 +84,15 @@ def _tabs(context: AtRiskContext, account_id: str, found: AccountDetail) -> None
         )
     with tabs[2]:
         show_chart(charts.activity_chart(found.weekly), f"activity-{account_id}", "ar_act")
-        st.dataframe(found.timeline, hide_index=True, height=320)
+        st.dataframe(
+            found.timeline,
+            hide_index=True,
+            height=320,
+            column_config=column_config(found.timeline.columns),
+            placeholder=EMPTY,
+        )
     with tabs[3]:
-        st.dataframe(found.users, hide_index=True)
+        show_table(found.users, "ar_users")
     with tabs[4]:
         st.markdown(found.sponsor_summary)
-        st.dataframe(found.sponsor, hide_index=True)
+        show_table(found.sponsor, "ar_sponsor")

@@ -10,8 +10,19 @@ from ui.at_risk.compute import csm_load
 from ui.at_risk.context import AtRiskContext
 from ui.at_risk.downloads import csv_and_excel
 from ui.charts import show_chart
+from ui.scorecards.tables import EMPTY, column_config
 
 STATUS_WORDS = {"over": "▲ Over", "within": "✓ Within", "under": "▼ Under"}
+SHOWN = (
+    "csm",
+    "segment",
+    "accounts",
+    "status",
+    "ratio_low",
+    "ratio_high",
+    "at_risk",
+    "contract_value",
+)
 
 
 def show_csm_load(context: AtRiskContext) -> None:
@@ -24,10 +35,11 @@ def show_csm_load(context: AtRiskContext) -> None:
     )
     show_chart(charts.csm_load_chart(load), "csm-load", "csm_load")
     st.dataframe(
-        shown,
+        shown.select(SHOWN),
         hide_index=True,
-        column_config={
-            "contract_value": st.column_config.NumberColumn("Contract value", format="$%,.0f"),
-        },
+        column_config=column_config(
+            SHOWN, {"status": st.column_config.TextColumn("Against the segment ratio")}
+        ),
+        placeholder=EMPTY,
     )
     csv_and_excel(shown, "csm-load", "csm-load", ("load_csv", "load_xlsx"))

@@ -7,6 +7,7 @@ import streamlit as st
 from ui.at_risk.compute import expansion
 from ui.at_risk.context import AtRiskContext
 from ui.at_risk.downloads import csv_and_excel
+from ui.scorecards.tables import EMPTY, column_config
 
 
 def show_expansion(context: AtRiskContext) -> None:
@@ -22,11 +23,14 @@ def show_expansion(context: AtRiskContext) -> None:
     st.dataframe(
         table,
         hide_index=True,
-        column_config={
-            "contract_value": st.column_config.NumberColumn("Contract value", format="$%,.0f"),
-            "seat_share": st.column_config.ProgressColumn(
-                "Seats used", min_value=0, max_value=1, format="percent"
-            ),
-        },
+        column_config=column_config(
+            table.columns,
+            {
+                "seat_share": st.column_config.ProgressColumn(
+                    "Seats used", min_value=0, max_value=1, format="percent"
+                )
+            },
+        ),
+        placeholder=EMPTY,
     )
     csv_and_excel(table, "expansion-ready", "expansion", ("ex_csv", "ex_xlsx"))

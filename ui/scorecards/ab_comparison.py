@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from core.charts import scorecards as charts
@@ -9,6 +10,7 @@ from core.common.downloads import csv_bytes
 from ui.charts import show_chart
 from ui.scorecards.compute import ab_comparison
 from ui.scorecards.context import ScorecardsView
+from ui.scorecards.tables import p_value_text, show_table
 
 LABELS = {"activation_rate": "Activation rate", "fv_on_time_rate": "First value on time"}
 SHOWN = (
@@ -25,7 +27,6 @@ SHOWN = (
     "p_value",
     "warning",
 )
-PERCENT = ("rate", "ci_low", "ci_high", "difference", "difference_ci_low", "difference_ci_high")
 
 
 def show_ab(view: ScorecardsView) -> None:
@@ -41,10 +42,13 @@ def show_ab(view: ScorecardsView) -> None:
         "Dots: each variant's rate; lines: its 95% interval (Wilson). Each variant is compared "
         "with the baseline (the first by name): difference with its 95% interval and p-value."
     )
-    st.dataframe(
-        ab.select(*SHOWN),
-        hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="percent") for c in PERCENT},
+    shown = ab.select(*SHOWN).with_columns(
+        pl.col("metric").replace_strict(LABELS, default=pl.col("metric")), p_value_text()
+    )
+    show_table(shown, "sc_ab_table")
+    st.caption(
+        "The baseline's own row has no difference or p-value (—). A p-value under 0.05 means "
+        "a difference this large would rarely come from chance alone."
     )
     st.download_button(
         "Download (CSV)", csv_bytes(ab), "ab-comparison.csv", "text/csv", key="sc_ab_csv"

@@ -23,8 +23,10 @@ def show_cohorts(view: ScorecardsView, ttv_target: float) -> None:
     show_chart(charts.cohort_chart(table, rates), "cohort-rates", "cohort_rates")
     show_chart(charts.cohort_ttv_chart(table, ttv_target), "cohort-ttv", "cohort_ttv")
     st.caption(
-        "Recent cohorts have fewer accounts old enough to judge: a rate with no one "
-        "old enough is left out rather than shown as 0."
+        "Recent cohorts have few accounts old enough to judge: a month's rate is shown only "
+        "once at least half of its accounts are old enough for it (due for first value, past "
+        "the activation window, past the onboarding target, 90 days old), rather than a few "
+        "early starters standing for the whole month."
     )
     st.download_button(
         "Download the cohort table (CSV)",

@@ -13,6 +13,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from core.common.scalars import as_date
 from core.engine import (
     Backtest,
     Context,
@@ -20,11 +21,13 @@ from core.engine import (
     ab_table,
     attribution_table,
     backtest,
-    cohort_table,
+    build_context,
+    judged_cohort_table,
     what_if,
 )
+from core.engine.calibration import Calibration, calibrate
 from core.model.dataset import Dataset
-from core.model.plan import MeasurementPlan
+from core.model.plan import MeasurementPlan, plan_to_toml
 from core.scorecards.bundle import (
     FilteredTables,
     Filters,
@@ -33,6 +36,7 @@ from core.scorecards.bundle import (
     csm_options,
     start_range,
 )
+from core.scorecards.plan_preview import PlanComparison, compare_plans
 from ui.scorecards.context import ScorecardsContext, ScorecardsView
 
 
@@ -72,7 +76,7 @@ def _cohorts(
     _dataset: Dataset,
     _plan: MeasurementPlan,
 ) -> pl.DataFrame:
-    return cohort_table(_bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)[1])
+    return judged_cohort_table(_bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)[1])
 
 
 @st.cache_resource(max_entries=8, show_spinner="Comparing the journey variants…")
@@ -109,6 +113,36 @@ def _backtest(
     _plan: MeasurementPlan,
 ) -> Backtest:
     return backtest(FilteredTables(_dataset, filters), _plan, as_of)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Scoring every account of the workspace…")
+def _workspace_context(
+    dataset_id: int, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+) -> Context:
+    """Every account (no filters): the plan is the workspace's, so is its preview."""
+    return build_context(_dataset, _plan, as_of)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Fitting penalties to the history…")
+def _calibration(
+    dataset_id: int, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+) -> Calibration:
+    first = as_date(_dataset.accounts.get_column("start_date").min())
+    return calibrate(build_context(_dataset, _plan, as_of, since=first))
+
+
+@st.cache_resource(max_entries=16, show_spinner="Working out what the change would do…")
+def _preview(
+    dataset_id: int,
+    as_of: date,
+    plan_key: str,
+    edited_key: str,
+    _dataset: Dataset,
+    _plan: MeasurementPlan,
+    _edited: MeasurementPlan,
+) -> PlanComparison:
+    base = _workspace_context(dataset_id, as_of, plan_key, _dataset, _plan)
+    return compare_plans(_dataset, _plan, _edited, as_of, base=base)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -158,3 +192,16 @@ def backtest_result(view: ScorecardsView) -> Backtest:
 def filter_options(context: ScorecardsContext) -> tuple[list[str], date | None, date | None]:
     """The CSMs and the start-date range the filters bar offers."""
     return _filter_options(context.dataset_id, context.dataset)
+
+
+def calibration(view: ScorecardsView) -> Calibration:
+    """The calibration on the workspace's whole history (the filters do not apply)."""
+    c = view.context
+    return _calibration(c.dataset_id, view.as_of, c.plan_key, c.dataset, c.plan)
+
+
+def preview(view: ScorecardsView, edited: MeasurementPlan) -> PlanComparison:
+    """What scoring every account with `edited` instead of the workspace's plan changes."""
+    c = view.context
+    key = plan_to_toml(edited)
+    return _preview(c.dataset_id, view.as_of, c.plan_key, key, c.dataset, c.plan, edited)

@@ -11,6 +11,7 @@ from core.engine import bottleneck
 from core.scorecards.bundle import ScorecardBundle
 from ui.charts import show_chart
 from ui.scorecards.context import ScorecardsView
+from ui.scorecards.tables import show_table
 from ui.scorecards.what_if import show_what_if, what_if_default
 
 
@@ -35,16 +36,7 @@ def show_funnel(view: ScorecardsView, bundle: ScorecardBundle) -> str | None:
         )
     show_chart(charts.funnel_chart(funnel, step), "journey-funnel", "funnel")
     with st.expander("Funnel table"):
-        st.dataframe(
-            funnel,
-            hide_index=True,
-            column_config={
-                "step_conversion": st.column_config.NumberColumn(
-                    "Step conversion", format="percent"
-                ),
-                "overall_conversion": st.column_config.NumberColumn("Overall", format="percent"),
-            },
-        )
+        show_table(funnel, "sc_funnel_table")
         st.download_button(
             "Download the funnel (CSV)",
             csv_bytes(funnel),

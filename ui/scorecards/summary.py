@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
+from core.charts.scorecards import summary_charts
 from core.engine import bottleneck
 from core.scorecards.bundle import ScorecardBundle
 from core.scorecards.summary import Summary, to_markdown, to_pdf
@@ -26,6 +29,12 @@ def show_summary_downloads(
         bottleneck=worst.row(0, named=True) if len(worst) else None,
         what_if=what_if_text,
     )
+    step = int(worst.get_column("step").item()) if len(worst) else None
+
+    def pdf() -> bytes:
+        charts = summary_charts(bundle.km, bundle.funnel, bundle.ttv_target, step)
+        return to_pdf(replace(summary, charts=charts))
+
     left, right, _ = st.columns([2, 2, 4])
     left.download_button(
         "Summary (Markdown)",
@@ -38,7 +47,7 @@ def show_summary_downloads(
     )
     right.download_button(
         "Summary (PDF)",
-        data=lambda: to_pdf(summary),
+        data=pdf,
         file_name="scorecard-summary.pdf",
         mime="application/pdf",
         key="sc_summary_pdf",

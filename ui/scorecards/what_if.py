@@ -54,7 +54,8 @@ def show_what_if(view: ScorecardsView, funnel: pl.DataFrame, default: int | None
     result = what_if_result(view, step, percent)
     cols = st.columns(3)
     extra, kept = result.extra_first_value, result.value_kept
-    cols[0].metric("Extra accounts at first value", "—" if extra is None else f"{extra:+,.1f}")
+    whole = None if extra is None else round(extra)
+    cols[0].metric("Extra accounts at first value", "—" if whole is None else f"{whole:+,}")
     cols[1].metric("Contract value kept (90-day retention)", money(kept))
     retained = result.retention_first_value, result.retention_no_first_value
     cols[2].metric(
@@ -62,10 +63,19 @@ def show_what_if(view: ScorecardsView, funnel: pl.DataFrame, default: int | None
         " / ".join("—" if r is None else f"{r:.0%}" for r in retained),
     )
     show_chart(charts.what_if_chart(result.steps), "what-if", "whatif")
-    if extra is None:
+    fv_step = result.first_value_step
+    if extra is None or whole is None:
         st.caption("No funnel step is a first-value event, so the gain cannot be valued.")
         return None
+    if fv_step is not None and step > fv_step:
+        st.caption(
+            f"Step {step} comes after first value (step {fv_step}): converting more accounts "
+            "there adds none at first value, so the contract value kept stays at $0. It "
+            "raises the later steps only (chart above)."
+        )
+    else:
+        st.caption("Accounts are rounded to whole ones; the value kept uses the unrounded gain.")
     return (
-        f"What if step {step} converted {percent}% (now {now}%): {extra:+,.1f} accounts at "
+        f"What if step {step} converted {percent}% (now {now}%): {whole:+,} accounts at "
         f"first value, about {money(kept)} of contract value kept."
     )

@@ -222,3 +222,25 @@ def test_status_against_targets(feature_plan):
     near = near.with_columns(pl.lit(0.37).alias("user_adoption_rate"))
     row = scorecard_status(near, feature_plan).filter(pl.col("metric") == "user_adoption_rate")
     assert row.item(0, "status") == "near"  # 0.37 >= 0.4 * 0.9
+
+
+def test_cohort_rates_wait_until_half_the_month_is_old_enough():
+    """A month whose accounts are mostly too young shows no rate, not its early few's."""
+    from core.engine import judged_cohort_table
+
+    # SMB: first value due at day 14. Two accounts 20 days old, three 5 days old: 2 of 5.
+    ages = (20, 20, 5, 5, 5)
+    accounts = [account(f"a{i}", days_ago(age)) for i, age in enumerate(ages)]
+    ctx = build_context(dataset(accounts), MeasurementPlan(), AS_OF)
+    plain, judged = cohort_table(ctx), judged_cohort_table(ctx)
+    month = plain.filter(pl.col("cohort") != "All")
+    assert month["fv_on_time_rate"].to_list() == [0.0]  # two judged, neither on time
+    assert judged.filter(pl.col("cohort") != "All")["fv_on_time_rate"].to_list() == [None]
+    assert_frame_equal(
+        judged.filter(pl.col("cohort") == "All"), plain.filter(pl.col("cohort") == "All")
+    )
+    assert judged.columns == plain.columns
+    # Once three of the five are old enough, the month's rate is shown.
+    later = build_context(dataset(accounts), MeasurementPlan(), AS_OF + timedelta(days=9))
+    shown = judged_cohort_table(later).filter(pl.col("cohort") != "All")
+    assert shown["fv_on_time_rate"].to_list() == [0.0]

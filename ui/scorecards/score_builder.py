@@ -1,0 +1,243 @@
+"""The score builder: the health score's settings, and what a change would do before it is
+saved (accounts changing band, which ones, contract value at risk before and after).
+
+Owners edit; everyone else sees the settings read-only. The preview covers every account of
+the workspace, since the plan is the workspace's. Saving the settings as a new version of the
+plan (with who and when, and restoring an earlier one) comes with the plan-version table;
+until then the edited plan downloads as TOML for the command line's --config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+import streamlit as st
+
+from core.at_risk.listing import ACTION_WORDS, SIGNAL_WORDS
+from core.common.downloads import csv_bytes
+from core.engine.journey_signals import because
+from core.model.plan import BUILT_IN_SIGNALS, Bands, JourneySignal, MeasurementPlan, plan_to_toml
+from core.scorecards.bundle import money
+from core.scorecards.plan_preview import PlanComparison
+from core.workspace.access import Role
+from ui.scorecards.compute import preview
+from ui.scorecards.context import ScorecardsView
+
+BAND_WORDS = {
+    "executive": "Executive below",
+    "escalate": "Escalate below",
+    "watch": "Watch below",
+}
+CHANGED_COLUMNS = {
+    "account_name": st.column_config.TextColumn("Account"),
+    "segment": st.column_config.TextColumn("Segment"),
+    "csm": st.column_config.TextColumn("CSM"),
+    "contract_value": st.column_config.NumberColumn("Contract value", format="$%,.0f"),
+    "score_before": st.column_config.NumberColumn("Score now", format="%d"),
+    "score_after": st.column_config.NumberColumn("Score with the change", format="%d"),
+    "action_before": st.column_config.TextColumn("Band now"),
+    "action_after": st.column_config.TextColumn("Band with the change"),
+    "account_id": st.column_config.TextColumn("Account id"),
+}
+
+
+def penalty_key(name: str) -> str:
+    return f"sb_pen_{name}"
+
+
+def journey_key(index: int) -> str:
+    return f"sb_js_{index}"
+
+
+def show_score_builder(view: ScorecardsView) -> None:
+    plan = view.context.plan
+    editable = view.context.access.role is Role.OWNER
+    st.subheader("Score builder")
+    st.caption(
+        "The health score's settings for every account of the workspace. Change a number to "
+        "see what it would do before anything is saved."
+        + ("" if editable else " Only the workspace's owners can change them.")
+    )
+    edited = _settings(plan, disabled=not editable)
+    if edited is None:
+        return
+    if edited == plan:
+        st.info("These are the settings in use. Change one to preview its effect.")
+    else:
+        show_preview(preview(view, edited))
+    st.download_button(
+        "Download these settings as a plan file (TOML)",
+        plan_to_toml(edited),
+        "measurement-plan.toml",
+        "application/toml",
+        key="sb_toml",
+        icon=":material/download:",
+    )
+    st.caption(
+        "Saving them as a new version of the workspace's plan, with who and when, and "
+        "restoring an earlier version, comes next. Until then the file works with the "
+        "command line's --config."
+    )
+
+
+def _settings(plan: MeasurementPlan, *, disabled: bool) -> MeasurementPlan | None:
+    """The plan as the widgets now set it; None (with the reason shown) when the bands are
+    out of order."""
+    st.markdown("**Penalties: points each signal takes off the score of 100**")
+    penalty_cols = st.columns(len(BUILT_IN_SIGNALS))
+    penalties = {
+        name: int(
+            col.number_input(
+                SIGNAL_WORDS[name],
+                min_value=0,
+                max_value=100,
+                step=5,
+                value=int(getattr(plan.penalties, name)),
+                key=penalty_key(name),
+                disabled=disabled,
+            )
+        )
+        for col, name in zip(penalty_cols, BUILT_IN_SIGNALS, strict=True)
+    }
+    signals = _journey_penalties(plan, disabled=disabled)
+    st.markdown("**Bands, activity window and minimum age**")
+    cols = st.columns(5)
+    bands = {
+        band: int(
+            col.number_input(
+                words,
+                min_value=0,
+                max_value=101,
+                step=5,
+                value=int(getattr(plan.bands, band)),
+                key=f"sb_band_{band}",
+                disabled=disabled,
+            )
+        )
+        for col, (band, words) in zip(cols[:3], BAND_WORDS.items(), strict=True)
+    }
+    window = cols[3].number_input(
+        "Activity window (days)",
+        min_value=1,
+        max_value=365,
+        value=plan.window_days,
+        key="sb_window",
+        disabled=disabled,
+        help="Single user, sponsor and ticket signals look at the last this-many days.",
+    )
+    min_age = cols[4].number_input(
+        "Minimum age for escalation (days)",
+        min_value=0,
+        max_value=365,
+        value=plan.min_age_days,
+        key="sb_min_age",
+        disabled=disabled,
+        help="Younger accounts with a low score are watched, not escalated.",
+    )
+    _segment_settings(plan)
+    if not bands["executive"] <= bands["escalate"] <= bands["watch"]:
+        st.warning("Keep the bands in order: executive ≤ escalate ≤ watch.")
+        return None
+    return replace(
+        plan,
+        penalties=replace(plan.penalties, **penalties),
+        bands=Bands(**bands),
+        window_days=int(window),
+        min_age_days=int(min_age),
+        signals=signals,
+    )
+
+
+def _journey_penalties(plan: MeasurementPlan, *, disabled: bool) -> tuple[JourneySignal, ...]:
+    """A penalty per journey-map signal and segment (0: shown in the reasons, not scored)."""
+    if not plan.signals:
+        st.caption(
+            "No journey-map signal with an event and a window yet: add one on the Journey "
+            "page and it can carry a penalty here."
+        )
+        return ()
+    st.markdown("**Journey-map signals** (0 points: shown in the reasons, not scored)")
+    cols = st.columns(4)
+    found = []
+    for i, signal in enumerate(plan.signals):
+        where = signal.segment or "all segments"
+        points = cols[i % 4].number_input(
+            f"{signal.name} ({where})",
+            min_value=0,
+            max_value=100,
+            step=5,
+            value=signal.penalty,
+            key=journey_key(i),
+            disabled=disabled,
+            help=because(signal),
+        )
+        found.append(replace(signal, penalty=int(points)))
+    return tuple(found)
+
+
+def _segment_settings(plan: MeasurementPlan) -> None:
+    """Per segment: what the plan sets there (edited with the segment targets)."""
+    rows = [
+        {
+            "Segment": name,
+            "First value due (days)": seg.ttv_target_days,
+            "Activation window (days)": plan.activation_window(name),
+        }
+        for name, seg in plan.segments.items()
+    ]
+    with st.expander("Per segment (edited with the segment targets on the Data page)"):
+        st.dataframe(pl.DataFrame(rows), hide_index=True)
+
+
+def show_preview(result: PlanComparison) -> None:
+    """How many accounts change band, the money at risk before and after, and which ones."""
+    st.markdown("**What this change would do**")
+    cols = st.columns(3)
+    cols[0].metric("Accounts changing band", f"{result.moved:,}")
+    cols[1].metric(
+        "Accounts at risk",
+        f"{result.at_risk_before:,} → {result.at_risk_after:,}",
+        delta=f"{result.at_risk_after - result.at_risk_before:+,}",
+        delta_color="inverse",
+    )
+    change = result.value_after - result.value_before
+    cols[2].metric(
+        "Contract value at risk",
+        f"{money(result.value_before)} → {money(result.value_after)}",
+        delta=f"{'+' if change >= 0 else '−'}{money(abs(change))}",
+        delta_color="inverse",
+    )
+    if result.moved == 0:
+        st.caption("No account would change band.")
+        return
+    moves = result.moves.filter(pl.col("action_before") != pl.col("action_after"))
+    words = ACTION_WORDS
+    st.dataframe(
+        moves.with_columns(pl.col("action_before", "action_after").replace_strict(words)),
+        hide_index=True,
+        column_config={
+            "action_before": st.column_config.TextColumn("From band"),
+            "action_after": st.column_config.TextColumn("To band"),
+            "accounts": st.column_config.NumberColumn("Accounts", format="%d"),
+        },
+        key="sb_moves",
+    )
+    changed = result.changed.with_columns(
+        pl.col("action_before", "action_after").replace_strict(words)
+    )
+    st.dataframe(
+        changed.select(list(CHANGED_COLUMNS)),
+        hide_index=True,
+        column_config=CHANGED_COLUMNS,
+        height=260,
+        key="sb_changed",
+    )
+    st.download_button(
+        "Download the accounts that change band (CSV)",
+        csv_bytes(changed),
+        "score-builder-preview.csv",
+        "text/csv",
+        key="sb_changed_csv",
+    )
+    st.caption("Biggest contract first. Churned accounts have no band and are left out.")
