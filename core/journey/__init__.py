@@ -2,8 +2,9 @@
 
 Every function here takes an open Session (inside a unit of work) and raises JourneyError (a
 ValueError) with a sentence a person can act on; ConflictError carries both values when a
-colleague saved the same element first. Values come back as dicts (one TypedDict per element
-kind, in shapes.py) and frozen dataclasses.
+colleague saved the same element first, and TableConflictError every such row of a bulk save
+(which is then refused whole). Values come back as dicts (one TypedDict per element kind, in
+shapes.py) and frozen dataclasses. What holds under concurrency is told in store.py.
 """
 
 from core.journey.bulk import (

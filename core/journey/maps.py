@@ -19,6 +19,7 @@ from core.journey.store import (
     content,
     editable_map,
     get_map,
+    map_for_update,
     map_info,
     record,
     unique_map_name,
@@ -110,8 +111,9 @@ def duplicate_map(
     state: str | None = None,
     variant: str | None = None,
 ) -> MapInfo:
-    """A full copy under a new name, e.g. the ideal state drawn from the current one."""
-    journey = get_map(session, map_id)
+    """A full copy under a new name, e.g. the ideal state drawn from the current one; the
+    original is locked while it is read, so the copy is one state of it."""
+    journey = map_for_update(session, map_id)
     doc = to_document(content(session, journey))
     if state is not None:
         doc["map"]["state"] = _state(state)
@@ -186,8 +188,9 @@ def _apply_settings(session: Session, journey: JourneyMap, changes: Mapping[str,
 
 
 def delete_map(session: Session, map_id: int, actor: Actor) -> None:
-    """Delete a map with its history; only the facilitator (not a participant) may."""
-    journey = get_map(session, map_id)
+    """Delete a map with its history; only the facilitator (not a participant) may. Changes
+    under way finish first (the map's lock), so none of them meets half a deleted map."""
     if not actor.facilitator:
         raise JourneyError("Only the facilitator can delete a map.")
+    journey = map_for_update(session, map_id)
     session.delete(journey)

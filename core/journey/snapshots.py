@@ -19,7 +19,7 @@ from core.journey.errors import JourneyError
 from core.journey.history import describe
 from core.journey.revert import apply_content, stored_elements
 from core.journey.shapes import ElementLists
-from core.journey.store import Actor, content, editable_map, get_map, now, record
+from core.journey.store import Actor, content, editable_map, get_map, map_for_update, now, record
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ class SnapshotInfo:
 
 
 def take_snapshot(session: Session, map_id: int, label: str, actor: Actor) -> SnapshotInfo:
-    """Freeze the whole map under a label, to come back to later."""
-    journey = get_map(session, map_id)
+    """Freeze the whole map under a label, to come back to later. The map is locked while it is
+    read, so the snapshot is one state of it, not kinds read on either side of a change."""
+    journey = map_for_update(session, map_id)
     label = " ".join(label.split())[:120] or f"Version {journey.version}"
     elements = content(session, journey).elements
     snap = MapSnapshot(
