@@ -1,4 +1,8 @@
-"""The Segments tab: the targets each segment is measured against, edited as a table."""
+"""The Segments tab: the targets each segment is measured against, edited as a table.
+
+The activation window is shown beside the targets as the plan applies it (the segment's own,
+else the top-level one). It is read-only here: the segment table has no column for it yet, so
+the standard segments keep the brief's windows until a database change lets it be edited."""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from core.model.dataset import Dataset
 from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceInfo
 from ui.feedback import user_errors
-from ui.state import transaction
+from ui.state import plan, transaction
+
+WINDOW = "activation_window_days"
 
 
 def _save(ws: WorkspaceInfo, dataset: Dataset, edited: pl.DataFrame) -> None:
@@ -17,7 +23,8 @@ def _save(ws: WorkspaceInfo, dataset: Dataset, edited: pl.DataFrame) -> None:
     in_use = set(dataset.accounts.get_column("segment").drop_nulls().unique().to_list())
     with user_errors():
         with transaction() as session:
-            workspaces.save_segments(session, ws.id, edited.to_dicts(), in_use)
+            rows = edited.drop(WINDOW, strict=False).to_dicts()
+            workspaces.save_segments(session, ws.id, rows, in_use)
         st.toast("Segments saved")
         st.rerun()
 
@@ -30,6 +37,9 @@ def show_segments(ws: WorkspaceInfo, dataset: Dataset) -> None:
     )
     with transaction() as session:
         rows = workspaces.segment_rows(session, ws.id)
+    the_plan = plan(ws.id)
+    for row in rows:
+        row[WINDOW] = the_plan.activation_window(str(row["name"]))
     edited = st.data_editor(
         pl.DataFrame(rows),
         num_rows="dynamic",
@@ -51,7 +61,19 @@ def show_segments(ws: WorkspaceInfo, dataset: Dataset) -> None:
             ),
             "csm_ratio_low": st.column_config.NumberColumn("Accounts per CSM (low)", min_value=0),
             "csm_ratio_high": st.column_config.NumberColumn("Accounts per CSM (high)", min_value=0),
+            WINDOW: st.column_config.NumberColumn(
+                "Activation window (days)",
+                disabled=True,
+                help="Every activation event is due within this many days of the start. "
+                "Read-only for now: Enterprise 90, Mid-Market 45, SMB 30, any other segment "
+                f"the plan's top-level {the_plan.activation_window_days}.",
+            ),
         },
+    )
+    st.caption(
+        "The activation window can be read here but not yet changed: Enterprise 90, "
+        "Mid-Market 45 and SMB 30 days; a new segment uses the plan's top-level "
+        f"{the_plan.activation_window_days} days."
     )
     if st.button("Save segments", type="primary", key="segments_save"):
         _save(ws, dataset, edited)
