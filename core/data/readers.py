@@ -8,14 +8,16 @@ values against the contract is core.data.validate's job.
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from core.common.archives import ArchiveRefused, check_workbook
 from core.common.errors import UserError
-from core.data.archives import ArchiveRefused, check_workbook
 
 FORMATS: dict[str, str] = {
     ".csv": "csv",
@@ -163,6 +165,43 @@ def _read_parquet(data: bytes | Path, keep: ColumnFilter | None) -> pl.DataFrame
     return pl.read_parquet(_source(data), columns=names)
 
 
+# The old binary .xls format cannot be checked before reading the way a .xlsx zip can, so it
+# is read in a child process whose memory is capped: a crafted file that makes the reader
+# allocate without bound ends that child, never the server.
+LEGACY_EXCEL_MEMORY = 3 * 1024**3
+_LEGACY_EXCEL_READER = """
+import io, resource, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import polars as pl
+frame = pl.read_excel(io.BytesIO(sys.stdin.buffer.read()), infer_schema_length=0)
+frame.write_ipc(sys.stdout.buffer)
+"""
+
+
+def _read_legacy_excel(data: bytes | Path) -> pl.DataFrame:
+    raw = data if isinstance(data, bytes) else data.read_bytes()
+    done = subprocess.run(
+        [sys.executable, "-c", _LEGACY_EXCEL_READER, str(LEGACY_EXCEL_MEMORY)],
+        input=raw,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise UnreadableFile(f"could not read the file as an .xls workbook: {_why(done)}")
+    return pl.read_ipc(io.BytesIO(done.stdout))
+
+
+def _why(done: subprocess.CompletedProcess[bytes]) -> str:
+    text = done.stderr.decode("utf-8", "replace")
+    if done.returncode < 0 or "memory allocation" in text or "MemoryError" in text:
+        limit = LEGACY_EXCEL_MEMORY / 1024**3
+        return f"reading it would take more than {limit:,.0f} GB of memory (stray cells far away?)"
+    errors = [line for line in text.splitlines() if "Error: " in line or "Exception: " in line]
+    return errors[-1].split(": ", 1)[-1][:300] if errors else "the reader gave up"
+
+
 def _read(source: SourceFile, fmt: str, keep: ColumnFilter | None) -> pl.DataFrame:
     if fmt in ("csv", "tsv"):
         return _read_csv(source.data, "\t" if fmt == "tsv" else ",", keep)
@@ -176,6 +215,8 @@ def _read(source: SourceFile, fmt: str, keep: ColumnFilter | None) -> pl.DataFra
         frame = pl.read_ndjson(_source(source.data), infer_schema_length=None)
     elif fmt == "json":
         frame = pl.read_json(_source(source.data), infer_schema_length=None)
+    elif Path(source.name).suffix.lower() == ".xls":
+        frame = _read_legacy_excel(source.data)
     else:
         frame = pl.read_excel(_source(source.data), infer_schema_length=0)
     return frame if keep is None else frame.select([c for c in frame.columns if keep(str(c))])

@@ -17,8 +17,8 @@ from polars.exceptions import PanicException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.common.archives import check_workbook
 from core.common.text import inert_markdown
-from core.data.archives import check_workbook
 from core.db.models import JourneyMap, Segment
 from core.journey import limits
 from core.journey.elements import clean

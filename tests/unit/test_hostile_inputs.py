@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core.data import archives
+from core.common import archives
 from core.data.presets import get_preset
 from core.data.presets.convert import run_preset
 from core.data.presets.sources import sample
@@ -84,6 +84,25 @@ def test_validate_refuses_the_far_cell_workbook_and_survives(tmp_path: Path):
     assert "accounts.xlsx" in done.stderr
     assert "17,179,869,184 cells" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("preset", ["hubspot", "csv"])
+def test_the_import_command_refuses_the_far_cell_workbook_and_survives(tmp_path: Path, preset: str):
+    path = tmp_path / "companies.xlsx"
+    path.write_bytes(far_cell_workbook())
+    table = ["--table", "accounts"] if preset == "csv" else []
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "import", "--preset", preset, *table, str(path)]
+        + ["--out", str(tmp_path / "out"), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "companies.xlsx: refused as a workbook" in done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_import_path_refuses_the_far_cell_workbook_and_survives(tmp_path: Path):
@@ -337,3 +356,19 @@ def test_unused_columns_cost_nothing():
         keep=lambda name: name in ("account_id", "start_date", "segment"),
     )
     assert frame.columns == ["account_id", "start_date", "segment"]
+
+
+# ------------------------------------------------------------------ legacy .xls, isolated
+
+
+def test_a_legacy_workbook_is_read_in_a_child_process():
+    data = table_workbook([["account_id", "start_date"], ["a1", "2025-01-01"]])
+    frame = read_file(SourceFile("accounts.xls", "accounts", data))  # the reader sniffs bytes
+    assert frame.to_dicts() == [{"account_id": "a1", "start_date": "2025-01-01"}]
+
+
+def test_a_legacy_workbook_that_needs_unbounded_memory_ends_the_child_not_the_server():
+    with pytest.raises(UnreadableFile, match="more than 3 GB of memory"):
+        read_file(SourceFile("accounts.xls", "accounts", far_cell_workbook()))
+    with pytest.raises(UnreadableFile, match=r"\.xls workbook: calamine error"):
+        read_file(SourceFile("accounts.xls", "accounts", b"not a workbook"))

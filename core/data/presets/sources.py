@@ -20,7 +20,7 @@ from typing import IO
 
 import polars as pl
 
-from core.data.archives import (
+from core.common.archives import (
     MAX_STREAM_INFLATED_BYTES,
     ArchiveRefused,
     bounded_stream,

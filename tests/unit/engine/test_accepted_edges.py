@@ -61,12 +61,22 @@ def test_the_edges_are_accepted(edge_dir: Path):
     assert data.accounts.get_column("start_date").min() == FIRST
 
 
+def _ran(status: int, err: str, command: str) -> None:
+    """Done, or (for a command that needs more history than four accounts) a sentence
+    saying why; never an internal error."""
+    assert status == 0 or (command in NEEDS_HISTORY and status == 1 and "error: " in err), err
+
+
+# Commands that refuse, with exit 1 and a reason, data with too little churn history.
+NEEDS_HISTORY = ("calibrate",)
+
+
 @pytest.mark.parametrize("command", ["validate", *COMMANDS])
 def test_every_command_runs_on_the_edges(
     command: str, edge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     extra = [] if command == "validate" else ["--out", str(tmp_path / "out.csv")]
-    assert main([command, str(edge_dir), *extra]) == 0, capsys.readouterr().err
+    _ran(main([command, str(edge_dir), *extra]), capsys.readouterr().err, command)
     if command == "backtest":
         for view in ("dates", "signals"):
             out = ["--out", str(tmp_path / f"{view}.json")]
@@ -80,4 +90,4 @@ def test_commands_run_with_the_analysis_date_at_either_edge(
     for command in COMMANDS:
         out = ["--out", str(tmp_path / f"{command}.parquet")]
         status = main([command, str(edge_dir), "--as-of", as_of, *out])
-        assert status == 0, f"{command}: {capsys.readouterr().err}"
+        _ran(status, capsys.readouterr().err, command)
