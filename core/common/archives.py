@@ -27,7 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import numpy as np
 
@@ -310,10 +310,16 @@ def check_workbook(data: bytes | Path) -> None:
 # ------------------------------------------------------------------------------ streams
 
 
+class Readable(Protocol):
+    """Anything with read(n): a file, a zip member, a GzipFile."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class BoundedStream(io.RawIOBase):
     """A read-only stream that refuses to give more than `limit` bytes in all."""
 
-    def __init__(self, inner: IO[bytes], limit: int, label: str) -> None:
+    def __init__(self, inner: Readable, limit: int, label: str) -> None:
         self._inner = inner
         self._left = limit
         self._limit = limit
@@ -333,7 +339,7 @@ class BoundedStream(io.RawIOBase):
         return len(data)
 
 
-def bounded_stream(inner: IO[bytes], label: str, limit: int | None = None) -> IO[bytes]:
+def bounded_stream(inner: Readable, label: str, limit: int | None = None) -> IO[bytes]:
     """`inner` (an inflating stream), cut off with ArchiveRefused past `limit` bytes (by
     default MAX_STREAM_INFLATED_BYTES)."""
     limit = MAX_STREAM_INFLATED_BYTES if limit is None else limit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import fastexcel
@@ -66,7 +67,7 @@ def to_document(mapc: MapContent) -> dict[str, Any]:
     return doc
 
 
-def _export_row(mapc: MapContent, kind: str, element: dict[str, Any]) -> dict[str, Any]:
+def _export_row(mapc: MapContent, kind: str, element: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for name in spec(kind).field_names:
         if name == "stage_id":
@@ -177,7 +178,7 @@ def _map_setting(doc: dict[str, Any], key: str, default: str) -> str:
 def build_map(
     session: Session,
     workspace_id: int,
-    doc: dict[str, Any],
+    doc: Mapping[str, Any],
     actor: Actor,
     name: str | None = None,
 ) -> tuple[MapInfo, list[str]]:
@@ -225,7 +226,7 @@ def _fill(session: Session, journey: JourneyMap, doc: dict[str, Any]) -> None:
     ]
     session.flush()
     stage_ids = {
-        values["name"].lower(): row.id
+        str(values["name"]).lower(): row.id
         for (values, _), row in zip(checked["stage"], stages, strict=True)
     }
     for kind in (*CHILD_KINDS, "opportunity"):
@@ -261,7 +262,7 @@ def _checked_rows(doc: dict[str, Any]) -> Checked:
             _check_row(kind, merged, stage_key, names, where)
             checked[kind].append((merged, stage_key))
             if kind == "stage":
-                stage_keys.add(merged["name"].lower())
+                stage_keys.add(str(merged["name"]).lower())
     return checked
 
 
@@ -426,14 +427,14 @@ def to_markdown(mapc: MapContent) -> str:
     return "\n".join(lines)
 
 
-def _days(stage: dict[str, Any]) -> str:
+def _days(stage: Mapping[str, Any]) -> str:
     start, end = stage.get("day_start"), stage.get("day_end")
     if start is None and end is None:
         return ""
     return f" (days {'' if start is None else start}-{'' if end is None else end})"
 
 
-def _md_stage(mapc: MapContent, stage: dict[str, Any]) -> list[str]:
+def _md_stage(mapc: MapContent, stage: Mapping[str, Any]) -> list[str]:
     lines = [f"## {inert_markdown(stage['name'])}{_days(stage)}", ""]
     if stage["goal"]:
         lines.append(f"**Goal:** {inert_markdown(stage['goal'])}  ")
@@ -451,7 +452,7 @@ def _md_stage(mapc: MapContent, stage: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _md_detail(kind: str, e: dict[str, Any]) -> str:
+def _md_detail(kind: str, e: Mapping[str, Any]) -> str:
     bits: list[str] = []
     if e.get("role"):
         bits.append(ROLE_LABELS.get(e["role"], e["role"]))
