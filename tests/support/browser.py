@@ -87,9 +87,23 @@ def start_server(tmp_path_factory: pytest.TempPathFactory, **extra_env: str) -> 
         _wait_healthy(url, proc)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        _stop(proc)
         log.close()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server, and kill it if it has not stopped in time.
+
+    Streamlit's graceful stop took 3 to 12 s with the cores busy, and once more than the 20 s
+    this used to allow, which failed a passing test in teardown; how the server stops is not
+    what these tests check.
+    """
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=30)
 
 
 def launch_browser() -> Iterator[Browser]:
