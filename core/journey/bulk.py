@@ -47,7 +47,6 @@ from core.journey.store import (
     plain,
     record,
     row_dict,
-    rows,
 )
 
 
@@ -318,19 +317,13 @@ def save_kind(
     given: Sequence[RawValues],
     actor: Actor,
     *,
-    loaded: Sequence[Mapping[str, object]] | None = None,
+    loaded: Sequence[Mapping[str, object]],
 ) -> int:
     """Save a whole edited table (rows with an id and version, new rows without an id) as the
     difference from `loaded`, the table as this person loaded it; returns how many rows changed.
-
-    Without `loaded` the table stored now stands in for it: that is the old replacement, where
-    a row someone else added after the table was loaded is deleted because it is missing from
-    this table. It stays only until the journey page sends `loaded` (or moves to save_table).
-    """
+    Problems are named by row number, as the person sees the table."""
     journey = editable_map(session, map_id, actor)
-    if loaded is None:
-        _check_whole_table(journey, kind, given)
-        loaded = [row_dict(kind, r) for r in rows(journey, kind)]
+    _check_whole_table(journey, kind, given)
     return save_table(session, map_id, kind, table_edit(kind, loaded, given), actor).count
 
 

@@ -378,7 +378,8 @@ def test_bulk_editor_rows_round_trip(factory, map_id):
         rows = tables.editor_rows(m, kind)
         assert list(rows[0]) == tables.editor_columns(kind)
         with unit_of_work(factory) as s:
-            assert j.save_kind(s, map_id, kind, tables.from_editor(m, kind, rows), ANA) == 0
+            edited = tables.from_editor(m, kind, rows)
+            assert j.save_kind(s, map_id, kind, edited, ANA, loaded=m.of(kind)) == 0
     rows = tables.editor_rows(m, "touchpoint")
     rows[1]["stage"] = "Nowhere"
     with pytest.raises(j.JourneyError, match="Touchpoints, row 2: stage “Nowhere”"):

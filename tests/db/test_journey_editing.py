@@ -247,7 +247,7 @@ def test_bulk_save_adds_updates_deletes_as_one_undo(factory, map_id):
     removed = rows.pop()
     rows.append({"name": "Bulk new", "channel": "chat", "stage_id": m.stages[0]["id"]})
     with unit_of_work(factory) as s:
-        changed = j.save_kind(s, map_id, "touchpoint", rows, ANA)
+        changed = j.save_kind(s, map_id, "touchpoint", rows, ANA, loaded=m.of("touchpoint"))
     assert changed == 3
     after = _load(factory, map_id)
     assert after.find("touchpoint", rows[0]["id"])["owner_team"] == "Bulk team"
@@ -268,14 +268,14 @@ def test_bulk_save_checks_every_row_first(factory, map_id):
     rows = [dict(r) for r in m.of("stage")]
     rows[0]["day_end"] = -1
     with pytest.raises(j.JourneyError, match="Stages, row 1"), unit_of_work(factory) as s:
-        j.save_kind(s, map_id, "stage", rows, ANA)
+        j.save_kind(s, map_id, "stage", rows, ANA, loaded=m.of("stage"))
     rows = [dict(r) for r in m.of("stage")]
     rows[2]["name"] = rows[0]["name"].upper()
     with (
         pytest.raises(j.JourneyError, match="row 3: the name repeats row 1"),
         unit_of_work(factory) as s,
     ):
-        j.save_kind(s, map_id, "stage", rows, ANA)
+        j.save_kind(s, map_id, "stage", rows, ANA, loaded=m.of("stage"))
     assert _load(factory, map_id).elements == m.elements
 
 
@@ -287,7 +287,7 @@ def test_bulk_save_with_a_stale_row_conflicts(factory, map_id):
     rows = [dict(r) for r in m.of("stage")]
     rows[1]["goal"] = "Mine"
     with pytest.raises(j.TableConflictError) as err, unit_of_work(factory) as s:
-        j.save_kind(s, map_id, "stage", rows, BEN)
+        j.save_kind(s, map_id, "stage", rows, BEN, loaded=m.of("stage"))
     (row,) = err.value.rows
     assert (row.id, row.mine["goal"], row.theirs["goal"]) == (stage["id"], "Mine", "Theirs")
     assert "Nothing was saved" in str(err.value)
@@ -360,7 +360,7 @@ def test_bulk_deleting_a_stage_is_undone_with_its_elements(factory, map_id):
     placed = [t["id"] for t in m.children("touchpoint", setup["id"])]
     rows = [dict(r) for r in m.of("stage") if r["id"] != setup["id"]]
     with unit_of_work(factory) as s:
-        assert j.save_kind(s, map_id, "stage", rows, ANA) == 1
+        assert j.save_kind(s, map_id, "stage", rows, ANA, loaded=m.of("stage")) == 1
     assert all(_load(factory, map_id).find("touchpoint", i)["stage_id"] is None for i in placed)
     with unit_of_work(factory) as s:
         j.undo(s, map_id, ANA)

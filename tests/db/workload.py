@@ -27,7 +27,7 @@ E. an element's stored version is that of the last logged write to it, yet a fie
    stored holds another value: a write that did not move the version overwrote it.
 
 With `legacy=True` the editors use only the calls the journey page made before issue 11
-(save_kind with the whole table, toggle_vote, undo and restore_snapshot without what the
+(whole tables saved against what is stored at save time, toggle_vote, undo and restore_snapshot without what the
 person saw): the same checks then count what that path loses.
 """
 
@@ -244,8 +244,11 @@ class Editor:
         self.log.done["bulk"] += 1
 
     def _bulk_legacy(self, kind: str, edited: list[dict[str, Any]], loaded: list[Any]) -> None:
+        """The replacement the page made before issue 11: the edited table against the table
+        stored at save time, so a row missing from it is deleted however it got there."""
         with self.session() as s:
-            count = j.save_kind(s, self.map_id, kind, edited, self.actor)
+            stored = j.load(s, self.map_id).of(kind)
+            count = j.save_kind(s, self.map_id, kind, edited, self.actor, loaded=stored)
         if not count:
             return
         by_id = {e["id"]: e for e in loaded}

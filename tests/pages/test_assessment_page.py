@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from core import assessment as A
 from core.db.engine import unit_of_work
-from core.workspace import workspaces
+from tests.support.apptest import open_in_empty_workspace, workspace_id_named
 
 PAGE = "pages/assessment.py"
 
 
-# The `app` fixture (the whole app in AppTest, SQLite and PostgreSQL) comes from conftest.py.
+WORKSPACE = "Assessment tests"
+
+
+@pytest.fixture
+def app(app: AppTest, factory: sessionmaker[Session]) -> AppTest:
+    """conftest's whole-app AppTest looking at an empty workspace (the demo workspace comes
+    with two revealed rounds); each test opens the page itself."""
+    open_in_empty_workspace(app, factory, WORKSPACE)
+    return app
 
 
 def _ws_id(factory: sessionmaker[Session]) -> int:
-    with unit_of_work(factory) as s:
-        return workspaces.list_workspaces(s)[0].id
+    return workspace_id_named(factory, WORKSPACE)
 
 
 def _open_round(app: AppTest, name: str = "2026 Q3") -> None:

@@ -10,23 +10,27 @@ from streamlit.testing.v1 import AppTest
 from core import journey as jm
 from core.db.engine import unit_of_work
 from core.journey import workshop
-from core.workspace.workspaces import list_workspaces
+from tests.support.apptest import open_in_empty_workspace, workspace_id_named
 
 PAGE = "pages/journey.py"
 XSS = "<img src=x onerror=window.__xss=1>"
 
 
+WORKSPACE = "Journey tests"
+
+
 @pytest.fixture
-def app(app: AppTest) -> AppTest:
-    """conftest's whole-app AppTest, opened on the journey page."""
+def app(app: AppTest, factory) -> AppTest:
+    """conftest's whole-app AppTest, on the journey page of an empty workspace (the demo
+    workspace comes with a map per segment)."""
+    open_in_empty_workspace(app, factory, WORKSPACE)
     app.switch_page(PAGE).run()
     assert not app.exception
     return app
 
 
 def _ws(factory) -> int:
-    with unit_of_work(factory) as s:
-        return list_workspaces(s)[0].id
+    return workspace_id_named(factory, WORKSPACE)
 
 
 def _create(app: AppTest, template: str = "six_stage") -> None:

@@ -33,3 +33,23 @@ def app(
     at.run()
     assert not at.exception
     return at
+
+
+def open_in_empty_workspace(app: AppTest, factory: sessionmaker[Session], name: str) -> int:
+    """Create an empty workspace (default segments, no data, no maps, no rounds) and make it
+    the one the AppTest session looks at; the demo workspace holds maps and rounds."""
+    from core.db.engine import unit_of_work
+    from core.workspace.workspaces import create_workspace
+
+    with unit_of_work(factory) as s:
+        workspace_id = create_workspace(s, name).id
+    app.session_state["workspace_id"] = workspace_id
+    return workspace_id
+
+
+def workspace_id_named(factory: sessionmaker[Session], name: str) -> int:
+    from core.db.engine import unit_of_work
+    from core.workspace.workspaces import list_workspaces
+
+    with unit_of_work(factory) as s:
+        return next(w.id for w in list_workspaces(s) if w.name == name)

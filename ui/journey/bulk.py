@@ -1,10 +1,18 @@
-"""Bulk editing: one kind of element as an editable table, saved in one undoable change."""
+"""Bulk editing: one kind of element as an editable table, saved in one undoable change.
+
+The table remembers the map as it was when this person started editing it, and a save sends
+only what they changed, added and deleted relative to that (core.journey.bulk): rows someone
+else added meanwhile stay, and a row they changed that someone else changed too refuses the
+whole save with both values. While the person has no unsaved edit, the table follows the map
+as it is now, so it is never stale after their own change or a colleague's.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
+import polars as pl
 import streamlit as st
 
 from core import journey as jm
@@ -12,16 +20,25 @@ from core.common.errors import UserError
 from core.journey import tables
 from core.workspace.access import Access
 from ui.feedback import show_error
-from ui.journey import conflict
 from ui.journey.access import actor
 from ui.state import transaction
+
+_DTYPES: dict[str, pl.DataType] = {
+    "text": pl.String(),
+    "longtext": pl.String(),
+    "choice": pl.String(),
+    "stage": pl.String(),
+    "int": pl.Int64(),
+    "float": pl.Float64(),
+    "bool": pl.Boolean(),
+    "date": pl.Date(),
+}
 
 
 def bulk(
     content: jm.MapContent, access: Access, kinds: tuple[str, ...], prefix: str = "bulk"
 ) -> None:
-    """The table of the chosen kind, as loaded when this person opened it; saving checks
-    every row against what is stored, so nobody's edit is overwritten."""
+    """The table of the chosen kind; see the module docstring for what a save does."""
     kind = st.segmented_control(
         "Element kind",
         list(kinds),
@@ -31,50 +48,93 @@ def bulk(
     )
     kind = kind or kinds[0]
     base_key = f"{prefix}_base_{content.info.id}_{kind}"
-    if base_key not in st.session_state:
-        st.session_state[base_key] = (content.info.version, _frame(content, kind))
-    base_rev, frame = st.session_state[base_key]
-    if base_rev != content.info.version:
-        st.caption(
-            f"The map has changed since this table was loaded (revision {base_rev}); "
-            "saving still checks every row, so nobody's edit is overwritten."
-        )
+    loaded = _loaded(content, base_key)
+    editor_key = f"{base_key}_editor_{loaded.info.version}"
     edited = st.data_editor(
-        frame,
+        _frame(loaded, kind),
         num_rows="dynamic",
         hide_index=True,
-        column_config=_column_config(kind, content),
-        key=f"{base_key}_editor_{base_rev}",
+        column_config=_column_config(kind, loaded),
+        key=editor_key,
         width="stretch",
     )
-    c1, c2 = st.columns(2)
-    if c1.button(f"Save {jm.spec(kind).plural.lower()}", type="primary", key=f"{prefix}_save"):
-        _save(content, access, kind, edited, base_key)
-    if c2.button("Reload from the map", key=f"{prefix}_reload"):
-        st.session_state.pop(base_key, None)
-        st.rerun()
+    if loaded.info.version != content.info.version:
+        st.caption(
+            "Someone changed the map while you were editing this table; saving sends only "
+            "your changes, and any row you both changed is shown to you before anything is "
+            "overwritten."
+        )
+    label = f"Save {jm.spec(kind).plural.lower()}"
+    if st.button(label, type="primary", key=f"{prefix}_save"):
+        _save(loaded, access, kind, edited, base_key)
+
+
+def _loaded(content: jm.MapContent, base_key: str) -> jm.MapContent:
+    """The map this person's table started from: the current one unless they have unsaved
+    edits in a table loaded earlier."""
+    stored = st.session_state.get(base_key)
+    if isinstance(stored, jm.MapContent) and stored.info.version != content.info.version:
+        if _has_edits(f"{base_key}_editor_{stored.info.version}"):
+            return stored
+    st.session_state[base_key] = content
+    return content
+
+
+def _has_edits(editor_key: str) -> bool:
+    state = st.session_state.get(editor_key)
+    if not isinstance(state, dict):
+        return False
+    return any(state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
 
 
 def _save(
-    content: jm.MapContent, access: Access, kind: str, edited: pd.DataFrame, base_key: str
+    loaded: jm.MapContent, access: Access, kind: str, edited: pl.DataFrame, base_key: str
 ) -> None:
     try:
+        edit = tables.edited_table(loaded, kind, edited.to_dicts())
+        if edit.empty:
+            st.toast("Nothing to save: the table is as you loaded it")
+            return
         with transaction() as s:
-            rows = _rows_for_core(edited, content, kind)
-            count = jm.save_kind(s, content.info.id, kind, rows, actor(access))
-    except jm.ConflictError as exc:
-        conflict.show(exc, kind, 0)
+            saved = jm.save_table(s, loaded.info.id, kind, edit, actor(access))
+    except jm.TableConflictError as exc:
+        _show_conflicts(exc, base_key)
         return
     except UserError as exc:
         show_error(exc)
         return
     st.session_state.pop(base_key, None)
-    st.toast(f"Saved {count} change(s); one Undo takes them all back")
+    noun = "change" if saved.count == 1 else "changes"
+    st.toast(f"Saved {saved.count} {noun}; one Undo takes them all back")
     st.rerun()
 
 
-def _frame(content: jm.MapContent, kind: str) -> pd.DataFrame:
-    return pd.DataFrame(tables.editor_rows(content, kind), columns=tables.editor_columns(kind))
+def _show_conflicts(exc: jm.TableConflictError, base_key: str) -> None:
+    """Nothing was saved: every row someone else changed, with both values."""
+    show_error(exc)
+    rows = [
+        {
+            "Row": r.what,
+            "Yours": "deleted" if r.mine is None else _values(r.mine),
+            "Saved by someone else": "deleted" if r.theirs is None else _values(r.theirs),
+        }
+        for r in exc.rows
+    ]
+    st.dataframe(pl.DataFrame(rows), hide_index=True, key=f"{base_key}_conflicts")
+    if st.button("Load the table as it is now", key=f"{base_key}_reload"):
+        st.session_state.pop(base_key, None)
+        st.rerun()
+
+
+def _values(values: Mapping[str, object]) -> str:
+    return "; ".join(f"{name}: {value}" for name, value in values.items())
+
+
+def _frame(content: jm.MapContent, kind: str) -> pl.DataFrame:
+    schema: dict[str, pl.DataType] = {"id": pl.Int64(), "version": pl.Int64()}
+    for f in jm.spec(kind).fields:
+        schema["stage" if f.type == "stage" else f.name] = _DTYPES[f.type]
+    return pl.DataFrame(tables.editor_rows(content, kind), schema=schema)
 
 
 def _column_config(kind: str, content: jm.MapContent) -> dict[str, Any]:
@@ -101,8 +161,3 @@ def _column_config(kind: str, content: jm.MapContent) -> dict[str, Any]:
                 f.label, required=f.required, max_chars=200 if f.type == "text" else 5000
             )
     return config
-
-
-def _rows_for_core(frame: pd.DataFrame, content: jm.MapContent, kind: str) -> list[dict]:
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return tables.from_editor(content, kind, records)

@@ -151,7 +151,8 @@ def _confirm_delete(map_id: int, access: Access, kind: str, element: Mapping[str
     if st.button("Delete", type="primary", key="delete_element_confirm"):
         with user_errors():
             with transaction() as s:
-                jm.delete_element(s, map_id, kind, element["id"], actor(access), element["version"])
+                base = conflict.started(kind, element)
+                jm.delete_element(s, map_id, kind, element["id"], actor(access), base)
             st.session_state.pop(SELECTED_KEY, None)
             st.toast("Deleted; Undo brings it back")
             st.rerun()

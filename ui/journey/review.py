@@ -97,13 +97,16 @@ def _versions(content: jm.MapContent, access: Access, snaps: list[jm.SnapshotInf
         elements = jm.snapshot_elements(s, map_id, chosen)
     st.caption(" · ".join(f"{len(v)} {jm.spec(k).plural.lower()}" for k, v in elements.items()))
     if st.button("Restore this version…", key="snapshot_restore"):
-        _confirm_restore(map_id, access, chosen)
+        _confirm_restore(map_id, access, chosen, content.info.version)
 
 
 @st.dialog("Restore a saved version")
-def _confirm_restore(map_id: int, access: Access, snapshot_id: int) -> None:
+def _confirm_restore(map_id: int, access: Access, snapshot_id: int, revision: int) -> None:
     st.write("The map goes back to this version. Undo takes the restore back.")
     if st.button("Restore", type="primary", key="snapshot_restore_confirm"):
         run(
-            lambda s: jm.restore_snapshot(s, map_id, snapshot_id, actor(access)), "Version restored"
+            lambda s: jm.restore_snapshot(
+                s, map_id, snapshot_id, actor(access), base_revision=revision
+            ),
+            "Version restored",
         )

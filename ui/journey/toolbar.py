@@ -50,7 +50,11 @@ def toolbar(content: jm.MapContent, access: Access, *, editable: bool) -> View:
             else "Nothing to undo"
         )
         if c1.button(label, key="journey_undo", disabled=pending is None, icon=":material/undo:"):
-            run(lambda s: jm.undo(s, content.info.id, actor(access)), "Undone")
+            change = pending.id if pending else None
+            run(
+                lambda s: jm.undo(s, content.info.id, actor(access), expected_change_id=change),
+                "Undone",
+            )
     presenter = c2.toggle("Presenter mode", key=PRESENTER_KEY, value=access.read_only)
     follow = c3.toggle(
         "Follow the facilitator",

@@ -58,7 +58,11 @@ def _note_row(
         if c2.button(
             f"{dot} {note.votes}", key=f"vote_{note.id}", help="Add or take back your anonymous dot"
         ):
-            run(lambda s: workshop.toggle_vote(s, map_id, note.id, access.visitor), "Vote counted")
+            on = not note.mine
+            run(
+                lambda s: workshop.set_vote(s, map_id, note.id, access.visitor, on=on),
+                "Dot added" if on else "Dot taken back",
+            )
         if access.facilitates and not note.converted_to:
             target = c3.selectbox(
                 "Turn into",
@@ -68,7 +72,9 @@ def _note_row(
             )
             if c3.button("Add to map", key=f"convert_{note.id}"):
                 run(
-                    lambda s: workshop.convert_note(s, map_id, note.id, target, actor(access)),
+                    lambda s: workshop.convert_note(
+                        s, map_id, note.id, target, actor(access), expected_version=note.version
+                    ),
                     "Added to the map",
                 )
 
@@ -98,7 +104,7 @@ def facilitation(content: jm.MapContent, access: Access) -> None:
         format_func=lambda i: stages[i] if i else "(no stage)",
         on_change=lambda: control(
             lambda s: workshop.present_stage(
-                s, info.id, st.session_state["workshop_present"], actor(access)
+                s, info.id, st.session_state["workshop_present"], actor(access), seen=info
             ),
             "The room follows you",
         ),
@@ -107,10 +113,11 @@ def facilitation(content: jm.MapContent, access: Access) -> None:
     t1, t2 = c3.columns(2)
     if t1.button("Start timer", key="workshop_timer_start"):
         run(
-            lambda s: workshop.start_timer(s, info.id, int(minutes), actor(access)), "Timer started"
+            lambda s: workshop.start_timer(s, info.id, int(minutes), actor(access), seen=info),
+            "Timer started",
         )
     if t2.button("Stop", key="workshop_timer_stop"):
-        run(lambda s: workshop.stop_timer(s, info.id, actor(access)), "Timer stopped")
+        run(lambda s: workshop.stop_timer(s, info.id, actor(access), seen=info), "Timer stopped")
     _links(info, access)
 
 
