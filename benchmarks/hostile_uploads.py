@@ -133,16 +133,19 @@ def _in_child(case: str, argument: str) -> dict[str, object]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _number(result: dict[str, object], key: str) -> float:
+    return float(str(result[key]))
+
+
 def _show(result: dict[str, object]) -> None:
     if "peak_mb" not in result:
         print(f"{result['case']:>10}: {result['outcome']}")
         return
-    size = float(result["size_mb"])  # type: ignore[arg-type]  # json gives object
-    peak = float(result["peak_mb"])  # type: ignore[arg-type]
+    size, peak, before = (_number(result, k) for k in ("size_mb", "peak_mb", "before_mb"))
     print(
-        f"{result['case']:>10}: {size:,.1f} MB file, {float(result['seconds']):.1f} s, "  # type: ignore[arg-type]
-        f"{float(result['before_mb']):,.0f} MB before, peak {peak:,.0f} MB "  # type: ignore[arg-type]
-        f"({peak / max(size, 1e-9):,.1f}x the file); {result['outcome']}"
+        f"{result['case']:>10}: {size:,.1f} MB file, {_number(result, 'seconds'):.1f} s, "
+        f"{before:,.0f} MB before (the upload held), peak {peak:,.0f} MB, "
+        f"{(peak - before) / max(size, 1e-9):,.1f}x the file added; {result['outcome']}"
     )
 
 
