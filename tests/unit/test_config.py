@@ -30,3 +30,11 @@ def test_default_is_the_local_sqlite_file(monkeypatch: pytest.MonkeyPatch):
 def test_other_urls_are_left_alone():
     assert normalise_url(" sqlite:////tmp/a.db ") == "sqlite:////tmp/a.db"
     assert normalise_url("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
+
+
+def test_the_default_database_is_the_data_folder_of_the_project():
+    from core.db.config import DEFAULT_SQLITE
+
+    root = Path(__file__).resolve().parents[2]
+    assert DEFAULT_SQLITE == root / "data" / "waypoint.db"
+    assert (root / "app.py").exists()
