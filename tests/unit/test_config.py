@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.db.config import DEFAULT_SQLITE, database_url, normalise_url
