@@ -13,19 +13,20 @@ from ui.at_risk.compute import plays, saved_states
 from ui.at_risk.context import AtRiskContext
 from ui.at_risk.downloads import csv_and_excel
 from ui.at_risk.filters import list_filters, sort_order
+from ui.scorecards.tables import EMPTY
 
 COLUMNS = {
     "account_name": st.column_config.TextColumn(
-        "Account", width=170, help="Click a name to open the account below"
+        "Account", width=150, help="Click a name to open the account below"
     ),
     "score": st.column_config.ProgressColumn(
-        "Health score", min_value=0, max_value=100, format="%d", width=80
+        "Health score", min_value=0, max_value=100, format="%d", width=75
     ),
-    "action": st.column_config.TextColumn("Action", width=100),
-    "reasons": st.column_config.TextColumn("Why (penalties)", width=220),
-    "play": st.column_config.TextColumn("Recommended play", width=220),
-    "play_owner": st.column_config.TextColumn("Play owner", width=90),
-    "risk_state": st.column_config.TextColumn("Risk state", width=120),
+    "action": st.column_config.TextColumn("Action", width=95),
+    "reasons": st.column_config.TextColumn("Why (penalties)", width=175),
+    "play": st.column_config.TextColumn("Recommended play", width=175),
+    "play_owner": st.column_config.TextColumn("Play owner", width=95),
+    "risk_state": st.column_config.TextColumn("Risk state", width=125),
     "score_delta_7d": st.column_config.NumberColumn(
         "7-day change", format="%+d", help="Score now minus the score 7 days earlier"
     ),
@@ -83,6 +84,7 @@ def _table(visible: pl.DataFrame) -> None:
         on_select="rerun",
         selection_mode=["single-row", "single-cell"],
         height=420,
+        placeholder=EMPTY,
     )
     picked = _picked(visible, event.selection.rows, event.selection.cells) if event else None
     if picked and st.session_state.get("ar_last_pick") != picked:

@@ -13,6 +13,7 @@ from core.workspace.access import Role
 from ui.scorecards.compute import calibration
 from ui.scorecards.context import ScorecardsView
 from ui.scorecards.score_builder import journey_key, penalty_key
+from ui.scorecards.tables import EMPTY
 
 MEASURE_WORDS = {
     "precision": "Precision (flagged accounts that churned)",
@@ -34,8 +35,8 @@ def show_calibration(view: ScorecardsView) -> None:
             f"that started {check[0]} to {check[1]}, so the figures below are out of sample. "
             f"{result.churned_accounts:,} accounts churned within 90 days of a backtest date."
         )
-    st.dataframe(_penalties(result), hide_index=True, key="sb_cal_penalties")
-    st.dataframe(_figures(result), hide_index=True, key="sb_cal_figures")
+    st.dataframe(_penalties(result), hide_index=True, key="sb_cal_penalties", placeholder=EMPTY)
+    st.dataframe(_figures(result), hide_index=True, key="sb_cal_figures", placeholder=EMPTY)
     if result.suggested == result.current:
         st.success("The current penalties are already the best fit to this history.")
         return

@@ -23,6 +23,7 @@ from core.scorecards.plan_preview import PlanComparison
 from core.workspace.access import Role
 from ui.scorecards.compute import preview
 from ui.scorecards.context import ScorecardsView
+from ui.scorecards.tables import EMPTY
 
 BAND_WORDS = {
     "executive": "Executive below",
@@ -222,6 +223,7 @@ def show_preview(result: PlanComparison) -> None:
             "accounts": st.column_config.NumberColumn("Accounts", format="%d"),
         },
         key="sb_moves",
+        placeholder=EMPTY,
     )
     changed = result.changed.with_columns(
         pl.col("action_before", "action_after").replace_strict(words)
@@ -232,6 +234,7 @@ def show_preview(result: PlanComparison) -> None:
         column_config=CHANGED_COLUMNS,
         height=260,
         key="sb_changed",
+        placeholder=EMPTY,
     )
     st.download_button(
         "Download the accounts that change band (CSV)",
