@@ -138,6 +138,7 @@ def test_at_risk_columns_a_csm_reads_first_fit_and_the_name_opens_the_account(
     table.get_by_test_id("data-grid-canvas").wait_for()
     first = ["Account", "Health score", "Action", "Why (penalties)", "Recommended play"]
     first += ["Play owner", "Risk state"]
+    expect(table.locator("th").nth(6)).to_have_text("Risk state")  # the grid is drawn
     assert _headers(table)[:7] == first
     # At 1400 pixels, those seven end before the grid's right edge: no scrolling needed.
     from ui.at_risk.listing import COLUMNS
