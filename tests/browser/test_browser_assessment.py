@@ -8,7 +8,9 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.support.browser import (
     ARTIFACTS,
+    drawn,
     expect_no_errors,
+    keyed,
     metric_value,
     new_context,
     open_page,
@@ -44,16 +46,31 @@ def _respond(
     return context
 
 
+def _open_round(host: Page, name: str) -> str:
+    """Open a round through the facilitator's form; returns the link shown to share it."""
+    # The form sits in an expander that is open only while the workspace has no round (the
+    # demo workspace holds two).
+    expander = host.get_by_test_id("stExpander").filter(has_text="Open a new round")
+    round_name = expander.get_by_label("Round name")
+    expander.wait_for()
+    if not round_name.is_visible():
+        expander.locator("summary").click()
+    round_name.fill(name)
+    host.get_by_role("button", name="Open round").click()
+    # The new round becomes the one shown; the link below the picker is then this round's.
+    expect(keyed(host, "assess_round_pick").locator("input")).to_have_value(name)
+    code = host.get_by_test_id("stCode").filter(has_text="?round=")
+    shared = drawn(host, code).get_by_test_id("stCode")
+    expect(shared).to_be_visible()
+    return shared.inner_text().strip()
+
+
 def test_two_respondents_reveal_and_disagreement(server: str, browser: Browser) -> None:
     facilitator_ctx = new_context(browser)
     host = facilitator_ctx.new_page()
     # The page runs inside app.py (menu and workspace switcher), even on a fresh server.
     open_page(host, f"{server}/assessment", "Maturity assessment")
-    host.get_by_label("Round name").fill("2026 Q3")
-    host.get_by_role("button", name="Open round").click()
-    code = host.get_by_test_id("stCode").filter(has_text="?round=").first
-    expect(code).to_contain_text(f"{server}/assessment?round=")
-    link = code.inner_text().strip()
+    link = _open_round(host, "Browser test round")
     assert link.startswith(f"{server}/assessment?round=")
 
     ana = _respond(
