@@ -66,7 +66,8 @@ class SegmentPlan:
     csm_ratio_low: int = 0
     csm_ratio_high: int = 0
     activation_window_days: int | None = None
-    """Every activation event is due within this many days of start; None: the top-level value."""
+    """Every activation event is due within this many days of start; None: the standard
+    segment's window (DEFAULT_ACTIVATION_WINDOWS), else the plan's top-level one."""
     first_value_events: tuple[str, ...] | None = None
     activation_events: tuple[str, ...] | None = None
     milestone_events: tuple[str, ...] | None = None
@@ -94,16 +95,16 @@ class Bands:
 def default_segments() -> dict[str, SegmentPlan]:
     """The three segments of the seed documents, with their targets and CSM coverage ratios."""
     return {
-        "Enterprise": SegmentPlan(
-            60, 120, 0.8, 4.5, csm_ratio_low=8, csm_ratio_high=12, activation_window_days=90
-        ),
-        "Mid-Market": SegmentPlan(
-            30, 60, 0.6, 4.0, csm_ratio_low=30, csm_ratio_high=50, activation_window_days=45
-        ),
-        "SMB": SegmentPlan(
-            14, 30, 0.4, 4.0, csm_ratio_low=100, csm_ratio_high=200, activation_window_days=30
-        ),
+        "Enterprise": SegmentPlan(60, 120, 0.8, 4.5, csm_ratio_low=8, csm_ratio_high=12),
+        "Mid-Market": SegmentPlan(30, 60, 0.6, 4.0, csm_ratio_low=30, csm_ratio_high=50),
+        "SMB": SegmentPlan(14, 30, 0.4, 4.0, csm_ratio_low=100, csm_ratio_high=200),
     }
+
+
+DEFAULT_ACTIVATION_WINDOWS: dict[str, int] = {"Enterprise": 90, "Mid-Market": 45, "SMB": 30}
+"""The standard segments' activation windows (an Enterprise account's first value is due at
+day 60, so a 30-day window would almost never see it activated). A segment with its own
+`activation_window_days` uses that; any other segment the plan's top-level value."""
 
 
 SIGNAL_RULES: tuple[str, ...] = ("inactive", "not_reached")
@@ -155,10 +156,13 @@ class MeasurementPlan:
     signals: tuple[JourneySignal, ...] = ()
 
     def activation_window(self, segment: str | None) -> int:
-        """The segment's activation window, else the top-level one (docs/metrics.md)."""
+        """The segment's own activation window, else the standard segment's, else the
+        top-level one (docs/metrics.md, Per-segment settings)."""
         seg = self.segments.get(segment or "")
         own = seg.activation_window_days if seg is not None else None
-        return self.activation_window_days if own is None else own
+        if own is not None:
+            return own
+        return DEFAULT_ACTIVATION_WINDOWS.get(segment or "", self.activation_window_days)
 
     def signal_names(self) -> tuple[str, ...]:
         """The built-in signals, then the journey-map signals in plan order, each name once."""
@@ -358,7 +362,7 @@ def plan_to_toml(plan: MeasurementPlan) -> str:
         lines += ["", f"[segments.{_toml_key(name)}]"]
         for f in fields(seg):
             value = getattr(seg, f.name)
-            if value is not None:  # no activation window of its own: the top-level one applies
+            if value is not None:  # without its own window, the segment's default applies
                 lines.append(f"{f.name} = {_toml_value(value)}")
     for signal in plan.signals:
         lines += ["", "[[signals]]"]

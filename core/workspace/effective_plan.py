@@ -7,9 +7,9 @@ signals with an event and a window become journey signals the engine evaluates
 (docs/metrics.md, User-defined signals), shown in the reasons and not scored until a penalty
 is set for them.
 
-The segment table has no column for the activation window yet, so the three standard
-segments keep the brief's windows (Enterprise 90, Mid-Market 45, SMB 30 days) and any other
-segment follows the top-level window.
+The segment table has no column for the activation window yet, so every segment follows the
+plan's defaults: the standard segments' windows (Enterprise 90, Mid-Market 45, SMB 30 days),
+any other segment the top-level window.
 """
 
 from __future__ import annotations
@@ -23,31 +23,14 @@ from core.db.models import JourneyMap
 from core.journey.measurement import apply_journey_events, journey_events
 from core.journey.shapes import SignalElement
 from core.journey.store import content
-from core.model.plan import (
-    JourneySignal,
-    MeasurementPlan,
-    SegmentPlan,
-    default_segments,
-    journey_signal_name,
-)
+from core.model.plan import JourneySignal, MeasurementPlan, journey_signal_name
 from core.workspace.workspaces import measurement_plan
 
 
 def effective_plan(session: Session, workspace_id: int) -> MeasurementPlan:
-    base = with_default_windows(measurement_plan(session, workspace_id))
+    base = measurement_plan(session, workspace_id)
     plan = apply_journey_events(base, journey_events(session, workspace_id))
     return replace(plan, signals=map_signals(session, workspace_id, plan))
-
-
-def with_default_windows(plan: MeasurementPlan) -> MeasurementPlan:
-    """Standard segments without a stored activation window get the brief's default."""
-    defaults = default_segments()
-    segments: dict[str, SegmentPlan] = {}
-    for name, seg in plan.segments.items():
-        if seg.activation_window_days is None and name in defaults:
-            seg = replace(seg, activation_window_days=defaults[name].activation_window_days)
-        segments[name] = seg
-    return replace(plan, segments=segments)
 
 
 # ------------------------------------------------------------------ signals from the maps
