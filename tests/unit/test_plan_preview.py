@@ -42,9 +42,7 @@ def test_the_same_plan_moves_nobody(demo: Dataset):
     ],
     ids=["penalty", "band", "min-age", "window", "journey-signal"],
 )
-def test_the_comparison_is_the_two_score_tables_side_by_side(
-    demo: Dataset, after: MeasurementPlan
-):
+def test_the_comparison_is_the_two_score_tables_side_by_side(demo: Dataset, after: MeasurementPlan):
     result = compare_plans(demo, PLAN, after)
     before_scores, after_scores = score(demo, PLAN), score(demo, after)
     both = before_scores.join(after_scores, on="account_id", suffix="_after")
