@@ -6,6 +6,7 @@ keep_app_shell()  # first: a legacy-mode start reruns through app.py
 
 import streamlit as st
 
+from core.common.text import inert_markdown
 from ui.registry import PAGES
 from ui.state import (
     current_dataset,
@@ -21,8 +22,8 @@ from ui.state import (
 ws = current_workspace()
 info, dataset = current_dataset(ws.id)
 
-st.title(ws.name)
-st.caption(ws.description or "Design, run and measure your customers' onboarding.")
+st.title(inert_markdown(ws.name))
+st.caption(inert_markdown(ws.description or "Design, run and measure your customers' onboarding."))
 
 stop_without_data(
     dataset,
@@ -64,7 +65,7 @@ st.markdown(
     f"Onboarding starts from **{summary.first_start}** to **{summary.last_start}**; events "
     f"from **{summary.first_event}** to **{summary.last_event}**. Numbers are computed as of "
     f"**{as_of}**{' (pinned on the Data page)' if ws.as_of else ' (the latest event)'}. "
-    f"{len(segments)} segments are defined: {', '.join(segments)}."
+    f"{len(segments)} segments are defined: {', '.join(inert_markdown(s) for s in segments)}."
 )
 
 
@@ -77,4 +78,6 @@ for number, entry in enumerate(cards):
         st.write(entry.summary)
         st.page_link(entry.path, label=f"Open {entry.title}", icon=entry.icon)
 if info is not None:
-    st.caption(f"Data loaded {info.created_at:%Y-%m-%d %H:%M} UTC from: {info.source}")
+    st.caption(
+        f"Data loaded {info.created_at:%Y-%m-%d %H:%M} UTC from: {inert_markdown(info.source)}"
+    )

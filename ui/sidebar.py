@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.common.text import inert_markdown
 from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceError, WorkspaceInfo
 from ui.state import all_workspaces, current_workspace, select_workspace, transaction
@@ -14,7 +15,8 @@ _DELETING = "deleting_workspace"
 @st.dialog("Delete workspace", on_dismiss=lambda: st.session_state.pop(_DELETING, None))
 def _confirm_delete(ws: WorkspaceInfo) -> None:
     st.write(
-        f"Delete **{ws.name}** with its data, journey maps and assessments? This cannot be undone."
+        f"Delete **{inert_markdown(ws.name)}** with its data, journey maps and assessments? "
+        "This cannot be undone."
     )
     confirm = st.text_input("Type the workspace name to confirm", key="delete_confirm_name")
     left, right = st.columns(2)
@@ -29,7 +31,7 @@ def _confirm_delete(ws: WorkspaceInfo) -> None:
             workspaces.delete_workspace(session, ws.id)
         st.session_state.pop("workspace_id", None)
         st.session_state.pop(_DELETING, None)
-        st.toast(f"Deleted {ws.name}")
+        st.toast(f"Deleted {inert_markdown(ws.name)}")
         st.rerun()
 
 
@@ -44,7 +46,7 @@ def _create_form() -> None:
                 st.error(str(exc))
                 return
             select_workspace(created.id)
-            st.toast(f"Created {created.name}")
+            st.toast(f"Created {inert_markdown(created.name)}")
             st.rerun()
 
 
@@ -58,7 +60,7 @@ def _rename_form(ws: WorkspaceInfo) -> None:
             except WorkspaceError as exc:
                 st.error(str(exc))
                 return
-            st.toast(f"Renamed to {renamed.name}")
+            st.toast(f"Renamed to {inert_markdown(renamed.name)}")
             st.rerun()
 
 

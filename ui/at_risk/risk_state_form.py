@@ -13,6 +13,7 @@ import streamlit as st
 from core.at_risk import risk_states
 from core.at_risk.risk_states import STATES, RiskStateConflict, RiskStateInfo, state_label
 from core.common.errors import UserError
+from core.common.text import inert_markdown
 from ui.at_risk.context import AtRiskContext
 from ui.feedback import show_error
 from ui.state import transaction
@@ -60,7 +61,7 @@ def risk_state_form(context: AtRiskContext, account_id: str) -> None:
             _save(workspace_id, account_id, state, note, author, st.session_state[BASE_KEY])
     _conflict_choices(workspace_id, account_id, saved, author)
     if saved and saved.updated_at:
-        by = f" by {saved.updated_by}" if saved.updated_by else ""
+        by = f" by {inert_markdown(saved.updated_by)}" if saved.updated_by else ""
         st.caption(f"Last saved {saved.updated_at:%Y-%m-%d %H:%M} UTC{by}.")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.common.errors import UserError
+from core.common.text import inert_markdown
 from core.data.presets import PRESET_NAMES, VENDOR_PRESETS, get_preset
 from core.data.presets.base import Preset
 from core.data.presets.convert import run_preset
@@ -98,7 +99,7 @@ def _load(
     bar.empty()
     st.session_state.pop(PROBLEMS_KEY, None)
     message = "; ".join(outcome.summary.lines()) or "nothing new to add"
-    st.toast(f"Loaded: {message}", icon=":material/check_circle:")
+    st.toast(f"Loaded: {inert_markdown(message)}", icon=":material/check_circle:")
     st.session_state[NOTES_KEY] = [*outcome.summary.lines(), *outcome.notes]
     st.rerun()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import journey as jm
+from core.common.text import inert_markdown
 from core.workspace.access import Access
 from ui.journey.access import name_input
 from ui.journey.actions import flash
@@ -32,7 +33,7 @@ def open_map(access: Access) -> jm.MapContent | None:
     with transaction() as s:
         content = jm.load(s, map_id)
     if not access.facilitates:
-        st.subheader(content.info.name)
+        st.subheader(inert_markdown(content.info.name))
     live_bar(content)
     flash()
     return content
