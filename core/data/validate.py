@@ -567,7 +567,7 @@ def check_sources(
     report(1.0, "Checked")
     if len(all_problems):
         return None, all_problems
-    data = {t: finished[t].select(list(schema(t))).cast(dict(schema(t))) for t in TABLES}
+    data = {t: finished[t].select(list(schema(t))).cast(pl.Schema(schema(t))) for t in TABLES}
     return Dataset(**data), all_problems
 
 

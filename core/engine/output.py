@@ -20,8 +20,12 @@ from core.common.downloads import write_csv
 WRITERS: dict[str, Callable[[pl.DataFrame, Path], None]] = {
     ".csv": write_csv,  # the one CSV rule: formula-like text is neutralised
     ".parquet": lambda frame, path: frame.write_parquet(path),
-    ".json": lambda frame, path: path.write_text(frame.write_json(), encoding="utf-8"),
+    ".json": lambda frame, path: _write_json(frame, path),
 }
+
+
+def _write_json(frame: pl.DataFrame, path: Path) -> None:
+    path.write_text(frame.write_json(), encoding="utf-8")
 
 
 def writer_for(path: Path) -> Callable[[pl.DataFrame, Path], None] | None:

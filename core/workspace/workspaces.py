@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -220,7 +221,8 @@ def measurement_plan(session: Session, workspace_id: int) -> MeasurementPlan:
     base = plan_from_dict(dict(ws.settings or {}))
     segments = {}
     for s in ws.segments:
-        lists = {k: tuple(v) for k, v in (s.event_lists or {}).items() if k in EVENT_LIST_KEYS}
+        stored = s.event_lists or {}
+        lists: dict[str, Any] = {k: tuple(v) for k, v in stored.items() if k in EVENT_LIST_KEYS}
         segments[s.name] = SegmentPlan(
             ttv_target_days=s.ttv_target_days,
             duration_target_days=s.duration_target_days,

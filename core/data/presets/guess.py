@@ -62,7 +62,8 @@ def _share(sample: pl.DataFrame, column: str, test: pl.Expr) -> float:
     if values_.is_empty():
         return 0.0
     checked = pl.DataFrame({"v": values_}).select(test.alias("ok")).get_column("ok")
-    return float(checked.fill_null(False).mean() or 0.0)
+    share = checked.fill_null(False).cast(pl.Float64).mean()
+    return float(share) if isinstance(share, (int, float)) else 0.0
 
 
 def _content_test(f: Field, known_accounts: Collection[str]) -> tuple[pl.Expr, str] | None:

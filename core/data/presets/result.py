@@ -39,7 +39,7 @@ class PresetResult:
 
 def contract_frame(result: PresetResult, table: str) -> pl.DataFrame:
     """A result table in exactly the contract's columns and types (bookkeeping dropped)."""
-    return result.tables[table].select(list(schema(table))).cast(dict(schema(table)))
+    return result.tables[table].select(list(schema(table))).cast(pl.Schema(schema(table)))
 
 
 def file_names(result: PresetResult, frame: pl.DataFrame) -> pl.Series:

@@ -106,7 +106,7 @@ def mapping_rows(
     preset: Preset, guesses: dict[str, Guess], chosen: FieldMap | None = None
 ) -> list[dict[str, object]]:
     """One row per field for the mapping editor: a saved choice wins over a guess."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for f in preset.fields:
         guess = guesses.get(f.name)
         source = guess.source if guess else None

@@ -184,7 +184,9 @@ def _bad_lines(
     chunk: bytes, first: int, file: str, schema: pl.Schema
 ) -> tuple[bytes, list[int], pl.DataFrame]:
     """Find the lines that cannot be read; return the good ones and the problems."""
-    good, rows, problems = [], [], []
+    good: list[bytes] = []
+    rows: list[int] = []
+    problems: list[pl.DataFrame] = []
     for i, line in enumerate(chunk.split(b"\n")):
         if not line.strip():
             continue
@@ -207,14 +209,14 @@ def _parse_chunk(
     except Exception:  # noqa: BLE001 - a parser error means some line is bad; find which
         good, rows, problems = _bad_lines(chunk, first, file, schema)
         try:
-            frame = pl.read_ndjson(io.BytesIO(good), schema=schema) if good else None
+            parsed = pl.read_ndjson(io.BytesIO(good), schema=schema) if good else None
         except Exception as exc:  # noqa: BLE001 - still unreadable: report the file
             return pl.DataFrame(schema={**schema, ROW: pl.Int64}), pl.concat(
                 [problems, problem(file, f"could not read the JSON: {str(exc)[:200]}")]
             )
-        if frame is None:
+        if parsed is None:
             return pl.DataFrame(schema={**schema, ROW: pl.Int64}), problems
-        return frame.with_columns(pl.Series(ROW, rows, dtype=pl.Int64)), problems
+        return parsed.with_columns(pl.Series(ROW, rows, dtype=pl.Int64)), problems
     return frame.with_columns(_line_numbers(chunk, first, len(frame))), no_problems
 
 
