@@ -1,11 +1,17 @@
 """Waypoint: entry point. Builds the navigation and the sidebar; every page is its own module."""
 
+from pathlib import Path
+
 import streamlit as st
 
+from core.db.engine import DatabaseUnavailable
+from ui.outage import show_outage
 from ui.registry import PAGES
 from ui.sidebar import workspace_switcher
 
-st.set_page_config(page_title="Waypoint", page_icon=":material/route:", layout="wide")
+# A local image: an icon from a font host would tell a third party who opened the app.
+ICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
+st.set_page_config(page_title="Waypoint", page_icon=ICON, layout="wide")
 
 navigation = st.navigation(
     [
@@ -13,5 +19,8 @@ navigation = st.navigation(
         for i, p in enumerate(PAGES)
     ]
 )
-workspace_switcher()
-navigation.run()
+try:
+    workspace_switcher()
+    navigation.run()
+except DatabaseUnavailable as exc:
+    show_outage(exc)
