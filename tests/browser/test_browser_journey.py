@@ -121,18 +121,21 @@ def _add(page: object, kind: str, name: str) -> None:
     wait_idle(page)
 
 
-def _ensure_map(page: object) -> None:
-    create = page.locator(".st-key-create_submit button")  # type: ignore[attr-defined]
-    if page.locator(".st-key-journey_map_id").count() == 0:  # type: ignore[attr-defined]
-        create.click()
-        page.locator(".st-key-journey_map_id").wait_for(timeout=TIMEOUT)  # type: ignore[attr-defined]
-        wait_idle(page)
+def _new_map(page: object, name: str) -> None:
+    """Create a map from the first template under the popover (the demo workspace already
+    holds maps, so the test makes its own) and wait until the picker shows it."""
+    page.get_by_role("button", name="New, duplicate, rename, delete").click()  # type: ignore[attr-defined]
+    page.locator(".st-key-create_name input").fill(name)  # type: ignore[attr-defined]
+    page.locator(".st-key-create_submit button").click()  # type: ignore[attr-defined]
+    box = page.locator(".st-key-journey_map_id input[role='combobox']")  # type: ignore[attr-defined]
+    expect(box).to_have_value(re.compile(f"^{re.escape(name)}"), timeout=TIMEOUT)
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
 
 
 def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: object):
     ctx_a, host = _open(browser, f"{server}/journey")
-    _ensure_map(host)
-    assert "Kickoff" in [x.split("\n")[0] for x in _labels(host)]
+    _new_map(host, "Live edit test")
+    _wait_for_label(host, "Kickoff")
 
     _add(host, "Touchpoint", "Welcome video")
     _wait_for_label(host, "Welcome video")
@@ -322,7 +325,7 @@ def test_hostile_labels_never_run(server: str, browser: object, db_path: Path):
 
 def test_exported_json_and_excel_import_back(server: str, browser: object, tmp_path: Path):
     ctx, page = _open(browser, f"{server}/journey")
-    _ensure_map(page)
+    _new_map(page, "Export test")
     page.get_by_role("tab", name="Export & import").click()  # type: ignore[attr-defined]
     for fmt, key in (("json", "export_json"), ("xlsx", "export_excel")):
         with page.expect_download() as download:  # type: ignore[attr-defined]
