@@ -80,7 +80,18 @@ def _load(con: object, data: Path) -> None:
     sql = con.sql  # type: ignore[attr-defined]
     for table in ("accounts", "users", "events", "touches"):
         sql(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{data / table}.parquet')")
-    sql("CREATE TEMP TABLE params AS SELECT max(timestamp)::DATE AS as_of FROM events")
+    facts(con)
+
+
+def facts(con: object, as_of: str | None = None, *, names: bool = True) -> None:
+    """The per-account facts every output shares, over views named accounts, users, events
+    and touches in the normalised schema; as_of 'YYYY-MM-DD', else the latest event's date.
+    Without `names` the distinct event names (the scorecard's, not the score's) are skipped."""
+    sql = con.sql  # type: ignore[attr-defined]
+    if as_of is None:
+        sql("CREATE TEMP TABLE params AS SELECT max(timestamp)::DATE AS as_of FROM events")
+    else:
+        sql(f"CREATE TEMP TABLE params AS SELECT DATE '{as_of}' AS as_of")
     band = """CASE WHEN contract_value < 25000 THEN 'SMB' WHEN contract_value <= 100000
         THEN 'Mid-Market' WHEN contract_value > 100000 THEN 'Enterprise' END"""
     sql(f"""CREATE TEMP TABLE acc AS SELECT a.* REPLACE (coalesce(a.account_name, a.account_id)
@@ -97,8 +108,9 @@ def _load(con: object, data: Path) -> None:
         FROM keyev GROUP BY 1, 2""")
     sql(f"""CREATE TEMP TABLE fv AS SELECT account_id, min(first_at)::DATE AS fv_date
         FROM firsts WHERE event IN {_in(EV.first_value_events)} GROUP BY 1""")
-    sql("""CREATE TEMP TABLE names AS SELECT DISTINCT event FROM events, params
-        WHERE timestamp::DATE <= as_of""")
+    if names:
+        sql("""CREATE TEMP TABLE names AS SELECT DISTINCT event FROM events, params
+            WHERE timestamp::DATE <= as_of""")
     low = f"as_of - {7 + W - 1}"
     sql(f"""CREATE TEMP TABLE recent AS SELECT account_id, user_id, event,
         timestamp::DATE AS dt FROM events, params
@@ -117,13 +129,16 @@ def _load(con: object, data: Path) -> None:
         SELECT *, {ACTION} AS action FROM (SELECT *, {PENALTY} AS score FROM ({_scores(0)}))""")
 
 
+SCORE_SQL = f"""
+    WITH b AS (SELECT account_id, {PENALTY} AS score FROM ({_scores(7)}))
+    SELECT n.account_id, account_name, segment, csm, age_days, contract_value, ttv_days,
+           n.score, action, {SIGNALS} AS signals, n.score - b.score AS score_delta_7d
+    FROM now n LEFT JOIN b USING (account_id) ORDER BY account_id
+    """
+
+
 def _score(con: object, out: Path) -> None:
-    con.sql(f"""
-        WITH b AS (SELECT account_id, {PENALTY} AS score FROM ({_scores(7)}))
-        SELECT n.account_id, account_name, segment, csm, age_days, contract_value, ttv_days,
-               n.score, action, {SIGNALS} AS signals, n.score - b.score AS score_delta_7d
-        FROM now n LEFT JOIN b USING (account_id) ORDER BY account_id
-        """).write_parquet(str(out / "score.parquet"))  # type: ignore[attr-defined]
+    con.sql(SCORE_SQL).write_parquet(str(out / "score.parquet"))  # type: ignore[attr-defined]
     con.sql(f"""SELECT * FROM read_parquet('{out / "score.parquet"}')
         WHERE action IN ('executive', 'escalate')
         ORDER BY score, contract_value DESC NULLS LAST, account_id""").write_parquet(  # type: ignore[attr-defined]
