@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from core.common.link_params import link_id, link_token
 from core.db.models import JourneyMap, NoteVote, Stage, StickyNote
 from core.journey.elements import add_element
 from core.journey.errors import ConflictError, JourneyError
@@ -158,13 +159,21 @@ def reset_links(session: Session, map_id: int, actor: Actor) -> Links:
 
 
 def access(session: Session, map_id: int, *, code: str = "", token: str = "") -> str:
-    """What a link grants: "participant", "viewer", or a JourneyError when it does not fit."""
+    """What a link grants: "participant", "viewer", or a JourneyError when it does not fit.
+
+    The passcode and token are checked for shape first (a LinkError naming the parameter):
+    `hmac.compare_digest` raises on non-ASCII text, and the map id must be one a database
+    can compare.
+    """
+    map_id = link_id(map_id, what="map number", param="map")
+    code = link_token(code, what="passcode", param="code")
+    token = link_token(token, what="read-only key", param="view")
     journey = session.get(JourneyMap, map_id)
     if journey is None:
         raise JourneyError("This link points to a map that no longer exists.")
     if token and journey.readonly_token and hmac.compare_digest(token, journey.readonly_token):
         return "viewer"
-    if code and journey.passcode and hmac.compare_digest(code.strip(), journey.passcode):
+    if code and journey.passcode and hmac.compare_digest(code, journey.passcode):
         return "participant"
     raise JourneyError("The passcode or link is not valid (any more). Ask the facilitator.")
 

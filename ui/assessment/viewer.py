@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.common.errors import UserError
+from core.common.link_params import link_token
 from core.workspace.access import Access, Role
+from ui.feedback import show_error
 from ui.state import current_workspace
 
 ROUND_PARAM, ME_PARAM = "round", "me"
@@ -29,12 +32,28 @@ class Respondent:
 
 
 def who_is_looking() -> Access | Respondent:
-    """The respondent of the round in the address, or the owner of the current workspace."""
+    """The respondent of the round in the address, or the owner of the current workspace.
+
+    A link whose round or personal key cannot be a token (too long, not plain ASCII, a NUL
+    byte) stops the page with a message naming that parameter before the database sees it.
+    """
     round_token = st.query_params.get(ROUND_PARAM)
     if round_token:
-        return Respondent(round_token, st.query_params.get(ME_PARAM) or "")
+        try:
+            return _respondent(round_token, st.query_params.get(ME_PARAM) or "")
+        except UserError as exc:
+            show_error(exc)
+            st.stop()
     ws = current_workspace()
     return Access(ws.id, ws.name, Role.OWNER, actor="Facilitator")
+
+
+def _respondent(round_token: str, me_token: str) -> Respondent:
+    """The link's two tokens, checked for shape (core.common.link_params)."""
+    return Respondent(
+        link_token(round_token, what="round key", param=ROUND_PARAM),
+        link_token(me_token, what="personal key", param=ME_PARAM),
+    )
 
 
 def remember_me(me_token: str) -> None:

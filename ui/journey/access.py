@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import journey as jm
 from core.common.errors import UserError
+from core.common.link_params import link_id, link_token
 from core.journey import workshop
 from core.journey.store import get_map
 from core.workspace.access import Access, Role
@@ -41,11 +42,15 @@ def resolve() -> Access:
 
 
 def _guest(raw_map: str, code: str, token: str) -> Access:
-    """A workshop link: the map it names, in the workspace that map belongs to."""
-    try:
-        map_id = int(raw_map)
-    except ValueError as exc:
-        raise UserError("This link is not valid.") from exc
+    """A workshop link: the map it names, in the workspace that map belongs to.
+
+    Every parameter is checked for shape (core.common.link_params) before the database sees
+    it: a 20-digit map number, a non-ASCII passcode or a NUL byte ends in a message naming
+    the parameter, not in an exception from the driver.
+    """
+    map_id = link_id(raw_map, what="map number", param="map")
+    code = link_token(code, what="passcode", param="code")
+    token = link_token(token, what="read-only key", param="view")
     with transaction() as s:
         role = _GRANTED[workshop.access(s, map_id, code=code, token=token)]
         workspace = get_workspace(s, get_map(s, map_id).workspace_id)
