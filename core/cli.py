@@ -1,8 +1,9 @@
 """Command-line entry: argument parsing and exit codes, nothing else.
 
-Exit status (docs/metrics.md): 0 success, 1 invalid data or plan (message on stderr,
-nothing written), 2 bad arguments (argparse's own convention), 3 an internal error (a bug:
-a one-line message on stderr; WAYPOINT_DEBUG=1 prints the traceback too).
+Exit status (docs/metrics.md): 0 success, 1 invalid data or plan, or a backup or restore
+refused (message on stderr, nothing written), 2 bad arguments (argparse's own convention),
+3 an internal error (a bug: a one-line message on stderr; WAYPOINT_DEBUG=1 prints the
+traceback too).
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from polars.exceptions import PanicException
 
 from core.common.errors import UserError
 from core.data.validate import ValidationFailed, load_directory
 from core.model.plan import PlanError, load_plan
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 INVALID_DATA = 1
 INTERNAL_ERROR = 3
@@ -46,6 +51,46 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database() -> Engine:
+    """The database DATABASE_URL names (the SQLite default without it), as the app uses it."""
+    from core.db.config import database_url
+    from core.db.engine import make_engine
+
+    return make_engine(database_url())
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from core.backup import backup_workspace
+
+    engine = _database()
+    try:
+        summary = backup_workspace(engine, args.workspace, Path(args.out))
+    finally:
+        engine.dispose()
+    rows = sum(summary.rows.values())
+    print(
+        f"backed up workspace “{summary.workspace}” to {summary.path} "
+        f"({rows:,} rows in {len(summary.rows)} tables, schema revision {summary.revision})"
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from core.backup import restore_workspace
+
+    engine = _database()
+    try:
+        summary = restore_workspace(engine, Path(args.file), args.new_name)
+    finally:
+        engine.dispose()
+    rows = sum(summary.rows.values())
+    line = f"restored workspace “{summary.workspace}” ({rows:,} rows in {len(summary.rows)} tables"
+    if summary.new_tokens:
+        line += f"; {summary.new_tokens} links got new tokens, the old ones are used here"
+    print(line + ")")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="Waypoint engine")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -61,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser(
+        "backup", help="write one workspace of the database (DATABASE_URL) to a backup file"
+    )
+    p.add_argument("--workspace", required=True, help="name of the workspace to back up")
+    p.add_argument("--out", required=True, help="the backup file to write (a .zip)")
+    p.set_defaults(func=_backup)
+
+    p = sub.add_parser(
+        "restore", help="restore a workspace from a backup file into the database (DATABASE_URL)"
+    )
+    p.add_argument("file", help="a backup written by `backup`")
+    p.add_argument("--as", dest="new_name", help="restore under this name instead")
+    p.set_defaults(func=_restore)
 
     _register_engine(sub)
     from core.data.presets.cli import register as register_presets
