@@ -11,16 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, BrowserContext, Error, Frame, Locator, Page, expect
 
 from tests.support.browser import (
     ARTIFACTS,
-    assert_no_errors,
+    expect_no_errors,
+    main_heading,
+    new_context,
     start_server,
-    wait_idle,
 )
 
-TIMEOUT = 60_000
 PAYLOADS = ("<img src=x onerror=window.__xss=1>", "<script>window.__xss=1</script>")
 # Every frame (the agraph iframe included) keeps the last graph the app sent it, so the test
 # reads the nodes the component received instead of guessing from the canvas.
@@ -44,25 +44,28 @@ def server(tmp_path_factory: pytest.TempPathFactory, db_path: Path) -> Iterator[
     yield from start_server(tmp_path_factory, DATABASE_URL=f"sqlite:///{db_path}")
 
 
-def _open(browser: object, url: str) -> tuple[object, object]:
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})  # type: ignore[attr-defined]
+def _open(browser: Browser, url: str) -> tuple[BrowserContext, Page]:
+    """A new screen on the journey page, once its title is drawn (guests see the map's)."""
+    context = new_context(browser)
     context.add_init_script(RECORD_GRAPH)
     page = context.new_page()
     page.goto(url)
-    wait_idle(page)
+    expect(main_heading(page)).to_be_visible()
     return context, page
 
 
-def _in_graph(page: object, script: str) -> object:
+def _map_picker(page: Page) -> Locator:
+    return page.locator(".st-key-journey_map_id input[role='combobox']")
+
+
+def _in_graph(page: Page, script: str) -> object:
     """Evaluate in the agraph iframe once it has a graph; a rerun may replace the iframe
     mid-call, so a detached frame is simply looked up again (headless Chromium shows the
     iframe only after a first paint, hence the screenshot)."""
-    from playwright.sync_api import Error
-
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        page.screenshot()  # type: ignore[attr-defined]
-        for frame in page.frames:  # type: ignore[attr-defined]
+        page.screenshot()
+        for frame in page.frames:
             if "agraph" not in frame.url:
                 continue
             try:
@@ -70,102 +73,98 @@ def _in_graph(page: object, script: str) -> object:
                     return frame.evaluate(script)
             except Error:
                 continue
-        page.wait_for_timeout(250)  # type: ignore[attr-defined]
+        page.wait_for_timeout(250)
     raise AssertionError("the agraph iframe never received a graph")
 
 
-def _graph_frame(page: object) -> object:
+def _graph_frame(page: Page) -> Frame:
     _in_graph(page, "() => true")
-    return next(f for f in page.frames if "agraph" in f.url)  # type: ignore[attr-defined]
+    return next(f for f in page.frames if "agraph" in f.url)
 
 
-def _labels(page: object) -> list[str]:
-    return _in_graph(page, "() => window.__agraphData.nodes.map(n => n.label)")  # type: ignore[return-value]
+def _labels(page: Page) -> list[str]:
+    labels = _in_graph(page, "() => window.__agraphData.nodes.map(n => n.label)")
+    assert isinstance(labels, list)
+    return [str(x) for x in labels]
 
 
-def _wait_for_label(page: object, label: str, *, present: bool = True, timeout: float = 30) -> None:
+def _wait_for_label(page: Page, label: str, *, present: bool = True, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(x.split("\n")[0] == label for x in _labels(page)) == present:
             return
-        page.wait_for_timeout(200)  # type: ignore[attr-defined]
+        page.wait_for_timeout(200)
     state = "appear" if present else "disappear"
     raise AssertionError(f"node {label!r} did not {state} within {timeout} s")
 
 
-def _choose(page: object, key: str, option: str) -> None:
+def _choose(page: Page, key: str, option: str) -> None:
     """Streamlit's selectbox is a combobox: type to filter, then pick the exact option (a
     rerun can close the list under the pointer, so try again until the value shows)."""
-    from playwright.sync_api import Error
-
-    box = page.locator(f".st-key-{key} input[role='combobox']")  # type: ignore[attr-defined]
+    box = page.locator(f".st-key-{key} input[role='combobox']")
     for _ in range(5):
         try:
             box.click()
             box.press("Control+a")
             box.type(option[:40])
-            page.get_by_role("option", name=option, exact=True).first.click(timeout=5_000)  # type: ignore[attr-defined]
+            page.get_by_role("option", name=option, exact=True).first.click(timeout=5_000)
         except Error:
             box.press("Escape")
             continue
         if box.input_value() == option:
             break
-    expect(box).to_have_value(option, timeout=TIMEOUT)
-    wait_idle(page)
+    expect(box).to_have_value(option)
 
 
-def _add(page: object, kind: str, name: str) -> None:
+def _add(page: Page, kind: str, name: str) -> None:
+    """Add an element through the form; the caller waits for it in the graph."""
     _choose(page, "add_kind", kind)
-    page.locator(".st-key-add_name input").fill(name)  # type: ignore[attr-defined]
-    page.locator(".st-key-add_submit button").click()  # type: ignore[attr-defined]
-    wait_idle(page)
+    page.locator(".st-key-add_name input").fill(name)
+    page.locator(".st-key-add_submit button").click()
 
 
-def _new_map(page: object, name: str) -> None:
+def _new_map(page: Page, name: str) -> None:
     """Create a map from the first template under the popover (the demo workspace already
     holds maps, so the test makes its own) and wait until the picker shows it."""
-    page.get_by_role("button", name="New, duplicate, rename, delete").click()  # type: ignore[attr-defined]
-    page.locator(".st-key-create_name input").fill(name)  # type: ignore[attr-defined]
-    page.locator(".st-key-create_submit button").click()  # type: ignore[attr-defined]
-    box = page.locator(".st-key-journey_map_id input[role='combobox']")  # type: ignore[attr-defined]
-    expect(box).to_have_value(re.compile(f"^{re.escape(name)}"), timeout=TIMEOUT)
-    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="New, duplicate, rename, delete").click()
+    page.locator(".st-key-create_name input").fill(name)
+    page.locator(".st-key-create_submit button").click()
+    expect(_map_picker(page)).to_have_value(re.compile(f"^{re.escape(name)}"))
+    page.keyboard.press("Escape")
 
 
-def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: object):
+def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: Browser) -> None:
     ctx_a, host = _open(browser, f"{server}/journey")
     _new_map(host, "Live edit test")
     _wait_for_label(host, "Kickoff")
 
     _add(host, "Touchpoint", "Welcome video")
     _wait_for_label(host, "Welcome video")
-    host.get_by_role("tab", name="Grid").click()  # type: ignore[attr-defined]
-    grid = host.locator(".wp-grid").first  # type: ignore[attr-defined]
-    grid.wait_for(timeout=TIMEOUT)
-    assert "Welcome video" in grid.inner_text()
-    assert_no_errors(host)
+    host.get_by_role("tab", name="Grid").click()
+    grid = host.locator(".wp-grid").first
+    expect(grid).to_contain_text("Welcome video")
+    expect_no_errors(host)
 
-    host.locator(".st-key-journey_undo button").click()  # type: ignore[attr-defined]
-    wait_idle(host)
+    host.locator(".st-key-journey_undo button").click()
     _wait_for_label(host, "Welcome video", present=False)
-    assert "Welcome video" not in host.locator(".wp-grid").first.text_content()  # type: ignore[attr-defined]
+    expect(host.locator(".wp-grid").first).not_to_contain_text("Welcome video")
 
-    code = host.locator('[data-testid="stCode"]', has_text="&code=").first  # type: ignore[attr-defined]
-    link = code.text_content().strip()
+    code = host.locator('[data-testid="stCode"]', has_text="&code=").first
+    link = (code.text_content() or "").strip()
     assert "/journey?map=" in link
     ctx_b, guest = _open(browser, link)
-    assert guest.get_by_text("Journey map · workshop").first.is_visible()  # type: ignore[attr-defined]
+    expect(guest.get_by_text("Journey map · workshop").first).to_be_visible()
     _add(guest, "Touchpoint", "Added by a participant")
     _wait_for_label(guest, "Added by a participant")
     started = time.monotonic()
     _wait_for_label(host, "Added by a participant", timeout=5)
     assert time.monotonic() - started <= 5
-    assert_no_errors(host)
-    assert_no_errors(guest)
+    expect_no_errors(host)
+    expect_no_errors(guest)
     ARTIFACTS.mkdir(exist_ok=True)
-    host.screenshot(path=str(ARTIFACTS / "journey-live.png"), full_page=True)  # type: ignore[attr-defined]
-    ctx_b.close()  # type: ignore[attr-defined]
-    ctx_a.close()  # type: ignore[attr-defined]
+    host.screenshot(path=str(ARTIFACTS / "journey-live.png"), full_page=True)
+    ctx_b.close()
+    ctx_a.close()
 
 
 # ------------------------------------------------------------------ hostile labels
@@ -250,11 +249,12 @@ def _node_centres(png: bytes, colours: list[tuple[int, int, int]]) -> list[tuple
 
     image = Image.open(io.BytesIO(png)).convert("RGB")
     width, height = image.size
-    pixels = image.load()
+    pixels = image.tobytes()  # RGB, row by row
     cells: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for y in range(0, height, 3):
         for x in range(0, width, 3):
-            r, g, b = pixels[x, y]
+            at = (y * width + x) * 3
+            r, g, b = pixels[at], pixels[at + 1], pixels[at + 2]
             if any(abs(r - c[0]) + abs(g - c[1]) + abs(b - c[2]) < 20 for c in colours):
                 cells.setdefault((x // 40, y // 40), []).append((x, y))
     centres = []
@@ -265,21 +265,23 @@ def _node_centres(png: bytes, colours: list[tuple[int, int, int]]) -> list[tuple
     return centres
 
 
-def test_hostile_labels_never_run(server: str, browser: object, db_path: Path):
+def test_hostile_labels_never_run(server: str, browser: Browser, db_path: Path) -> None:
     ctx, page = _open(browser, f"{server}/journey")  # the first visit creates the demo workspace
+    expect(_map_picker(page)).to_be_visible()
     _seed_hostile_map(db_path)
-    page.reload()  # type: ignore[attr-defined]
-    wait_idle(page)
-    _choose(page, "journey_map_id", f"{PAYLOADS[0]} map (All segments · {PAYLOADS[1]} · current)")
-    wait_idle(page)
+    page.reload()
+    expect(_map_picker(page)).to_be_visible()
+    title = f"{PAYLOADS[0]} map (All segments · {PAYLOADS[1]} · current)"
+    _choose(page, "journey_map_id", title)
+    deadline = time.monotonic() + 30
+    while not any(n.startswith("<img src=x") for n in _labels(page)):
+        assert time.monotonic() < deadline, "the hostile map's graph was never drawn"
+        page.wait_for_timeout(200)
     frame = _graph_frame(page)
-    assert any(
-        n.startswith("<img src=x")
-        for n in frame.evaluate("() => window.__agraphData.nodes.map(n => n.label)")
-    )
-    iframe = page.locator("iframe[title*='agraph']").first  # type: ignore[attr-defined]
+    iframe = page.locator("iframe[title*='agraph']").first
     iframe.scroll_into_view_if_needed()
     box = iframe.bounding_box()
+    assert box is not None
     colours = [
         (0x00, 0x72, 0xB2),
         (0xE6, 0x9F, 0x00),
@@ -291,8 +293,8 @@ def test_hostile_labels_never_run(server: str, browser: object, db_path: Path):
     assert len(centres) >= 5, "expected to find the graph's nodes on the canvas"
     tooltips = []
     for x, y in centres[:30]:
-        page.mouse.move(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
-        page.wait_for_timeout(450)  # type: ignore[attr-defined]
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(450)  # vis.js shows a tooltip after a short hover delay
         shown = frame.evaluate(
             "() => Array.from(document.querySelectorAll('.vis-tooltip'))"
             ".filter(t => t.style.visibility !== 'hidden').map(t => t.innerText)"
@@ -309,36 +311,32 @@ def test_hostile_labels_never_run(server: str, browser: object, db_path: Path):
     )
 
     for tab in ("Grid", "Tables", "Workshop", "Opportunities", "Check & compare", "History"):
-        page.get_by_role("tab", name=tab).click()  # type: ignore[attr-defined]
-        page.wait_for_timeout(400)  # type: ignore[attr-defined]
-    grid = page.locator(".wp-grid").first  # type: ignore[attr-defined]
-    assert PAYLOADS[1] in grid.text_content()
-    assert page.locator(".wp-grid img, .wp-grid script").count() == 0  # type: ignore[attr-defined]
-    assert page.evaluate("() => typeof window.__xss") == "undefined"  # type: ignore[attr-defined]
-    for other in page.frames:  # type: ignore[attr-defined]
+        page.get_by_role("tab", name=tab).click()
+        expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".wp-grid").first).to_contain_text(PAYLOADS[1])
+    assert page.locator(".wp-grid img, .wp-grid script").count() == 0
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    for other in page.frames:
         assert other.evaluate("() => typeof window.__xss") == "undefined"
-    assert_no_errors(page)
+    expect_no_errors(page)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "journey-hostile.png"), full_page=True)  # type: ignore[attr-defined]
-    ctx.close()  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / "journey-hostile.png"), full_page=True)
+    ctx.close()
 
 
-def test_exported_json_and_excel_import_back(server: str, browser: object, tmp_path: Path):
+def test_exported_json_and_excel_import_back(server: str, browser: Browser, tmp_path: Path) -> None:
     ctx, page = _open(browser, f"{server}/journey")
     _new_map(page, "Export test")
-    page.get_by_role("tab", name="Export & import").click()  # type: ignore[attr-defined]
+    page.get_by_role("tab", name="Export & import").click()
     for fmt, key in (("json", "export_json"), ("xlsx", "export_excel")):
-        with page.expect_download() as download:  # type: ignore[attr-defined]
-            page.locator(f".st-key-{key} button").click()  # type: ignore[attr-defined]
+        with page.expect_download() as download:
+            page.locator(f".st-key-{key} button").click()
         saved = tmp_path / f"map.{fmt}"
         download.value.save_as(saved)
-        page.locator(".st-key-import_file input[type=file]").set_input_files(str(saved))  # type: ignore[attr-defined]
-        page.locator(".st-key-import_file").get_by_text(saved.name).wait_for(timeout=TIMEOUT)  # type: ignore[attr-defined]
-        page.locator(".st-key-import_name input").fill(f"Imported from {fmt}")  # type: ignore[attr-defined]
-        page.locator(".st-key-import_submit button").click()  # type: ignore[attr-defined]
-        wait_idle(page)
-        assert_no_errors(page)
-        box = page.locator(".st-key-journey_map_id input[role='combobox']")  # type: ignore[attr-defined]
-        expect(box).to_have_value(re.compile(f"^Imported from {fmt}"), timeout=TIMEOUT)
-        assert_no_errors(page)
-    ctx.close()  # type: ignore[attr-defined]
+        page.locator(".st-key-import_file input[type=file]").set_input_files(str(saved))
+        page.locator(".st-key-import_file").get_by_text(saved.name).wait_for()
+        page.locator(".st-key-import_name input").fill(f"Imported from {fmt}")
+        page.locator(".st-key-import_submit button").click()
+        expect(_map_picker(page)).to_have_value(re.compile(f"^Imported from {fmt}"))
+        expect_no_errors(page)
+    ctx.close()

@@ -217,25 +217,3 @@ def assert_no_errors(page: Page) -> None:
     assert errors.count() == 0, errors.first.inner_text()
     lost = page.get_by_role("dialog").filter(has_text="Page not found")
     assert lost.count() == 0, "the page showed 'Page not found'"
-
-
-def wait_idle(page: Page, timeout: float = TIMEOUT) -> None:
-    """Wait until the script has finished: the app is drawn and the 'running' widget is gone.
-
-    A general idle signal, racy right after an action (the rerun may not have started yet);
-    kept for tests/browser/test_browser_journey.py. New tests wait for what they check. With
-    the cores busy, a fresh server's first journey page (which also builds the demo workspace:
-    data, a journey map per segment, assessment rounds) twice took longer than the 60 s this
-    used to allow.
-    """
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.getAttribute('data-test-script-state') !== 'running'
-                && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')
-                && document.querySelector('[data-testid="stMainBlockContainer"] h1');
-        }""",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)
