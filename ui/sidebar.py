@@ -7,6 +7,7 @@ import streamlit as st
 from core.common.text import inert_markdown
 from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceError, WorkspaceInfo
+from ui.feedback import show_error
 from ui.state import all_workspaces, current_workspace, select_workspace, transaction
 
 _DELETING = "deleting_workspace"
@@ -43,7 +44,7 @@ def _create_form() -> None:
                 with transaction() as session:
                     created = workspaces.create_workspace(session, name)
             except WorkspaceError as exc:
-                st.error(str(exc))
+                show_error(exc)
                 return
             select_workspace(created.id)
             st.toast(f"Created {inert_markdown(created.name)}")
@@ -58,7 +59,7 @@ def _rename_form(ws: WorkspaceInfo) -> None:
                 with transaction() as session:
                     renamed = workspaces.rename_workspace(session, ws.id, name)
             except WorkspaceError as exc:
-                st.error(str(exc))
+                show_error(exc)
                 return
             st.toast(f"Renamed to {inert_markdown(renamed.name)}")
             st.rerun()
