@@ -160,6 +160,27 @@ class RiskState(Base):
     version: Mapped[int] = mapped_column(default=1, server_default=sql_text("1"))
 
 
+class PlanVersion(Base):
+    """One saved version of a workspace's health-score settings (core/workspace/plan_versions.py).
+
+    Versions are never changed or deleted while the workspace lives: a save or a restore adds
+    the next number, and the newest is the plan in use. The unique (workspace, number) key
+    decides between two saves made from the same version at once.
+    """
+
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("workspace_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(default="")
+    saved_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    note: Mapped[str] = mapped_column(Text, default="")
+    restored_from: Mapped[int | None]
+
+
 class ColumnMapping(Timestamped, Base):
     """A saved import mapping (preset + source column per contract field) for next month's file."""
 

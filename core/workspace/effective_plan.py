@@ -5,7 +5,7 @@ milestone order) come from its journey maps where a map defines them, so a works
 changes a milestone's proving event changes the numbers the scorecards show. The maps'
 signals with an event and a window become journey signals the engine evaluates
 (docs/metrics.md, User-defined signals), shown in the reasons and not scored until a penalty
-is set for them.
+is set for them in the score builder (the plan's newest version, core/workspace/plan_versions.py).
 
 The segment table has no column for the activation window yet, so every segment follows the
 plan's defaults: the standard segments' windows (Enterprise 90, Mid-Market 45, SMB 30 days),
@@ -15,6 +15,7 @@ any other segment the top-level window.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,13 +25,27 @@ from core.journey.measurement import apply_journey_events, journey_events
 from core.journey.shapes import SignalElement
 from core.journey.store import content
 from core.model.plan import JourneySignal, MeasurementPlan, journey_signal_name
+from core.workspace.plan_versions import penalties_by_signal, version_content, with_penalties
 from core.workspace.workspaces import measurement_plan
 
 
-def effective_plan(session: Session, workspace_id: int) -> MeasurementPlan:
-    base = measurement_plan(session, workspace_id)
+def effective_plan(
+    session: Session, workspace_id: int, content: dict[str, Any] | None = None
+) -> MeasurementPlan:
+    """The plan of the newest version (or of `content`: an earlier version or a file to
+    preview) with the maps' event lists and signals, each signal with the penalty the version
+    sets for it."""
+    if content is None:
+        content = version_content(session, workspace_id)
+    base = measurement_plan(session, workspace_id, content)
     plan = apply_journey_events(base, journey_events(session, workspace_id))
-    return replace(plan, signals=map_signals(session, workspace_id, plan))
+    signals = map_signals(session, workspace_id, plan)
+    return replace(plan, signals=with_penalties(signals, penalties_by_signal(content)))
+
+
+def version_plan(session: Session, workspace_id: int, number: int) -> MeasurementPlan:
+    """The plan as version `number` set it, with today's segments and maps."""
+    return effective_plan(session, workspace_id, version_content(session, workspace_id, number))
 
 
 # ------------------------------------------------------------------ signals from the maps

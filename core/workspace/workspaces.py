@@ -23,6 +23,7 @@ from core.model.plan import (
     default_segments,
     plan_from_dict,
 )
+from core.workspace.plan_versions import content_settings, first_version, version_content
 
 MAX_NAME = 80
 
@@ -89,6 +90,7 @@ def create_workspace(
         ws.segments.append(_segment_row(seg_name, seg, position))
     session.add(ws)
     session.flush()
+    first_version(session, ws.id)
     return _info(ws)
 
 
@@ -215,10 +217,16 @@ def save_segments(
     ws.segments = kept
 
 
-def measurement_plan(session: Session, workspace_id: int) -> MeasurementPlan:
-    """The plan every page computes with: global settings plus this workspace's segments."""
+def measurement_plan(
+    session: Session, workspace_id: int, content: dict[str, Any] | None = None
+) -> MeasurementPlan:
+    """The plan every page computes with: the settings of the plan's newest version
+    (core/workspace/plan_versions.py; `content` instead, for a version or a file not saved
+    yet) plus this workspace's segments."""
     ws = _get(session, workspace_id)
-    base = plan_from_dict(dict(ws.settings or {}))
+    if content is None:
+        content = version_content(session, workspace_id)
+    base = plan_from_dict(content_settings(content))
     segments = {}
     for s in ws.segments:
         stored = s.event_lists or {}

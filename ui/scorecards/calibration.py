@@ -1,6 +1,7 @@
 """Calibration: penalties fitted to the workspace's own history, the current and the suggested
 weighting side by side (out of sample, with 95% intervals), and a button that puts the
-suggestion into the score builder, where it can be adjusted or ignored."""
+suggestion into the score builder, where it can be adjusted, saved as a new version of the
+plan, or ignored."""
 
 from __future__ import annotations
 
@@ -46,7 +47,10 @@ def show_calibration(view: ScorecardsView) -> None:
         on_click=_use_suggestion,
         args=(view, result),
         disabled=view.context.access.role is not Role.OWNER,
-        help="Sets the penalties below to the suggestion; adjust them or set them back.",
+        help=(
+            "Sets the penalties below to the suggestion; adjust them, save them as a new "
+            "version of the plan, or set them back."
+        ),
     )
 
 

@@ -2,9 +2,10 @@
 saved (accounts changing band, which ones, contract value at risk before and after).
 
 Owners edit; everyone else sees the settings read-only. The preview covers every account of
-the workspace, since the plan is the workspace's. Saving the settings as a new version of the
-plan (with who and when, and restoring an earlier one) comes with the plan-version table;
-until then the edited plan downloads as TOML for the command line's --config.
+the workspace, since the plan is the workspace's. Saving makes a new version of the plan with
+who and when; a plan file can be uploaded the same way, and any earlier version restored
+(ui/scorecards/plan_versions.py). The inputs show the version this session opened; while
+nothing is edited they follow the newest.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from core.model.plan import BUILT_IN_SIGNALS, Bands, JourneySignal, MeasurementP
 from core.scorecards.bundle import money
 from core.scorecards.plan_preview import PlanComparison
 from core.workspace.access import Role
+from ui.scorecards import plan_versions as versions_ui
 from ui.scorecards.compute import preview
 from ui.scorecards.context import ScorecardsView
 from ui.scorecards.tables import EMPTY
@@ -52,21 +54,41 @@ def journey_key(index: int) -> str:
 
 
 def show_score_builder(view: ScorecardsView) -> None:
-    plan = view.context.plan
-    editable = view.context.access.role is Role.OWNER
+    context = view.context
+    access = context.access
+    editable = access.role is Role.OWNER
+    workspace_id = access.workspace_id
+    versions = versions_ui.load_versions(workspace_id)
+    base = versions_ui.base_number(workspace_id, versions)
     st.subheader("Score builder")
     st.caption(
-        "The health score's settings for every account of the workspace. Change a number to "
-        "see what it would do before anything is saved."
+        f"The health score's settings for every account of the workspace (version {base}). "
+        "Change a number to see what it would do before anything is saved."
         + ("" if editable else " Only the workspace's owners can change them.")
     )
-    edited = _settings(plan, disabled=not editable)
-    if edited is None:
-        return
-    if edited == plan:
+    versions_ui.show_feedback()
+    shown = context.plan if base == versions.current else versions_ui.base_plan(workspace_id, base)
+    edited = _settings(shown, disabled=not editable)
+    if base != versions.current:
+        if edited == shown:  # nothing of this person's to lose: follow the newest version
+            versions_ui.adopt(workspace_id, versions.current)
+            st.rerun()
+        versions_ui.show_newer(access, versions, base)
+    if edited is not None:
+        _show_change(view, edited, base, changed=edited != shown)
+    _show_upload(view, base)
+    versions_ui.show_history(access, versions, base)
+
+
+def _show_change(
+    view: ScorecardsView, edited: MeasurementPlan, base: int, *, changed: bool
+) -> None:
+    """The preview of the edited settings, their save and their download."""
+    if edited == view.context.plan:
         st.info("These are the settings in use. Change one to preview its effect.")
     else:
         show_preview(preview(view, edited))
+    versions_ui.show_save(view.context.access, edited, base, changed=changed)
     st.download_button(
         "Download these settings as a plan file (TOML)",
         plan_to_toml(edited),
@@ -76,10 +98,22 @@ def show_score_builder(view: ScorecardsView) -> None:
         icon=":material/download:",
     )
     st.caption(
-        "Saving them as a new version of the workspace's plan, with who and when, and "
-        "restoring an earlier version, comes next. Until then the file works with the "
-        "command line's --config."
+        "The file works with the command line's --config, and uploads below as a new version."
     )
+
+
+def _show_upload(view: ScorecardsView, base: int) -> None:
+    """A plan file: checked, previewed like the builder, and saved as a new version."""
+    with st.expander("Upload a plan file", icon=":material/upload_file:"):
+        access = view.context.access
+        upload = versions_ui.uploaded_plan(access, view.context.plan)
+        if upload is None:
+            return
+        if upload.effective == view.context.plan:
+            st.info("The file's settings are the ones in use.")
+            return
+        show_preview(preview(view, upload.effective), prefix="sb_file")
+        versions_ui.show_file_save(access, base, upload)
 
 
 def _settings(plan: MeasurementPlan, *, disabled: bool) -> MeasurementPlan | None:
@@ -191,7 +225,7 @@ def _segment_settings(plan: MeasurementPlan) -> None:
         st.dataframe(pl.DataFrame(rows), hide_index=True)
 
 
-def show_preview(result: PlanComparison) -> None:
+def show_preview(result: PlanComparison, prefix: str = "sb") -> None:
     """How many accounts change band, the money at risk before and after, and which ones."""
     st.markdown("**What this change would do**")
     cols = st.columns(3)
@@ -222,7 +256,7 @@ def show_preview(result: PlanComparison) -> None:
             "action_after": st.column_config.TextColumn("To band"),
             "accounts": st.column_config.NumberColumn("Accounts", format="%d"),
         },
-        key="sb_moves",
+        key=f"{prefix}_moves",
         placeholder=EMPTY,
     )
     changed = result.changed.with_columns(
@@ -233,7 +267,7 @@ def show_preview(result: PlanComparison) -> None:
         hide_index=True,
         column_config=CHANGED_COLUMNS,
         height=260,
-        key="sb_changed",
+        key=f"{prefix}_changed",
         placeholder=EMPTY,
     )
     st.download_button(
@@ -241,6 +275,6 @@ def show_preview(result: PlanComparison) -> None:
         csv_bytes(changed),
         "score-builder-preview.csv",
         "text/csv",
-        key="sb_changed_csv",
+        key=f"{prefix}_changed_csv",
     )
     st.caption("Biggest contract first. Churned accounts have no band and are left out.")

@@ -1,0 +1,322 @@
+"""The plan's versions in the score builder: save the settings as a new version (with who,
+when and a note), upload a plan file, and restore an earlier version.
+
+Each browser session remembers the version its builder was opened at (its base). A save
+states that base, so a save made after someone else saved is refused with their name
+(core/workspace/plan_versions.py). While nothing is edited the builder follows the newest
+version by itself; with edits, it says who saved since and offers to load the newest.
+Owners save and restore; everyone else sees the history read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import polars as pl
+import streamlit as st
+
+from core.common.errors import UserError
+from core.common.text import inert_markdown
+from core.model.plan import MeasurementPlan, PlanError, plan_to_toml
+from core.workspace import plan_versions as pv
+from core.workspace.access import Access, Role
+from core.workspace.effective_plan import effective_plan, version_plan
+from ui.state import transaction
+
+BASE_KEY = "sb_base"
+TOAST_KEY = "sb_toast"
+ERROR_KEY = "sb_error"
+UPLOAD_COUNT_KEY = "sb_upload_count"
+AUTHOR_KEY = "sb_author"
+NOTE_KEY = "sb_note"
+WIDGET_PREFIXES = ("sb_pen_", "sb_js_", "sb_band_", "sb_window", "sb_min_age")
+RESTORE_KEY = "sb_restore_asked"
+DEFAULT_AUTHOR = "Owner"
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The history as this run read it: newest first, and the number in use (0: none)."""
+
+    history: list[pv.PlanVersionInfo]
+    current: int
+
+    def since(self, base: int) -> list[pv.PlanVersionInfo]:
+        return sorted((v for v in self.history if v.number > base), key=lambda v: v.number)
+
+
+def load_versions(workspace_id: int) -> Versions:
+    with transaction() as s:
+        history = pv.list_versions(s, workspace_id)
+    return Versions(history, history[0].number if history else 0)
+
+
+def base_number(workspace_id: int, versions: Versions) -> int:
+    """The version this session's builder was opened at (set the first time it is shown)."""
+    found = st.session_state.get(BASE_KEY)
+    if not isinstance(found, tuple) or found[0] != workspace_id:
+        adopt(workspace_id, versions.current)
+        return versions.current
+    return int(found[1])
+
+
+def adopt(workspace_id: int, number: int) -> None:
+    """Open the builder at `number`: its inputs are drawn afresh from that version."""
+    st.session_state[BASE_KEY] = (workspace_id, number)
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(WIDGET_PREFIXES):
+            del st.session_state[key]
+
+
+def base_plan(workspace_id: int, number: int) -> MeasurementPlan:
+    with transaction() as s:
+        return version_plan(s, workspace_id, number)
+
+
+def show_feedback() -> None:
+    """What the last save or restore did: a toast when it worked, the reason when not."""
+    toast = st.session_state.pop(TOAST_KEY, None)
+    if toast:
+        st.toast(toast, icon=":material/check_circle:")
+    error = st.session_state.pop(ERROR_KEY, None)
+    if error:
+        st.error(inert_markdown(error, 2000), icon=":material/error:")
+
+
+def show_newer(access: Access, versions: Versions, base: int) -> None:
+    """Someone saved since this builder was opened and this person has edits: say who."""
+    names = "; ".join(f"{v.who} saved version {v.number} at {v.when}" for v in versions.since(base))
+    st.warning(
+        inert_markdown(
+            f"The plan changed since you opened version {base}: {names}. Saving your "
+            "changes would be refused; load the newest version, then make them again."
+        ),
+        icon=":material/sync_problem:",
+    )
+    st.button(
+        f"Load version {versions.current} (drops your changes)",
+        key="sb_load_newest",
+        on_click=adopt,
+        args=(access.workspace_id, versions.current),
+    )
+
+
+def _saver(access: Access) -> Access:
+    name = str(st.session_state.get(AUTHOR_KEY) or "").strip()
+    return replace(access, actor=name or access.actor or DEFAULT_AUTHOR)
+
+
+def _done(access: Access, saved: pv.PlanVersionInfo, what: str) -> None:
+    adopt(access.workspace_id, saved.number)
+    st.session_state.pop(NOTE_KEY, None)
+    st.session_state[TOAST_KEY] = f"{what} as version {saved.number} by {saved.who}."
+
+
+def _save(access: Access, edited: MeasurementPlan, base: int) -> None:
+    """Button callback: runs before the next run draws the builder."""
+    note = str(st.session_state.get(NOTE_KEY) or "")
+    try:
+        with transaction() as s:
+            saved = pv.save_settings(s, _saver(access), edited, base_version=base, note=note)
+    except UserError as exc:
+        st.session_state[ERROR_KEY] = str(exc)
+        return
+    _done(access, saved, "Settings saved")
+
+
+def show_save(access: Access, edited: MeasurementPlan, base: int, *, changed: bool) -> None:
+    """Name, note and the save button (owners only; nothing to save without a change)."""
+    owner = access.role is Role.OWNER
+    with st.container(border=True):
+        cols = st.columns([1, 2])
+        cols[0].text_input(
+            "Your name (saved with the version)",
+            key=AUTHOR_KEY,
+            max_chars=80,
+            disabled=not owner,
+            placeholder=DEFAULT_AUTHOR,
+        )
+        cols[1].text_input(
+            "Note (what changed and why)",
+            key=NOTE_KEY,
+            max_chars=pv.MAX_NOTE,
+            disabled=not owner,
+        )
+        st.button(
+            f"Save as version {base + 1}",
+            key="sb_save",
+            type="primary",
+            icon=":material/save:",
+            on_click=_save,
+            args=(access, edited, base),
+            disabled=not owner or not changed,
+            help=None if changed else "Change a setting first.",
+        )
+
+
+# ------------------------------------------------------------------ plan files
+
+
+def _file_plan(workspace_id: int, uploaded: MeasurementPlan) -> MeasurementPlan:
+    """The plan the workspace would compute with once the file is saved."""
+    content = pv.stored_content(pv.settings_of(uploaded), uploaded.signals)
+    with transaction() as s:
+        return effective_plan(s, workspace_id, content)
+
+
+def _save_file(access: Access, uploaded: MeasurementPlan, base: int, name: str) -> None:
+    note = str(st.session_state.get(NOTE_KEY) or "") or f"Uploaded {name}"
+    try:
+        with transaction() as s:
+            saved = pv.save_plan_file(s, _saver(access), uploaded, base_version=base, note=note)
+    except UserError as exc:
+        st.session_state[ERROR_KEY] = str(exc)
+        return
+    st.session_state[UPLOAD_COUNT_KEY] = int(st.session_state.get(UPLOAD_COUNT_KEY, 0)) + 1
+    _done(access, saved, f"{name} saved")
+
+
+@dataclass(frozen=True)
+class UploadedPlan:
+    """A checked plan file: as written (what a save stores) and as the workspace would
+    compute with it (what the preview shows)."""
+
+    name: str
+    written: MeasurementPlan
+    effective: MeasurementPlan
+
+
+def uploaded_plan(access: Access, current: MeasurementPlan) -> UploadedPlan | None:
+    """An uploaded plan file (None: no file, or a bad one, shown with its line or field);
+    what the file says but a version cannot take is listed."""
+    count = int(st.session_state.get(UPLOAD_COUNT_KEY, 0))
+    found = st.file_uploader(
+        "Upload a plan file (TOML) to preview it and save it as a new version",
+        type=["toml"],
+        key=f"sb_upload_{count}",
+        disabled=access.role is not Role.OWNER,
+    )
+    if found is None:
+        return None
+    try:
+        written = pv.read_plan_file(found.getvalue(), found.name)
+    except PlanError as exc:
+        st.error(inert_markdown(exc, 2000), icon=":material/error:")
+        return None
+    for note in pv.file_notes(current, written):
+        st.caption(inert_markdown(note))
+    return UploadedPlan(found.name, written, _file_plan(access.workspace_id, written))
+
+
+def show_file_save(access: Access, base: int, upload: UploadedPlan) -> None:
+    st.button(
+        f"Save the file's settings as version {base + 1}",
+        key="sb_save_file",
+        type="primary",
+        icon=":material/upload_file:",
+        on_click=_save_file,
+        args=(access, upload.written, base, upload.name),
+        disabled=access.role is not Role.OWNER,
+    )
+
+
+# ------------------------------------------------------------------ history and restore
+
+
+def history_frame(versions: Versions) -> pl.DataFrame:
+    rows = [
+        {
+            "Version": v.number,
+            "Saved by": v.who,
+            "Saved at (UTC)": v.when,
+            "Note": v.note,
+            "In use": "✓ in use" if v.number == versions.current else "",
+        }
+        for v in versions.history
+    ]
+    schema = {
+        "Version": pl.Int64,
+        "Saved by": pl.String,
+        "Saved at (UTC)": pl.String,
+        "Note": pl.String,
+        "In use": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def show_history(access: Access, versions: Versions, base: int) -> None:
+    """Every version (number, who, when, note), a download of any of them, and restore."""
+    st.markdown("**Versions of the plan**")
+    if not versions.history:
+        st.caption("No version saved yet: the workspace uses the default settings.")
+        return
+    st.dataframe(history_frame(versions), hide_index=True, key="sb_history")
+    numbers = [v.number for v in versions.history]
+    cols = st.columns([2, 2, 2])
+    chosen = int(
+        cols[0].selectbox(
+            "Version",
+            numbers,
+            format_func=lambda n: f"Version {n}" + (" (in use)" if n == versions.current else ""),
+            key="sb_version_pick",
+        )
+    )
+    with transaction() as s:
+        plan = version_plan(s, access.workspace_id, chosen)
+    cols[1].download_button(
+        f"Download version {chosen} (TOML)",
+        plan_to_toml(plan),
+        f"measurement-plan-v{chosen}.toml",
+        "application/toml",
+        key="sb_version_toml",
+        icon=":material/download:",
+    )
+    cols[2].button(
+        f"Restore version {chosen}…",
+        key="sb_restore",
+        icon=":material/history:",
+        on_click=_ask_restore,
+        args=(chosen,),
+        disabled=access.role is not Role.OWNER or chosen == versions.current,
+        help="Makes a new version that copies this one; no version is changed or deleted.",
+    )
+    asked = st.session_state.get(RESTORE_KEY)
+    if isinstance(asked, int):
+        confirm_restore(access, asked, base)
+    if access.role is not Role.OWNER:
+        st.caption("Only the workspace's owners can save or restore versions.")
+
+
+def _ask_restore(number: int) -> None:
+    st.session_state[RESTORE_KEY] = number
+
+
+def _dismiss() -> None:
+    st.session_state.pop(RESTORE_KEY, None)
+
+
+@st.dialog("Restore an earlier version", on_dismiss=_dismiss)
+def confirm_restore(access: Access, number: int, base: int) -> None:
+    """Asked until restored, cancelled or closed (the request is kept in session_state, so a
+    click inside the dialog finds it open on the next run)."""
+    st.markdown(
+        f"Version {number}'s settings become version {base + 1}, the plan every page "
+        "computes with. Every earlier version stays in the history."
+    )
+    st.text_input("Your name (saved with the version)", key="sb_restore_author", max_chars=80)
+    cols = st.columns(2)
+    if cols[1].button("Cancel", key="sb_restore_cancel"):
+        _dismiss()
+        st.rerun()
+    if cols[0].button(f"Restore version {number}", key="sb_restore_confirm", type="primary"):
+        name = str(st.session_state.get("sb_restore_author") or "").strip()
+        who = replace(access, actor=name or _saver(access).actor)
+        try:
+            with transaction() as s:
+                saved = pv.restore_version(s, who, number, base_version=base)
+        except UserError as exc:
+            st.error(inert_markdown(exc, 2000), icon=":material/error:")
+            return
+        _dismiss()
+        _done(access, saved, f"Version {number} restored")
+        st.rerun()
