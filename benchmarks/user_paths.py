@@ -1,0 +1,151 @@
+"""The commands users run, as whole processes, against DuckDB SQL in the same run (issue 14).
+
+    .venv/bin/python benchmarks/user_paths.py                       # 100,000 accounts, 20M events
+    .venv/bin/python benchmarks/user_paths.py --accounts 5000 --events 1000000 --runs 1
+    .venv/bin/python benchmarks/user_paths.py --shape many --format csv --as-of middle
+
+For every combination of data shape (`few`: 3-8 users per account and 40 event names;
+`many`: 10-60 users and 400 names, see benchmarks/shapes.py), input format (Parquet, CSV)
+and analysis date (the latest event's; a date in the middle of the history) it runs, taking
+turns so that a change in machine load hits both alike:
+
+- ours: `python -m core score DIR --as-of DATE --out FILE`, validation included, exactly as
+  a scheduled job runs it;
+- DuckDB: benchmarks/score_duckdb.py on the same raw files (reads, normalises, scores; it
+  checks nothing), 2 threads;
+- once per data set: `python -m core validate DIR` on its own.
+
+It prints, per case, the median wall time of each child process (interpreter start-up and
+imports included), its CPU time (user + system), its peak resident memory (ru_maxrss from
+wait4), the ratio ours / DuckDB, the load average before and after, and whether the two
+agree on every account (score, action, signals and 7-day change). Data sets are generated
+once and cached under --data-dir (default benchmarks/.data, git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.shapes import END, HISTORY_DAYS, ensure  # noqa: E402 - after the path
+
+COMPARED = ("score", "action", "signals", "score_delta_7d")
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+def measure(cmd: list[str]) -> Run:
+    """One child process: its wall time, CPU time and peak RSS; a failure stops the run."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise SystemExit(f"{' '.join(cmd)} exited {code}:\n{error[-2000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def as_of_for(choice: str) -> str:
+    """The latest event's date in shapes.py's data, or the middle of its history."""
+    if choice == "latest":
+        return END.isoformat()
+    return date.fromordinal(END.toordinal() - HISTORY_DAYS // 2).isoformat()
+
+
+def disagreements(ours: Path, theirs: Path) -> str | None:
+    """None when both outputs hold the same accounts with the same score columns."""
+    import polars as pl
+
+    a = pl.read_parquet(ours).sort("account_id")
+    b = pl.read_parquet(theirs).sort("account_id")
+    if a["account_id"].to_list() != b["account_id"].to_list():
+        return f"different accounts ({a.height:,} ours, {b.height:,} DuckDB)"
+    for column in COMPARED:
+        left, right = a[column], b[column]
+        differ = (left.cast(pl.String) != right.cast(pl.String)).fill_null(True)
+        both_null = left.is_null() & right.is_null()
+        count = int((differ & ~both_null).sum())
+        if count:
+            return f"{column} differs on {count:,} accounts"
+    return None
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _line(name: str, runs: list[Run]) -> str:
+    wall = statistics.median(r.wall for r in runs)
+    cpu = statistics.median(r.cpu for r in runs)
+    peak = max(r.peak_mb for r in runs)
+    walls = ", ".join(f"{r.wall:.2f}" for r in runs)
+    return f"  {name:10s} median {wall:7.2f} s  cpu {cpu:7.2f} s  peak {peak:7,.0f} MB  ({walls})"
+
+
+def score_case(data: Path, as_of: str, runs: int, out: Path) -> None:
+    python = sys.executable
+    ours_out, duck_out = out / "ours.parquet", out / "duckdb.parquet"
+    ours_cmd = [python, "-m", "core", "score", str(data), "--as-of", as_of, "--out", str(ours_out)]
+    duck_cmd = [python, "benchmarks/score_duckdb.py", str(data), "--as-of", as_of]
+    duck_cmd += ["--out", str(duck_out)]
+    found: dict[str, list[Run]] = {"ours": [], "duckdb": []}
+    for _ in range(runs):
+        found["ours"].append(measure(ours_cmd))
+        found["duckdb"].append(measure(duck_cmd))
+    for name, measured in found.items():
+        print(_line(name, measured))
+    ratio = statistics.median(r.wall for r in found["ours"]) / statistics.median(
+        r.wall for r in found["duckdb"]
+    )
+    problem = disagreements(ours_out, duck_out)
+    print(f"  ours / DuckDB: {ratio:.2f}x; " + (problem or "the scores agree on every account"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=20_000_000)
+    parser.add_argument("--touches", type=int, default=1_200_000)
+    parser.add_argument("--shape", choices=("few", "many"), action="append")
+    parser.add_argument("--format", choices=("parquet", "csv"), action="append")
+    parser.add_argument("--as-of", choices=("latest", "middle"), action="append")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "benchmarks" / ".data")
+    args = parser.parse_args()
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    print(f"load average before: {_load()}")
+    for shape in args.shape or ["few", "many"]:
+        for fmt in args.format or ["parquet", "csv"]:
+            data = ensure(args.data_dir, shape, fmt, args.accounts, args.events, args.touches)
+            print(f"{shape} / {fmt}: {data}")
+            validate = [sys.executable, "-m", "core", "validate", str(data)]
+            print(_line("validate", [measure(validate) for _ in range(args.runs)]))
+            for choice in args.as_of or ["latest", "middle"]:
+                print(f" score, as of {choice} ({as_of_for(choice)})")
+                with tempfile.TemporaryDirectory() as out:
+                    score_case(data, as_of_for(choice), args.runs, Path(out))
+    print(f"load average after:  {_load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
