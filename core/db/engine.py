@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -63,6 +64,31 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def _never_recreate(engine: Engine) -> None:
+    """Once the engine has opened its SQLite file, later connections open it without creating
+    it (mode=rw). Otherwise a file moved or deleted while the app runs would come back as a new
+    empty database on the next connection: every page would fail on a missing table with a
+    traceback, and a stray empty file would sit where the data was. Now it is an outage, the
+    one clear message of DatabaseUnavailable."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    uri = f"file:{quote(str(Path(database).resolve()))}?mode=rw"
+    opened = False
+
+    def open_existing(_dialect: object, _record: object, cargs: list, cparams: dict) -> None:
+        if opened:
+            cargs[:] = [uri]
+            cparams["uri"] = True
+
+    def mark_opened(_connection: object, _record: object) -> None:
+        nonlocal opened
+        opened = True
+
+    event.listen(engine, "do_connect", open_existing)
+    event.listen(engine, "connect", mark_opened)
+
+
 def _postgresql_limits(dbapi_connection: object, _record: object) -> None:
     """Per-connection limits, set with SET (not a startup option) so poolers accept them."""
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]  # a DB-API connection
@@ -78,6 +104,7 @@ def make_engine(url: str) -> Engine:
         timeout = BUSY_TIMEOUT_MS / 1000
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
+        _never_recreate(engine)
         return engine
     connect_args: dict[str, object] = {}
     if url.startswith("postgresql"):
