@@ -3,9 +3,10 @@
 Besides the generated data it holds one journey map per segment, built from the templates
 (whose milestones, signals and rescue plays the other pages compute with; a risk point with
 an owner is added for every signal a map has no play for yet, so every row of the At-risk
-list shows one), and two revealed maturity-assessment rounds with several respondents, so
-the trend across rounds has two points. Everything goes through the public use cases of
-core.journey and core.assessment, exactly as a person's clicks would.
+list shows one), two revealed maturity-assessment rounds with several respondents, so the
+trend across rounds has two points, and the CSMs' calls on the first few at-risk accounts
+(open, plan in place, saved, lost) with their notes. Everything goes through the public use
+cases of core.journey, core.assessment and core.at_risk, exactly as a person's clicks would.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import assessment, journey
+from core.at_risk import risk_states
 from core.data.readers import SourceFile
 from core.data.store import save_dataset
 from core.data.validate import load_sources
 from core.db.engine import unit_of_work
 from core.db.models import Workspace
+from core.engine import at_risk
 from core.journey.kinds import EARLY_CHURN_SIGNALS
 from core.model.dataset import Dataset
 from core.model.plan import default_segments
+from core.workspace.effective_plan import effective_plan
 from core.workspace.workspaces import create_workspace
 
 DEMO_NAME = "Demo workspace"
@@ -72,6 +76,35 @@ SIGNAL_OWNERS: dict[str, str] = {
     "feature_adoption": "Enablement",
     "ticket_sentiment": "Support lead",
 }
+
+# The CSMs' calls on the top of the At-risk list, in its order: (state, note).
+DEMO_CALLS: tuple[tuple[str, str], ...] = (
+    (
+        "plan_in_place",
+        "Rescue call with the sponsor booked for Thursday; we ship one small workflow "
+        "together this week and review usage in 14 days.",
+    ),
+    (
+        "open",
+        "Two emails to the admin, no reply yet. Trying the sponsor directly and asking "
+        "Support whether the open tickets block them.",
+    ),
+    (
+        "plan_in_place",
+        "Champion session done with the admin; two colleagues invited, each with a first task.",
+    ),
+    (
+        "saved",
+        "Integration fixed with their IT team last week; daily logins are back and the "
+        "sponsor confirmed the renewal conversation.",
+    ),
+    (
+        "lost",
+        "Budget moved to a competitor after a reorganisation; exit interview scheduled so "
+        "the onboarding team can learn from it.",
+    ),
+)
+DEMO_CSM = "Demo CSM"
 
 # Two rounds, a quarter apart: (name, respondents as (name, role, {capability: (now, target)})).
 Levels = dict[str, tuple[int, int]]
@@ -139,9 +172,11 @@ def ensure_demo_workspace(factory: sessionmaker[Session]) -> None:
             return
         description = DEMO_DESCRIPTION.format(accounts=demo_accounts())
         ws = create_workspace(session, DEMO_NAME, description, is_demo=True)
-        save_dataset(session, ws.id, demo_dataset(), source="Demo data (generated)")
+        data = demo_dataset()
+        save_dataset(session, ws.id, data, source="Demo data (generated)")
         add_demo_maps(session, ws.id)
         add_demo_rounds(session, ws.id)
+        add_demo_risk_states(session, ws.id, data)
 
 
 # ------------------------------------------------------------------ journey maps
@@ -195,6 +230,28 @@ def _add_risk(
         "evidence": "assumed",
     }
     journey.add_element(session, map_id, "risk", values, FACILITATOR)
+
+
+# ------------------------------------------------------------------ risk states
+
+
+def add_demo_risk_states(session: Session, workspace_id: int, data: Dataset) -> list[str]:
+    """The CSMs' calls (DEMO_CALLS) on the first accounts of the At-risk list as the demo's
+    plan computes it, each by the account's CSM, so the list opens with calls and notes."""
+    plan = effective_plan(session, workspace_id)
+    listed = at_risk(data, plan).head(len(DEMO_CALLS))
+    accounts = listed.select("account_id", "csm").rows()
+    for (account_id, csm), (state, note) in zip(accounts, DEMO_CALLS, strict=False):
+        risk_states.set_risk_state(
+            session,
+            workspace_id,
+            account_id,
+            state,
+            note,
+            updated_by=csm or DEMO_CSM,
+            base_version=None,
+        )
+    return [account_id for account_id, _ in accounts]
 
 
 # ------------------------------------------------------------------ assessment rounds

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from core.at_risk import risk_states
 from core.db.engine import unit_of_work
 from core.workspace import workspaces
+from core.workspace.demo_workspace import DEMO_CALLS
 
 PAGE = "pages/at_risk.py"
 
@@ -71,10 +72,32 @@ def test_expansion_and_csm_load_tabs(app: AppTest):
     assert any("csm" in df.value.columns for df in app.dataframe)
 
 
+def _without_a_call(factory: sessionmaker[Session], app: AppTest) -> list[str]:
+    """The accounts offered in "Open an account" that hold no call yet (the demo workspace
+    has calls on the top of its list)."""
+    options = [o.split(" · ")[0] for o in app.selectbox(key="ar_account").options]
+    with unit_of_work(factory) as s:
+        (ws,) = workspaces.list_workspaces(s)
+        called = {c.account_id for c in risk_states.list_risk_states(s, ws.id)}
+    return [o for o in options if o not in called]
+
+
+def test_the_demo_calls_and_notes_show_at_once(app: AppTest):
+    _open(app)
+    table = next(d for d in app.dataframe if "reasons" in d.value.columns).value
+    noted = table[table["note"] != ""]
+    assert noted["note"].tolist() == [note for _, note in DEMO_CALLS]
+    labels = [risk_states.state_label(state) for state, _ in DEMO_CALLS]
+    assert noted["risk_state"].tolist() == labels
+    first = noted["account_id"].tolist()[0]
+    app.selectbox(key="ar_account").set_value(first).run()
+    assert not app.exception, app.exception
+    assert app.text_area(key="ar_note").value == DEMO_CALLS[0][1]
+
+
 def test_switching_accounts_shows_each_ones_own_call(app: AppTest, factory: sessionmaker[Session]):
     _open(app)
-    options = [o.split(" · ")[0] for o in app.selectbox(key="ar_account").options]
-    first, second = options[0], options[1]
+    first, second = _without_a_call(factory, app)[:2]
     with unit_of_work(factory) as s:
         (ws,) = workspaces.list_workspaces(s)
         risk_states.set_risk_state(s, ws.id, first, "lost", "went with a rival", base_version=None)
@@ -89,7 +112,7 @@ def test_switching_accounts_shows_each_ones_own_call(app: AppTest, factory: sess
 
 def test_saved_state_shows_in_the_list_and_filters_it(app: AppTest, factory: sessionmaker[Session]):
     _open(app)
-    account = app.selectbox(key="ar_account").options[0].split(" · ")[0]
+    account = _without_a_call(factory, app)[0]
     with unit_of_work(factory) as s:
         (ws,) = workspaces.list_workspaces(s)
         risk_states.set_risk_state(
@@ -99,9 +122,10 @@ def test_saved_state_shows_in_the_list_and_filters_it(app: AppTest, factory: ses
     app.multiselect(key="ar_f_state").set_value(["◐ Plan in place"]).run()
     assert not app.exception
     table = app.dataframe[0].value
-    assert table["account_id"].tolist() == [account]
-    assert table["risk_state"].tolist() == ["◐ Plan in place"]
-    assert {m.label: m.value for m in app.metric}["Accounts at risk"] == "1"
+    demo_plans = sum(state == "plan_in_place" for state, _ in DEMO_CALLS)
+    assert account in table["account_id"].tolist()
+    assert table["risk_state"].tolist() == ["◐ Plan in place"] * (demo_plans + 1)
+    assert {m.label: m.value for m in app.metric}["Accounts at risk"] == str(demo_plans + 1)
 
 
 def test_empty_workspace_says_what_to_do(app: AppTest):

@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "engine": {"common", "model", "data"},
     "journey": {"common", "model", "db", "engine"},
     "assessment": {"common", "model", "db", "engine", "journey"},
-    "workspace": {"common", "model", "db", "data", "engine", "journey"},
+    "workspace": {"common", "model", "db", "data", "engine", "journey", "assessment", "at_risk"},
     "scorecards": {"common", "model", "engine"},
     "at_risk": {"common", "model", "db", "engine"},
     "charts": {"common", "model", "engine", "journey", "assessment", "scorecards", "at_risk"},
