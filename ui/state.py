@@ -21,7 +21,7 @@ from core.data import store
 from core.data.overview import DataSummary, accounts_per_segment, event_catalogue, summarise
 from core.data.store import DatasetInfo
 from core.db.config import database_url
-from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+from core.db.engine import make_engine, migrate, session_factory, startup_lock, unit_of_work
 from core.engine.tables import analysis_date
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan, plan_to_toml
@@ -43,8 +43,9 @@ def _secrets() -> dict[str, Any] | None:
 @st.cache_resource(show_spinner="Preparing the database (first start creates a demo)…")
 def _engine() -> Engine:
     engine = make_engine(database_url(_secrets()))
-    migrate(engine)
-    ensure_demo_workspace(session_factory(engine))
+    with startup_lock(engine):  # app servers started together take turns
+        migrate(engine)
+        ensure_demo_workspace(session_factory(engine))
     return engine
 
 

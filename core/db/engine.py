@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +30,8 @@ LOCK_TIMEOUT_MS = 10_000
 IDLE_IN_TRANSACTION_MS = 120_000
 BUSY_TIMEOUT_MS = 10_000
 POOL_TIMEOUT_S = 10
+STARTUP_LOCK_KEY = 7_301_017  # any number, the same in every Waypoint process
+STARTUP_WAIT = "5min"
 
 UNAVAILABLE = (
     "The database is not answering right now, so nothing was loaded or saved. "
@@ -122,6 +124,34 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         event.listen(engine, "connect", _postgresql_limits)
     return engine
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Inside the block, no other app server on this PostgreSQL database is starting up.
+
+    App servers started together on one database must migrate it and create the demo
+    workspace one after the other: without this, the second's CREATE TABLE failed on the
+    first's (a traceback on its first page), and both could find no workspace and build a
+    demo. The lock belongs to a connection of its own, held for the block; a first start
+    builds the demo data, so that connection may wait minutes (STARTUP_WAIT); it goes back to
+    the pool with the usual limits. On SQLite (one app server) it does nothing.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with unavailable_as_user_error(), engine.connect() as conn:
+        conn.execute(text(f"SET lock_timeout = '{STARTUP_WAIT}'"))
+        conn.execute(text(f"SET statement_timeout = '{STARTUP_WAIT}'"))
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK_KEY})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK_KEY})
+            conn.execute(text(f"SET lock_timeout = {LOCK_TIMEOUT_MS}"))
+            conn.execute(text(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}"))
+            conn.commit()
 
 
 def alembic_config(engine: Engine) -> Config:

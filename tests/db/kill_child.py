@@ -14,6 +14,9 @@ same functions the pages call) and reports on stdout, one line at a time, what i
   stdin (so that every writer starts at once), then COUNT rounds of writes beside the other
   writer processes (a journey stage, a risk state, a dot vote), printing `ok N` after each;
   any failure is printed as `error: ...` and ends the process with status 1.
+* `start URL`: prints `ready`, waits for a line on stdin, then does what an app server does
+  on its first page (ui.state._engine): under the start-up lock, migrate the database and
+  create the demo workspace if it holds none; prints `started`.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from core import journey as jm
 from core.at_risk import risk_states
 from core.data.importing import import_files
 from core.data.readers import SourceFile
-from core.db.engine import make_engine, session_factory, unit_of_work
+from core.db.engine import make_engine, migrate, session_factory, startup_lock, unit_of_work
 from core.journey import workshop
 from core.model.contract import TABLES
+from core.workspace.demo_workspace import ensure_demo_workspace
 
 SEGMENTS = ("Enterprise", "Mid-Market", "SMB")
 
@@ -112,6 +116,16 @@ def run_writer(url: str, workspace_id: int, map_id: int, name: str, count: int) 
         say(f"ok {n}")
 
 
+def run_start(url: str) -> None:
+    engine = make_engine(url)
+    say("ready")
+    sys.stdin.readline()  # the test starts every server at once
+    with startup_lock(engine):
+        migrate(engine)
+        ensure_demo_workspace(session_factory(engine))
+    say("started")
+
+
 def main(argv: list[str]) -> None:
     command, url, *rest = argv
     if command == "import":
@@ -120,6 +134,8 @@ def main(argv: list[str]) -> None:
         run_journey(url, int(rest[0]), int(rest[1]))
     elif command == "writer":
         run_writer(url, int(rest[0]), int(rest[1]), rest[2], int(rest[3]))
+    elif command == "start":
+        run_start(url)
     else:
         raise SystemExit(f"unknown command {command!r}")
 

@@ -147,6 +147,7 @@ def test_the_database_going_away_while_a_form_is_edited(
     app: AppTest, factory: sessionmaker[Session], migrated_engine: Engine
 ):
     account = _open_account(app)
+    before = _stored(factory, account)  # the demo may hold a call on it already
     _type(app)
     with database_gone(migrated_engine):
         app.button(key="ar_state_save").click().run()
@@ -156,13 +157,13 @@ def test_the_database_going_away_while_a_form_is_edited(
         assert kept == TYPED
         app.button(key="outage_retry").click().run()  # still away: the same message again
         _says_not_saved(app, "The database is not answering right now")
-    assert _stored(factory, account) is None
+    assert _stored(factory, account) == before
 
     app.button(key="outage_retry").click().run()
     assert not app.exception, app.exception
     assert app.title[0].value == "At-risk accounts"
     assert _form_values(app) == TYPED
-    assert _stored(factory, account) is None
+    assert _stored(factory, account) == before
     _saves_once_back(app, factory, account)
 
 
@@ -170,13 +171,14 @@ def test_a_save_the_database_refuses_is_reported_as_not_saved(
     app: AppTest, factory: sessionmaker[Session], migrated_engine: Engine
 ):
     account = _open_account(app)
+    before = _stored(factory, account)
     _type(app)
     with write_lock_held(migrated_engine):
         app.button(key="ar_state_save").click().run()
         _says_not_saved(app, "The database is busy with another change")
         assert app.title[0].value == "At-risk accounts"
         assert _form_values(app) == TYPED
-    assert _stored(factory, account) is None
+    assert _stored(factory, account) == before
     _saves_once_back(app, factory, account)
 
 
