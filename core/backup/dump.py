@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, MetaData, Select, func, select
 
 from core.backup import archive, revisions
 from core.backup.archive import BackupError, BackupWriter
-from core.backup.schema import WorkspaceTable, workspace_tables
+from core.backup.schema import WorkspaceTable, reflect, workspace_tables
 from core.db.engine import unavailable_as_user_error
 from core.db.models import Workspace
 
@@ -112,7 +112,7 @@ def _revision(engine: Engine, conn: Connection) -> str:
 def _reflected(conn: Connection) -> list[WorkspaceTable]:
     """The workspace's tables as an older revision made them."""
     metadata = MetaData()
-    metadata.reflect(conn)
+    reflect(metadata, conn)
     metadata.remove(metadata.tables["alembic_version"])
     return workspace_tables(metadata)
 

@@ -10,9 +10,11 @@ new migration and model is carried by the next backup without any change here.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, ForeignKey, MetaData, Table
+from sqlalchemy import Column, Connection, Engine, ForeignKey, MetaData, Table
+from sqlalchemy.exc import SAWarning
 
 from core.db.models import Base
 
@@ -71,3 +73,11 @@ def workspace_tables(metadata: MetaData = Base.metadata) -> list[WorkspaceTable]
             table, _single_key(table), owner.parent.name, owner.column.table.name, refs
         )
     return list(found.values())
+
+
+def reflect(metadata: MetaData, bind: Connection | Engine) -> None:
+    """Read the tables as an older revision made them. Expression indexes (respondent names
+    ignoring case) cannot be reflected and need not be: only columns and keys are used."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", SAWarning)
+        metadata.reflect(bind)

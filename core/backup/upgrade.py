@@ -16,6 +16,7 @@ from alembic import command
 from sqlalchemy import Engine, MetaData, insert
 
 from core.backup.archive import BackupReader
+from core.backup.schema import reflect
 from core.db.engine import alembic_config, make_engine
 
 
@@ -30,7 +31,7 @@ def _load_as_is(engine: Engine, reader: BackupReader) -> None:
     """Every table of the backup with its ids unchanged (the scratch database holds nothing
     else), in the backup's order, parents first."""
     metadata = MetaData()
-    metadata.reflect(engine)
+    reflect(metadata, engine)
     with engine.begin() as conn:
         for name in reader.tables:
             if name not in metadata.tables:
