@@ -1,7 +1,9 @@
 """The import use case: check uploaded files against the contract, then store them.
 
 Tables the user did not upload keep their current contents, and are checked together with
-the new files, so replacing only the events still verifies every event's account exists.
+the new files, so replacing only the events still verifies every event's account exists. A
+problem in such a table names it in words and its stored row (core/data/validate.py,
+display_name), never the internal file it is checked under.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from sqlalchemy.orm import Session
 from core.common.progress import ProgressFn
 from core.data.readers import SourceFile
 from core.data.store import DatasetInfo, save_dataset
-from core.data.validate import load_sources
+from core.data.validate import load_sources, stored_file
 from core.model.dataset import Dataset
 
 
 def _current_table(table: str, dataset: Dataset) -> SourceFile:
     buffer = io.BytesIO()
     getattr(dataset, table).write_parquet(buffer)
-    return SourceFile(f"(current {table}).parquet", table, buffer.getvalue())
+    return SourceFile(stored_file(table), table, buffer.getvalue())
 
 
 def with_current_tables(sources: Sequence[SourceFile], current: Dataset | None) -> list[SourceFile]:
@@ -36,7 +38,11 @@ def with_current_tables(sources: Sequence[SourceFile], current: Dataset | None) 
 
 
 def describe(sources: Sequence[SourceFile]) -> str:
-    return ", ".join(s.name for s in sources)
+    """What a data version came from, as its history shows it: the files chosen, then the
+    tables kept from before by name (never their internal file names)."""
+    chosen = [s.name for s in sources if s.name != stored_file(s.table)]
+    kept = [s.table for s in sources if s.name == stored_file(s.table)]
+    return ", ".join(chosen) + (f"; kept from before: {', '.join(kept)}" if kept else "")
 
 
 def import_files(

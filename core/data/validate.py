@@ -3,6 +3,10 @@
 An import is all or nothing: every problem in every file is collected (file, row, column,
 value, rule) so the user can fix them in one go, and a Dataset is only produced when there
 are none. Row numbers count data rows from 1, the header not included.
+
+Tables the user did not upload this time are checked from the data loaded before; a problem
+there names the table in words ("Events already loaded") and its stored row, never a file the
+user has not seen. Numbers are shown as written: a whole number without ".0".
 """
 
 from __future__ import annotations
@@ -69,6 +73,48 @@ def accepted_dates(today: date | None = None) -> tuple[date, date]:
     return FIRST_DATE, last
 
 
+TABLE_WORDS: dict[str, str] = {
+    "accounts": "Accounts",
+    "users": "Users",
+    "events": "Events",
+    "touches": "Touches",
+}
+
+
+def stored_name(table: str) -> str:
+    """How problems name a table kept from the data loaded before: the user uploaded no file
+    for it this time, so a file name would mean nothing to them."""
+    return f"{TABLE_WORDS[table]} already loaded"
+
+
+STORED_NAMES: frozenset[str] = frozenset(stored_name(t) for t in TABLES)
+
+
+def stored_file(table: str) -> str:
+    """The internal file name a table of the loaded data is checked under (Parquet, so the
+    readers know it); problems never show it (display_name)."""
+    return f"(current {table}).parquet"
+
+
+_DISPLAY_NAMES = {stored_file(t): stored_name(t) for t in TABLES}
+
+
+def display_name(file: str) -> str:
+    """The name problems give a source: the file's own, or the stored table's in words."""
+    return _DISPLAY_NAMES.get(file, file)
+
+
+def is_stored(file: pl.Expr) -> pl.Expr:
+    """Whether a problem's file is a stored table (or another name in brackets, such as
+    "(import)"): those are listed after the files the user chose."""
+    return file.is_in(list(STORED_NAMES)) | file.str.starts_with("(")
+
+
+def row_words(file: str, row: int) -> str:
+    """ "row 4" of a file the user chose; "stored row 4" of a table loaded before."""
+    return f"stored row {row}" if file in STORED_NAMES else f"row {row}"
+
+
 def _date_rule() -> str:
     first, last = accepted_dates()
     return f"date outside the accepted range {first.isoformat()} to {last.isoformat()}"
@@ -94,7 +140,7 @@ def describe_problems(problems: pl.DataFrame, limit: int) -> list[str]:
     """The first problems as sentences: 'events.csv, row 4, column timestamp, value ...: rule'."""
     lines = []
     for p in problems.head(limit).iter_rows(named=True):
-        where = p["file"] + (f", row {p['row']}" if p["row"] is not None else "")
+        where = p["file"] + (f", {row_words(p['file'], p['row'])}" if p["row"] is not None else "")
         column = f", column {p['column']}" if p["column"] else ""
         value = f", value {p['value']!r}" if p["value"] is not None else ""
         lines.append(f"{where}{column}{value}: {p['rule']}")
@@ -130,7 +176,7 @@ def _problems_where(
     """
     if shown is None:
         shown = pl.col(column) if column in frame.columns else pl.lit(None, pl.String)
-    value = shown.cast(pl.String)
+    value = as_text(frame, shown)
     found = (
         frame.lazy()
         .filter(mask)
@@ -157,6 +203,20 @@ def _problems_where(
     ]
     limited = found.filter(pl.int_range(pl.len()).over("file") < MAX_PROBLEMS_PER_RULE)
     return pl.concat([limited.collect(), *more])
+
+
+def as_text(frame: pl.DataFrame, value: pl.Expr) -> pl.Expr:
+    """A value as a person wrote it: a whole number stored as a float (Excel and Parquet
+    numbers, or a number already checked) without its ".0", so -5000 reads "-5000"."""
+    dtype = frame.lazy().select(value).collect_schema().dtypes()[0]
+    if not dtype.is_float():
+        return value.cast(pl.String)
+    whole = value.is_finite() & (value == value.round(0)) & (value.abs() < LARGEST_WHOLE)
+    return (
+        pl.when(whole)
+        .then(value.cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(value.cast(pl.String))
+    )
 
 
 # ------------------------------------------------------------------------------ parsing
@@ -344,27 +404,22 @@ def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFr
     or of a type nothing here reads can never get in the way.
     """
     names = {c.name for c in CONTRACT[source.table]}
+    name = display_name(source.name)
     try:
         raw = read_file(source, keep=lambda header: header.strip().lower() in names)
     except UnreadableFile as exc:
-        return None, [problem(source.name, str(exc))]
-    raw, problems = _normalise_names(raw, source.name)
+        return None, [problem(name, str(exc))]
+    raw, problems = _normalise_names(raw, name)
     if problems:
         return None, problems
     wanted = [c.name for c in CONTRACT[source.table] if c.name in raw.columns]
-    raw = (
-        raw.select(wanted)
-        .with_row_index(_ROW, offset=1)
-        .with_columns(pl.lit(source.name).alias(_FILE))
-    )
-    raw, problems, unusable = _usable_columns(raw, source.name)
+    raw = raw.select(wanted).with_row_index(_ROW, offset=1).with_columns(pl.lit(name).alias(_FILE))
+    raw, problems, unusable = _usable_columns(raw, name)
     parsed: list[pl.Expr] = [pl.col(_ROW), pl.col(_FILE)]
     for column in CONTRACT[source.table]:
         if column.name not in raw.columns:
             if column.required and column.name not in unusable:
-                problems.append(
-                    problem(source.name, "required column is missing", column=column.name)
-                )
+                problems.append(problem(name, "required column is missing", column=column.name))
             parsed.append(pl.lit(None, schema(source.table)[column.name]).alias(column.name))
             continue
         dtype = raw.schema[column.name]
@@ -415,9 +470,12 @@ def _check_unique(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     key = pl.col(name)
     repeats = frame.with_columns(
         pl.format(
-            "duplicate {} (first seen in {} row {})",
+            "duplicate {} (first seen in {} {} {})",
             pl.lit(name),
             pl.col(_FILE).first().over(name),
+            pl.when(is_stored(pl.col(_FILE).first().over(name)))
+            .then(pl.lit("stored row"))
+            .otherwise(pl.lit("row")),
             pl.col(_ROW).first().over(name),
         ).alias("__rule")
     ).filter(key.is_not_null() & ~key.is_first_distinct())
@@ -548,7 +606,7 @@ def check_sources(
     total = sum(s.size() for s in sources) or 1
     done = 0
     for source in sources:
-        report(0.8 * done / total, f"Reading {source.name}")
+        report(0.8 * done / total, f"Reading {display_name(source.name)}")
         frame, found = _check_file(source)
         problems += found
         if frame is not None:
@@ -560,9 +618,9 @@ def check_sources(
     for table in TABLES:
         finished[table], found = _finish_table(table, tables[table], tables["accounts"], segments)
         problems += found
-    # The files the user just chose first; tables kept from before, named "(current ...)", last.
+    # The files the user just chose first; tables kept from before (stored_name) last.
     all_problems = pl.concat([pl.DataFrame(schema=PROBLEM_SCHEMA), *problems]).sort(
-        pl.col("file").str.starts_with("("), "file", "row", "column", nulls_last=False
+        is_stored(pl.col("file")), "file", "row", "column", nulls_last=False
     )
     report(1.0, "Checked")
     if len(all_problems):

@@ -26,6 +26,17 @@ from ui.state import transaction
 PROBLEMS_KEY = "import_problems"
 
 
+PROBLEM_COLUMNS = {
+    "file": st.column_config.TextColumn("File or table"),
+    "row": st.column_config.NumberColumn("Row", format="%d"),
+    "column": st.column_config.TextColumn("Column"),
+    "value": st.column_config.TextColumn("Value"),
+    "rule": st.column_config.TextColumn("Problem"),
+    "rows": st.column_config.NumberColumn("Rows", format="%d"),
+    "first_row": st.column_config.NumberColumn("First row", format="%d"),
+}
+
+
 def _show_problems(problems: pl.DataFrame) -> None:
     st.error(
         f"The import was refused: {len(problems):,} problem(s) found. Nothing was changed; the "
@@ -36,9 +47,23 @@ def _show_problems(problems: pl.DataFrame) -> None:
         st.text(line)
     if len(problems) > 5:
         st.markdown("**By kind of problem**")
-        st.dataframe(summarise_problems(problems), hide_index=True, key="import_problem_kinds")
-    st.caption("Row 1 is the first data row under the header. Every problem:")
-    st.dataframe(problems.head(5000), hide_index=True, key="import_problems")
+        st.dataframe(
+            summarise_problems(problems),
+            hide_index=True,
+            column_config=PROBLEM_COLUMNS,
+            key="import_problem_kinds",
+        )
+    st.caption(
+        "Row 1 is the first data row under a file's header. A table named “… already "
+        "loaded” is one you did not upload this time: it was checked as it is stored, and its "
+        "row counts the stored rows (fix it by uploading that table too). Every problem:"
+    )
+    st.dataframe(
+        problems.head(5000),
+        hide_index=True,
+        column_config=PROBLEM_COLUMNS,
+        key="import_problems",
+    )
     st.download_button(
         "Download all problems (CSV)",
         csv_bytes(problems),
