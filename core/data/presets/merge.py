@@ -20,7 +20,14 @@ from core.common.progress import ProgressFn
 from core.data.presets.result import FILE, PresetResult
 from core.data.presets.sources import ROW
 from core.data.readers import SourceFile
-from core.data.validate import PROBLEM_SCHEMA, ValidationFailed, check_sources, problem
+from core.data.validate import (
+    PROBLEM_SCHEMA,
+    ValidationFailed,
+    check_sources,
+    is_stored,
+    problem,
+    stored_file,
+)
 from core.model.contract import TABLES, schema
 from core.model.dataset import Dataset
 
@@ -109,8 +116,8 @@ def _remap(
         )
         parts.append(mine)
     found = pl.concat([pl.DataFrame(schema=PROBLEM_SCHEMA), *parts])
-    # The export's own files first, in row order; tables kept from before, "(current ...)", last.
-    return found.sort(pl.col("file").str.starts_with("("), "file", "row", maintain_order=True)
+    # The export's own files first, in row order; tables kept from before (named in words), last.
+    return found.sort(is_stored(pl.col("file")), "file", "row", maintain_order=True)
 
 
 def combine(
@@ -134,7 +141,7 @@ def combine(
         else:
             kept, fresh, counts[table] = _appended(loaded, new, list(schema(table)))
         if len(kept):
-            sources.append(_parquet(f"(current {table}).parquet", table, kept))
+            sources.append(_parquet(stored_file(table), table, kept))
         if fresh is not None and len(fresh):
             new_parts[table] = fresh
             sources.append(_parquet(_new_name(table), table, fresh))
