@@ -74,6 +74,25 @@ def decode(kind: str, value: Any) -> Any:
     raise ValueError(f"unknown column kind {kind!r}")
 
 
+BATCH_ROWS = 200
+BATCH_BYTES = 32 * 1024 * 1024
+
+
+def batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Rows in groups small enough for one statement: at most BATCH_ROWS rows and, since a
+    data version's Parquet slices can be tens of megabytes each, about BATCH_BYTES of them."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        batch.append(row)
+        size += sum(len(v) for v in row.values() if isinstance(v, bytes | str))
+        if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
 @dataclass(frozen=True)
 class TableEntry:
     """A table as the manifest describes it."""
@@ -144,8 +163,8 @@ class BackupWriter:
 class BackupReader:
     """Opens a backup, checks it is one and is whole, and streams each table's rows."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, shown: Path | None = None) -> None:
+        self.path = shown or path  # the file the person named (not a scratch copy of it)
         self.zip = _open_zip(path)
         self.manifest = self._manifest()
         self.tables = {t.name: t for t in self._entries()}

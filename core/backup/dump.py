@@ -59,7 +59,9 @@ def _id_queries(tables: list[WorkspaceTable], workspace_id: int) -> dict[str, Se
 def _rows(conn: Connection, t: WorkspaceTable, ids: Select[Any]) -> Iterator[dict[str, Any]]:
     key = t.table.c[t.primary_key]
     query = select(t.table).where(key.in_(ids)).order_by(key)
-    result = conn.execution_options(yield_per=200).execute(query)
+    # Parquet slices can be tens of megabytes each: hold only a few at a time.
+    binary = any(archive.column_kind(c) == "binary" for c in t.table.columns)
+    result = conn.execution_options(yield_per=2 if binary else 500).execute(query)
     for row in result.mappings():
         yield dict(row)
 

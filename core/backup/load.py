@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 
 from core.backup import revisions
-from core.backup.archive import BackupError, BackupReader
+from core.backup.archive import BackupError, BackupReader, batches
 from core.backup.references import soft_references
 from core.backup.schema import ROOT, WorkspaceTable, workspace_tables
 from core.backup.upgrade import upgraded_copy
@@ -52,12 +50,6 @@ class RestoreSummary:
     revision: str  # the backup's schema revision (upgraded to head if older)
     rows: dict[str, int]
     new_tokens: int  # link tokens replaced because the target already used them
-
-
-def _batches(rows: Iterable[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
-    it = iter(rows)
-    while batch := list(islice(it, size)):
-        yield batch
 
 
 def _clean_name(name: str) -> str:
@@ -107,7 +99,7 @@ def restore_workspace(engine: Engine, path: Path, new_name: str | None = None) -
             return _restore(engine, reader, new_name, reader.revision)
         with tempfile.TemporaryDirectory(prefix="waypoint-restore-") as work:
             upgraded = upgraded_copy(reader, Path(work))
-            with BackupReader(upgraded) as current:
+            with BackupReader(upgraded, shown=path) as current:
                 return _restore(engine, current, new_name, reader.revision)
 
 
@@ -127,7 +119,10 @@ def _restore(
                 restorer.renumber_soft(t)
             root = next(iter(restorer.ids[ROOT].values()))
     except IntegrityError as exc:
-        raise reader.corrupt(f"its rows break a rule of the database: {exc.orig}") from None
+        with engine.connect() as conn:  # another restore or the app took the name meanwhile
+            _ensure_free(conn, name, renamed=new_name is not None)
+        rule = str(exc.orig).strip().splitlines()[0]
+        raise reader.corrupt(f"its rows break a rule of the database: {rule}") from None
     rows = {t.name: len(restorer.ids[t.name]) for t in tables}
     return RestoreSummary(name, root, revision, rows, restorer.new_tokens)
 
@@ -162,7 +157,7 @@ class _Restorer:
         key = t.table.c[t.primary_key]
         given = self.ids.setdefault(t.name, {})
         statement = insert(t.table).returning(key, sort_by_parameter_order=True)
-        for batch in _batches(self.reader.rows(t.name)):
+        for batch in batches(self.reader.rows(t.name)):
             old = [int(row.pop(t.primary_key)) for row in batch]
             for row in batch:
                 self._renumber_keys(t, row)
@@ -220,12 +215,12 @@ class _Restorer:
 
     def renumber_soft(self, t: WorkspaceTable) -> None:
         refs = soft_references(t.name)
-        new_ids = list(self.ids[t.name].values())
+        new_ids = sorted(self.ids[t.name].values())
         if not refs or not new_ids:
             return
         key = t.table.c[t.primary_key]
-        for chunk in _batches(({"id": i} for i in sorted(new_ids)), 500):
-            wanted = [c["id"] for c in chunk]
+        for start in range(0, len(new_ids), BATCH):
+            wanted = new_ids[start : start + BATCH]
             query = select(t.table).where(key.in_(wanted)).order_by(key)
             changed = []
             for found in self.conn.execute(query).mappings():

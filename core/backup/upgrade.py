@@ -9,13 +9,12 @@ of the migration logic.
 
 from __future__ import annotations
 
-from itertools import islice
 from pathlib import Path
 
 from alembic import command
 from sqlalchemy import Engine, MetaData, insert
 
-from core.backup.archive import BackupReader
+from core.backup.archive import BackupReader, batches
 from core.backup.schema import reflect
 from core.db.engine import alembic_config, make_engine
 
@@ -37,8 +36,7 @@ def _load_as_is(engine: Engine, reader: BackupReader) -> None:
             if name not in metadata.tables:
                 raise reader.corrupt(f"table {name} is not part of revision {reader.revision}")
             table = metadata.tables[name]
-            rows = reader.rows(name)
-            while batch := list(islice(rows, 200)):
+            for batch in batches(reader.rows(name)):
                 conn.execute(insert(table), batch)
 
 
