@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "scorecards": {"common", "model", "engine"},
     "at_risk": {"common", "model", "db", "engine"},
     "charts": {"common", "model", "engine", "journey", "assessment", "scorecards", "at_risk"},
+    "backup": {"common", "db", "journey", "workspace"},
 }
 
 
