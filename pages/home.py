@@ -11,6 +11,7 @@ from ui.registry import PAGES
 from ui.state import (
     current_dataset,
     current_workspace,
+    data_key,
     headline,
     overview,
     plan,
@@ -31,12 +32,12 @@ stop_without_data(
     "users, events and touches, or to load the demo data set.",
 )
 
-summary, _, _ = overview(info.id)  # type: ignore[union-attr]
+summary, _, _ = overview(data_key(info))  # type: ignore[union-attr]
 the_plan = plan(ws.id)
 segments = the_plan.segments
 as_of = workspace_as_of(ws, info, dataset)
 
-top = headline(info.id, as_of, plan_key(the_plan), the_plan)  # type: ignore[union-attr]
+top = headline(data_key(info), as_of, plan_key(the_plan), the_plan)  # type: ignore[union-attr]
 st.subheader("Onboarding right now, all segments")
 kpis = st.columns(4)
 kpis[0].metric(

@@ -2,14 +2,16 @@
 
 The database is the truth; session_state only remembers which workspace this browser tab
 is looking at. Loaded datasets are cached as resources (shared, never copied) because a
-20M-event frame must not be re-read or duplicated on every rerun.
+20M-event frame must not be re-read or duplicated on every rerun. Every cached result is keyed
+on the stored data version (DataKey), which each run reads from the database: an import made
+through another app server, or another tab, is used at the next rerun.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -31,6 +33,13 @@ from core.workspace.effective_plan import effective_plan
 from core.workspace.workspaces import WorkspaceInfo
 
 WORKSPACE_KEY = "workspace_id"
+
+DataKey = tuple[int, datetime, str, tuple[tuple[str, int], ...]]
+"""What cached results of a stored data version are keyed on: its id, when it was stored, its
+source and row counts. The id alone is not enough: SQLite hands a new import the id of a
+deleted one when that was the newest (a deleted workspace's last import), and a cache keyed on
+the id would serve the deleted workspace's data and scores to another workspace (SQLite
+stores the time to the second, hence the source and counts too)."""
 
 
 def _secrets() -> dict[str, Any] | None:
@@ -88,10 +97,18 @@ def dataset_info(workspace_id: int) -> DatasetInfo | None:
         return store.active_info(session, workspace_id)
 
 
+def data_key(info: DatasetInfo | None) -> DataKey:
+    """The cache key of a stored data version (see DataKey); id 0 for none."""
+    if info is None:
+        return (0, datetime.min, "", ())
+    counts = tuple(sorted(info.row_counts.items()))
+    return (info.id, info.created_at, info.source, counts)
+
+
 @st.cache_resource(max_entries=3, show_spinner="Reading the workspace's data…")
-def _dataset(dataset_id: int) -> Dataset:
+def _dataset(key: DataKey) -> Dataset:
     with transaction() as session:
-        return store.load_dataset(session, dataset_id)
+        return store.load_dataset(session, key[0])
 
 
 def current_dataset(workspace_id: int) -> tuple[DatasetInfo | None, Dataset]:
@@ -99,23 +116,23 @@ def current_dataset(workspace_id: int) -> tuple[DatasetInfo | None, Dataset]:
     info = dataset_info(workspace_id)
     if info is None:
         return None, Dataset.empty()
-    return info, _dataset(info.id)
+    return info, _dataset(data_key(info))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def overview(dataset_id: int) -> tuple[DataSummary, pl.DataFrame, pl.DataFrame]:
+def overview(key: DataKey) -> tuple[DataSummary, pl.DataFrame, pl.DataFrame]:
     """Summary, accounts per segment and event catalogue of a stored dataset, computed once:
     on 20M events the catalogue is a full scan, too slow to repeat on every rerun."""
-    data = _dataset(dataset_id)
+    data = _dataset(key)
     return summarise(data), accounts_per_segment(data), event_catalogue(data)
 
 
 @st.cache_data(max_entries=8, show_spinner="Computing the headline numbers…")
-def headline(dataset_id: int, as_of: date, plan_key: str, _plan: MeasurementPlan) -> dict:
+def headline(key: DataKey, as_of: date, plan_key: str, _plan: MeasurementPlan) -> dict:
     """The scorecard's "All" row, for the figures Home leads with; keyed on the plan's text."""
     from core.engine import scorecard
 
-    card = scorecard(_dataset(dataset_id), _plan, as_of)
+    card = scorecard(_dataset(key), _plan, as_of)
     return card.filter(pl.col("segment") == "All").row(0, named=True)
 
 

@@ -1,4 +1,5 @@
-"""The at-risk page's cached computations, keyed on dataset id, analysis date and plan text.
+"""The at-risk page's cached computations, keyed on the stored data version (ui.state.DataKey),
+analysis date and plan text.
 
 Each part calls the public function with the page context; the cached function underneath
 takes the data and plan as `_`-prefixed arguments, which Streamlit leaves out of the key.
@@ -26,7 +27,7 @@ from core.engine import (
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
 from ui.at_risk.context import AtRiskContext
-from ui.state import transaction
+from ui.state import DataKey, transaction
 
 Scored = tuple[Context, pl.DataFrame, pl.DataFrame]
 """The engine context, every account's score, and the at-risk rows."""
@@ -34,7 +35,7 @@ Scored = tuple[Context, pl.DataFrame, pl.DataFrame]
 
 @st.cache_resource(max_entries=4, show_spinner="Scoring every account (first time only)…")
 def _scored(
-    dataset_id: int, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
 ) -> Scored:
     ctx = build_context(_dataset, _plan, as_of)
     scores = score_table(ctx)
@@ -43,21 +44,21 @@ def _scored(
 
 @st.cache_resource(max_entries=4, show_spinner="Finding expansion-ready accounts…")
 def _expansion(
-    dataset_id: int, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
 ) -> pl.DataFrame:
-    return expansion_table(_scored(dataset_id, as_of, plan_key, _dataset, _plan)[0])
+    return expansion_table(_scored(data_key, as_of, plan_key, _dataset, _plan)[0])
 
 
 @st.cache_resource(max_entries=4, show_spinner="Counting accounts per CSM…")
 def _csm_load(
-    dataset_id: int, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
 ) -> pl.DataFrame:
-    return csm_load_table(_scored(dataset_id, as_of, plan_key, _dataset, _plan)[0])
+    return csm_load_table(_scored(data_key, as_of, plan_key, _dataset, _plan)[0])
 
 
 @st.cache_resource(max_entries=64, show_spinner="Opening the account…")
 def _detail(
-    dataset_id: int,
+    data_key: DataKey,
     as_of: date,
     plan_key: str,
     account_id: str,
@@ -71,17 +72,17 @@ def _detail(
 def at_risk_rows(context: AtRiskContext) -> pl.DataFrame:
     """The accounts whose score calls for escalation or the executive, worst first."""
     c = context
-    return _scored(c.dataset_id, c.as_of, c.plan_key, c.dataset, c.plan)[2]
+    return _scored(c.data_key, c.as_of, c.plan_key, c.dataset, c.plan)[2]
 
 
 def expansion(context: AtRiskContext) -> pl.DataFrame:
     c = context
-    return _expansion(c.dataset_id, c.as_of, c.plan_key, c.dataset, c.plan)
+    return _expansion(c.data_key, c.as_of, c.plan_key, c.dataset, c.plan)
 
 
 def csm_load(context: AtRiskContext) -> pl.DataFrame:
     c = context
-    return _csm_load(c.dataset_id, c.as_of, c.plan_key, c.dataset, c.plan)
+    return _csm_load(c.data_key, c.as_of, c.plan_key, c.dataset, c.plan)
 
 
 def detail(context: AtRiskContext, account_id: str, segment: str | None) -> AccountDetail | None:
@@ -90,7 +91,7 @@ def detail(context: AtRiskContext, account_id: str, segment: str | None) -> Acco
         targets = milestone_targets(session, context.access.workspace_id, segment)
     c = context
     key = tuple(sorted(targets.items()))
-    return _detail(c.dataset_id, c.as_of, c.plan_key, account_id, key, c.dataset, c.plan)
+    return _detail(c.data_key, c.as_of, c.plan_key, account_id, key, c.dataset, c.plan)
 
 
 def plays(context: AtRiskContext) -> pl.DataFrame:

@@ -10,7 +10,15 @@ from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
 from core.workspace.access import Access, Role
 from core.workspace.workspaces import WorkspaceInfo
-from ui.state import current_dataset, current_workspace, plan, plan_key, workspace_as_of
+from ui.state import (
+    DataKey,
+    current_dataset,
+    current_workspace,
+    data_key,
+    plan,
+    plan_key,
+    workspace_as_of,
+)
 
 
 @dataclass(frozen=True)
@@ -28,9 +36,10 @@ class AtRiskContext:
     as_of: date
 
     @property
-    def dataset_id(self) -> int:
-        """The cache key of the data; 0 when nothing is loaded (the page stops before use)."""
-        return self.info.id if self.info else 0
+    def data_key(self) -> DataKey:
+        """The cache key of the data (ui.state.data_key); the page stops before use when
+        nothing is loaded."""
+        return data_key(self.info)
 
 
 def at_risk_context() -> AtRiskContext:

@@ -12,7 +12,7 @@ from core.data.overview import DataSummary
 from core.data.store import DatasetInfo
 from core.model.contract import TABLES
 from core.model.dataset import Dataset
-from ui.state import overview
+from ui.state import data_key, overview
 
 
 def _summary(info: DatasetInfo, summary: DataSummary) -> None:
@@ -69,7 +69,7 @@ def show_overview(info: DatasetInfo | None, dataset: Dataset) -> None:
             icon=":material/info:",
         )
         return
-    summary, per_segment, catalogue = overview(info.id)
+    summary, per_segment, catalogue = overview(data_key(info))
     _summary(info, summary)
     left, right = st.columns([2, 3])
     with left:

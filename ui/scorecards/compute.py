@@ -1,5 +1,6 @@
-"""The scorecards page's cached computations, keyed on dataset id, analysis date, plan text
-and filters (never on the data or plan objects themselves, which are not hashable cheaply).
+"""The scorecards page's cached computations, keyed on the stored data version
+(ui.state.DataKey), analysis date, plan text and filters (never on the data or plan objects
+themselves, which are not hashable cheaply).
 
 Each section calls the public function with its view; the cached function underneath takes
 the data and plan as `_`-prefixed arguments, which Streamlit leaves out of the key. They are
@@ -38,11 +39,12 @@ from core.scorecards.bundle import (
 )
 from core.scorecards.plan_preview import PlanComparison, compare_plans
 from ui.scorecards.context import ScorecardsContext, ScorecardsView
+from ui.state import DataKey
 
 
 @st.cache_resource(max_entries=4, show_spinner="Computing the scorecards for these filters…")
 def _bundle(
-    dataset_id: int,
+    data_key: DataKey,
     as_of: date,
     plan_key: str,
     filters: Filters,
@@ -54,7 +56,7 @@ def _bundle(
 
 @st.cache_resource(max_entries=32, show_spinner="Working out the what-if…")
 def _what_if(
-    dataset_id: int,
+    data_key: DataKey,
     as_of: date,
     plan_key: str,
     filters: Filters,
@@ -63,49 +65,49 @@ def _what_if(
     _dataset: Dataset,
     _plan: MeasurementPlan,
 ) -> WhatIf:
-    _, ctx = _bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)
+    _, ctx = _bundle(data_key, as_of, plan_key, filters, _dataset, _plan)
     return what_if(ctx, step, percent / 100, filters.segment)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Computing the cohorts…")
 def _cohorts(
-    dataset_id: int,
+    data_key: DataKey,
     as_of: date,
     plan_key: str,
     filters: Filters,
     _dataset: Dataset,
     _plan: MeasurementPlan,
 ) -> pl.DataFrame:
-    return judged_cohort_table(_bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)[1])
+    return judged_cohort_table(_bundle(data_key, as_of, plan_key, filters, _dataset, _plan)[1])
 
 
 @st.cache_resource(max_entries=8, show_spinner="Comparing the journey variants…")
 def _ab(
-    dataset_id: int,
+    data_key: DataKey,
     as_of: date,
     plan_key: str,
     filters: Filters,
     _dataset: Dataset,
     _plan: MeasurementPlan,
 ) -> pl.DataFrame:
-    return ab_table(_bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)[1])
+    return ab_table(_bundle(data_key, as_of, plan_key, filters, _dataset, _plan)[1])
 
 
 @st.cache_resource(max_entries=8, show_spinner="Crediting the touchpoints…")
 def _attribution(
-    dataset_id: int,
+    data_key: DataKey,
     as_of: date,
     plan_key: str,
     filters: Filters,
     _dataset: Dataset,
     _plan: MeasurementPlan,
 ) -> pl.DataFrame:
-    return attribution_table(_bundle(dataset_id, as_of, plan_key, filters, _dataset, _plan)[1])
+    return attribution_table(_bundle(data_key, as_of, plan_key, filters, _dataset, _plan)[1])
 
 
 @st.cache_resource(max_entries=4, show_spinner="Replaying the score over the history…")
 def _backtest(
-    dataset_id: int,
+    data_key: DataKey,
     as_of: date,
     plan_key: str,
     filters: Filters,
@@ -117,7 +119,7 @@ def _backtest(
 
 @st.cache_resource(max_entries=2, show_spinner="Scoring every account of the workspace…")
 def _workspace_context(
-    dataset_id: int, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
 ) -> Context:
     """Every account (no filters): the plan is the workspace's, so is its preview."""
     return build_context(_dataset, _plan, as_of)
@@ -125,7 +127,7 @@ def _workspace_context(
 
 @st.cache_resource(max_entries=2, show_spinner="Fitting penalties to the history…")
 def _calibration(
-    dataset_id: int, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
 ) -> Calibration:
     first = as_date(_dataset.accounts.get_column("start_date").min())
     return calibrate(build_context(_dataset, _plan, as_of, since=first))
@@ -133,7 +135,7 @@ def _calibration(
 
 @st.cache_resource(max_entries=16, show_spinner="Working out what the change would do…")
 def _preview(
-    dataset_id: int,
+    data_key: DataKey,
     as_of: date,
     plan_key: str,
     edited_key: str,
@@ -141,21 +143,21 @@ def _preview(
     _plan: MeasurementPlan,
     _edited: MeasurementPlan,
 ) -> PlanComparison:
-    base = _workspace_context(dataset_id, as_of, plan_key, _dataset, _plan)
+    base = _workspace_context(data_key, as_of, plan_key, _dataset, _plan)
     return compare_plans(_dataset, _plan, _edited, as_of, base=base)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _filter_options(
-    dataset_id: int, _dataset: Dataset
+    data_key: DataKey, _dataset: Dataset
 ) -> tuple[list[str], date | None, date | None]:
     lo, hi = start_range(_dataset)
     return csm_options(_dataset), lo, hi
 
 
-def _keys(view: ScorecardsView) -> tuple[int, date, str, Filters]:
+def _keys(view: ScorecardsView) -> tuple[DataKey, date, str, Filters]:
     c = view.context
-    return c.dataset_id, view.as_of, c.plan_key, view.filters
+    return c.data_key, view.as_of, c.plan_key, view.filters
 
 
 def bundle(view: ScorecardsView) -> tuple[ScorecardBundle, Context]:
@@ -191,17 +193,17 @@ def backtest_result(view: ScorecardsView) -> Backtest:
 
 def filter_options(context: ScorecardsContext) -> tuple[list[str], date | None, date | None]:
     """The CSMs and the start-date range the filters bar offers."""
-    return _filter_options(context.dataset_id, context.dataset)
+    return _filter_options(context.data_key, context.dataset)
 
 
 def calibration(view: ScorecardsView) -> Calibration:
     """The calibration on the workspace's whole history (the filters do not apply)."""
     c = view.context
-    return _calibration(c.dataset_id, view.as_of, c.plan_key, c.dataset, c.plan)
+    return _calibration(c.data_key, view.as_of, c.plan_key, c.dataset, c.plan)
 
 
 def preview(view: ScorecardsView, edited: MeasurementPlan) -> PlanComparison:
     """What scoring every account with `edited` instead of the workspace's plan changes."""
     c = view.context
     key = plan_to_toml(edited)
-    return _preview(c.dataset_id, view.as_of, c.plan_key, key, c.dataset, c.plan, edited)
+    return _preview(c.data_key, view.as_of, c.plan_key, key, c.dataset, c.plan, edited)

@@ -16,7 +16,7 @@ from core.model.plan import MeasurementPlan
 from core.scorecards.bundle import Filters
 from core.workspace.access import Access, Role
 from core.workspace.workspaces import WorkspaceInfo
-from ui.state import current_dataset, current_workspace, plan, plan_key
+from ui.state import DataKey, current_dataset, current_workspace, data_key, plan, plan_key
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,10 @@ class ScorecardsContext:
     """The plan as text: cache keys need it because a plan itself is not hashable."""
 
     @property
-    def dataset_id(self) -> int:
-        """The cache key of the data; 0 when nothing is loaded (the page stops before use)."""
-        return self.info.id if self.info else 0
+    def data_key(self) -> DataKey:
+        """The cache key of the data (ui.state.data_key); the page stops before use when
+        nothing is loaded."""
+        return data_key(self.info)
 
 
 @dataclass(frozen=True)
