@@ -4,7 +4,7 @@ Rows are inserted parents first and get new ids from the target database; every 
 is renumbered through the ids given so far. Ids held without a foreign key (see
 core.backup.references) are renumbered once all rows are in. A link token that another
 workspace of the target database already uses (restoring a copy next to its original) is
-replaced by a new one, since two rounds cannot share a link.
+replaced by a new one, so a link to the original never opens the copy.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ class _Restorer:
 
     def _free_tokens(self, t: WorkspaceTable, batch: list[dict[str, Any]]) -> None:
         """Give a new value to any link token the target database already holds."""
-        for column in _unique_text_columns(t):
+        for column in _link_tokens(t):
             values = [row[column.name] for row in batch if row[column.name]]
             if not values:
                 continue
@@ -241,9 +241,17 @@ class _Restorer:
         return sql_update(t.table).where(key == bindparam("k_id")).values(columns)
 
 
-def _unique_text_columns(t: WorkspaceTable) -> list[Column[Any]]:
-    """Text columns unique on their own across the database (link tokens), the workspace's
-    name aside (checked with its own message)."""
+def _link_tokens(t: WorkspaceTable) -> list[Column[Any]]:
+    """Text columns that open something by link: unique on their own across the database (a
+    round's or a respondent's token), or named *token and not unique only together with other
+    columns (a map's read-only token, unlike a voter's token, which is unique per note). The
+    workspace's name is checked apart, with its own message."""
+    together = {
+        name
+        for c in t.table.constraints
+        if isinstance(c, UniqueConstraint) and len(c.columns) > 1
+        for name in c.columns.keys()
+    }
     found = []
     for column in t.table.columns:
         if not isinstance(column.type, String) or (t.name == ROOT and column.name == "name"):
@@ -253,6 +261,6 @@ def _unique_text_columns(t: WorkspaceTable) -> list[Column[Any]]:
             for c in t.table.constraints
             if isinstance(c, UniqueConstraint)
         )
-        if alone:
+        if alone or (column.name.endswith("token") and column.name not in together):
             found.append(column)
     return found

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Integer, func, select
+from sqlalchemy import Column, Engine, ForeignKey, Integer, MetaData, Table, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import assessment, journey
@@ -27,7 +27,7 @@ from core.backup.schema import workspace_tables
 from core.data.presets.saved import list_mappings
 from core.data.store import active_info, load_dataset
 from core.db.engine import migrate, unit_of_work
-from core.db.models import Base
+from core.db.models import AssessmentRound, Base, JourneyMap, Respondent, Workspace
 from core.workspace.demo_workspace import DEMO_NAME
 from core.workspace.workspaces import list_workspaces
 from tests.support.workspace_backup import (
@@ -87,6 +87,19 @@ def _seen(factory: sessionmaker[Session], name: str) -> dict[str, Any]:
         "mappings": mappings,
         "data": {t: f.to_dicts() for t, f in frames.items()},
     }
+
+
+def _links(factory: sessionmaker[Session], name: str) -> set[str]:
+    """The tokens links carry: rounds', respondents' and the maps' read-only ones."""
+    ws = _workspace_id(factory, name)
+    with unit_of_work(factory) as s:
+        rounds = select(AssessmentRound.id).where(AssessmentRound.workspace_id == ws)
+        found = set(s.scalars(select(AssessmentRound.token).where(AssessmentRound.id.in_(rounds))))
+        found |= set(s.scalars(select(Respondent.token).where(Respondent.round_id.in_(rounds))))
+        maps = select(JourneyMap.readonly_token).where(JourneyMap.workspace_id == ws)
+        found |= {token for token in s.scalars(maps) if token}
+    assert len(found) > 5
+    return found
 
 
 def _undo_and_restore(factory: sessionmaker[Session], name: str) -> None:
@@ -171,6 +184,7 @@ def test_a_copy_beside_its_original_is_independent(
     assert summary.new_tokens > 0  # the rounds' and respondents' links belong to the original
     original = _seen(factory, DEMO_NAME)
     assert _seen(factory, "Demo copy") == original
+    assert _links(factory, "Demo copy").isdisjoint(_links(factory, DEMO_NAME))
     _undo_and_restore(factory, "Demo copy")
     assert _seen(factory, DEMO_NAME) == original
     _undo_and_restore(factory, DEMO_NAME)
@@ -390,3 +404,48 @@ def test_the_commands_move_a_workspace(kind: str, tmp_path: Path):
         missing = _run(target_url, "backup", "--workspace", "Nope", "--out", str(junk))
         assert missing.returncode == 1
         assert "no workspace called" in missing.stderr
+
+
+def test_a_database_of_a_newer_waypoint_is_refused_both_ways(tmp_path: Path, demo_backup: Path):
+    with empty_database("sqlite", tmp_path) as url, engine_for(url) as engine:
+        migrate(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(BackupError, match="newer Waypoint"):
+            restore_workspace(engine, demo_backup)
+        with pytest.raises(BackupError, match="newer Waypoint.*9999"):
+            backup_workspace(engine, DEMO_NAME, tmp_path / "x.zip")
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(Workspace)) == 0
+
+
+def test_a_table_added_later_is_part_of_the_workspace_without_code_changes():
+    """Owned tables (NOT NULL or ON DELETE CASCADE keys, at any depth) are found in the
+    metadata, parents first; a table only pointing at a workspace row through a nullable
+    SET NULL key is not the workspace's."""
+    metadata = MetaData()
+    Table("workspace", metadata, Column("id", Integer, primary_key=True))
+    Table(
+        "member",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("workspace_id", ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+    )
+    Table(
+        "member_note",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("member_id", ForeignKey("member.id", ondelete="CASCADE"), nullable=True),
+        Column("about_id", ForeignKey("member.id", ondelete="SET NULL"), nullable=True),
+    )
+    Table(
+        "global_log",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("workspace_id", ForeignKey("workspace.id", ondelete="SET NULL"), nullable=True),
+    )
+    found = workspace_tables(metadata)
+    assert [t.name for t in found] == ["workspace", "member", "member_note"]
+    note = found[2]
+    assert (note.owner, note.owner_table) == ("member_id", "member")
+    assert note.references == {"member_id": "member", "about_id": "member"}
