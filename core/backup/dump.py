@@ -128,6 +128,8 @@ def _write(
 ) -> BackupSummary:
     if not out.parent.is_dir():
         raise BackupError(f"There is no folder {out.parent} to write the backup in.")
+    if out.is_dir():
+        raise BackupError(f"{out} is a folder; name the backup file to write, e.g. {out}/ws.zip.")
     queries = _id_queries(tables, workspace_id)
     writer = BackupWriter(out, header)
     counts: dict[str, int] = {}
