@@ -138,7 +138,10 @@ def test_a_workspace_moves_sqlite_to_postgresql_and_back_with_every_row(tmp_path
         for table in rows[0]:
             assert rows[1][table] == rows[0][table], table
             assert rows[2][table] == rows[0][table], table
-        assert restored.rows == {t: len(r) for t, r in rows[0].items()}
+        in_file = {t: len(r) for t, r in rows[0].items()}
+        assert restored.rows == in_file
+        for engine in (first, pg, last):  # each holds only this workspace: all its rows
+            assert {t: n for t, n in _counts(engine).items() if t in in_file} == in_file
         assert restored.new_tokens == 0
 
         source, copy = factory_for(first), factory_for(last)
