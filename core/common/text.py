@@ -6,7 +6,7 @@ and our Markdown downloads are read in viewers that render links and images. Any
 person typed or uploaded (workspace, segment, map, round and respondent names, file names,
 CSM names, values from a file) goes through `inert_markdown` before it reaches either, so it
 shows as the text it is: no image that makes a viewer's browser fetch a third party's
-address, no link, no colour, no icon, no HTML.
+address, no link (a bare URL or address included), no colour, no icon, no HTML.
 
 The escape is as light as safety allows, so a downloaded file stays readable: characters that
 only mean something at the start of a line (`#`, `-`, `+`, `1.`) are escaped only there, an
@@ -28,6 +28,12 @@ _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _COLON = re.compile(r":(?=[A-Za-z/\[])")
 # An entity (&lt;, &#60;) would turn into the character it names.
 _AMPERSAND = re.compile(r"&(?=[#A-Za-z])")
+# What GFM links without any brackets ("autolink literals": http://, https://, www., an
+# e-mail address). Streamlit's renderer finds them in the text after escapes are resolved,
+# so a backslash cannot stop them; a WORD JOINER (U+2060, invisible, not a character a URL
+# or an address may hold) after the scheme, the "www" or the "@" does.
+_AUTOLINK = re.compile(r"(?i)https?(?=:)|www(?=\.)|@(?=[-\w])")
+WORD_JOINER = "\u2060"
 # Block syntax at the start of the text: headings, lists, numbered lists, rules.
 _BLOCK_MARK = re.compile(r"^(\s*)([#+=-])")
 _NUMBERED = re.compile(r"^(\s*\d+)([.)])")
@@ -45,6 +51,7 @@ def one_line(text: object, limit: int | None = None) -> str:
 def inert_markdown(text: object, limit: int | None = None) -> str:
     """`text` as one line that any Markdown renderer, Streamlit's included, shows literally."""
     value = one_line(text, limit)
+    value = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, value)
     value = _ALWAYS.sub(r"\\\1", value)
     value = _UNDERSCORE.sub(r"\\_", value)
     value = _COLON.sub(r"\\:", value)

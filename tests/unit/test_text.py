@@ -13,7 +13,12 @@ from core.common.text import inert_markdown, one_line
         ("Mid-Market", "Mid-Market"),
         ("qbr_completed", "qbr_completed"),
         ("Note: 10:30", "Note: 10:30"),
-        ("![x](http://elsewhere/a.png)", "\\!\\[x\\](http\\://elsewhere/a.png)"),
+        ("![x](http://elsewhere/a.png)", "\\!\\[x\\](http\u2060\\://elsewhere/a.png)"),
+        # Bare URLs and addresses: GFM links them after escapes are resolved (autolink
+        # literals), so an invisible word joiner breaks the scheme, "www." and "@".
+        ("see HTTPS://x.invalid/", "see HTTPS\u2060\\://x.invalid/"),
+        ("www.x.invalid", "www\u2060.x.invalid"),
+        ("ana@x.invalid", "ana@\u2060x.invalid"),
         (":red[alarm]", "\\:red\\[alarm\\]"),
         (":material/delete:", "\\:material/delete:"),
         ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
