@@ -21,6 +21,7 @@ from tests.support.browser import (
     main_heading,
     metric_value,
     open_page,
+    wait_for_run_to_end,
 )
 
 SCORECARDS = "/scorecards"
@@ -254,3 +255,159 @@ def test_summaries_print_the_table_charts_and_plain_names(
     assert "| Metric | Enterprise | Mid-Market | SMB | All |" in text
     assert "\\" not in text  # no needless escapes ("Mid\\-Market", "qbr\\_completed")
     expect_no_errors(page)
+
+
+# ------------------------------------------------------------------ refused import, in words
+
+
+def test_import_problems_name_kept_tables_in_words(server: str, page: Page, tmp_path: Path) -> None:
+    """A refused import (nothing changes): the accounts file's own problem with the number as
+    written, then the kept events' problems by table and stored row, no internal file name."""
+    open_page(page, f"{server}/data", "Data")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "account_id,account_name,segment,contract_value,start_date,licensed_seats,csm,churn_date\n"
+        "ZZ-1,Zed,SMB,-5000,2026-01-01,3,Kim,\n"
+    )
+    page.get_by_role("tab", name="Import").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Table files")
+    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(accounts))
+    page.get_by_role("button", name="Check and load").click()
+    lines = page.get_by_test_id("stText")
+    expect(lines.first).to_have_text(
+        "accounts.csv, row 1, column contract_value, value '-5000': must be 0 or more"
+    )
+    expect(lines.nth(1)).to_have_text(
+        re.compile(
+            r"^Events already loaded, column account_id: unknown account_id \(not in the "
+            r"accounts table\) \(also in [\d,]+ more rows, not listed\)$"
+        )
+    )
+    expect(lines.nth(2)).to_have_text(
+        re.compile(
+            r"^Events already loaded, stored row 1, column account_id, value 'ACC-\d+': "
+            r"unknown account_id \(not in the accounts table\)$"
+        )
+    )
+    kinds = _grid(page, "First row")
+    assert _headers(kinds) == ["File or table", "Column", "Problem", "Rows", "First row"]
+    problems = _grid(page, "Value")
+    assert _headers(problems)[:5] == ["File or table", "Row", "Column", "Value", "Problem"]
+    main = page.get_by_test_id("stMain")
+    expect(main).not_to_contain_text("(current")
+    expect(main).not_to_contain_text(".parquet")
+    expect(main).not_to_contain_text("-5000.0")
+
+
+# ------------------------------------------------------------------ plan versions (last: they
+# change the demo workspace's plan, and end with its first version's settings restored)
+
+
+def _fill(page: Page, key: str, text: str) -> None:
+    box = keyed(page, key).locator("input")
+    box.fill(text)
+    box.press("Enter")
+    expect(keyed(page, key).locator("input")).to_have_value(text)
+
+
+def _penalty(page: Page, name: str) -> Locator:
+    return keyed(page, f"sb_pen_{name}").locator("input")
+
+
+def _history(page: Page) -> list[str]:
+    return _texts(_grid(page, "Saved by"), "td")
+
+
+def _pick_version(page: Page, number: int) -> None:
+    """Choose a version in the history's picker, once the run that drew it has ended (a
+    rerun closes an open list)."""
+    wait_for_run_to_end(page)
+    pick = keyed(page, "sb_version_pick").locator("input[role='combobox']")
+    pick.click()
+    pick.press_sequentially(f"Version {number}")
+    option = page.get_by_role("option", name=re.compile(f"^Version {number}$"))
+    expect(option).to_be_visible()
+    option.click()
+    expect(keyed(page, "sb_restore").get_by_role("button")).to_have_text(
+        re.compile(f"Restore version {number}…$")
+    )
+
+
+def _toast(page: Page, text: str) -> None:
+    expect(page.get_by_test_id("stToast").filter(has_text=text)).to_be_visible()
+
+
+def test_score_builder_saves_a_version_and_restores_an_earlier_one(
+    server: str, page: Page, tmp_path: Path
+) -> None:
+    open_page(page, f"{server}{SCORECARDS}", "Scorecards")
+    _tab(page, "Backtest")
+    expect(page.get_by_text("These are the settings in use")).to_be_visible()
+    save = keyed(page, "sb_save").get_by_role("button")
+    expect(save).to_have_text(re.compile("Save as version 2$"))
+    expect(save).to_be_disabled()  # nothing changed yet
+
+    _set_number(page, "sb_pen_ticket_primary", 35)
+    expect(metric_value(page, "Accounts changing band")).to_have_text(re.compile(r"^\d[\d,]*$"))
+    _fill(page, "sb_author", "Priya")
+    _fill(page, "sb_note", "Tickets weigh more")
+    keyed(page, "sb_save").get_by_role("button").click()
+    _toast(page, "Settings saved as version 2 by Priya.")
+    expect(page.get_by_text("These are the settings in use")).to_be_visible()
+    expect(keyed(page, "sb_save").get_by_role("button")).to_have_text(
+        re.compile("Save as version 3$")
+    )
+    history = _history(page)
+    assert history[:5] == ["2", "Priya", history[2], "Tickets weigh more", "✓ in use"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", history[2])
+    expect_no_errors(page)
+
+    page.reload()  # the saved version is the plan in use
+    expect(main_heading(page)).to_have_text("Scorecards")
+    _tab(page, "Backtest")
+    expect(_penalty(page, "ticket_primary")).to_have_value("35")
+
+    _pick_version(page, 1)
+    restore = keyed(page, "sb_restore").get_by_role("button")
+    expect(restore).to_have_text(re.compile("Restore version 1…$"))
+    restore.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Version 1's settings become version 3")
+    dialog.locator(".st-key-sb_restore_author input").fill("Lee")
+    dialog.locator(".st-key-sb_restore_author input").press("Enter")
+    dialog.get_by_role("button", name="Restore version 1").click()
+    _toast(page, "Version 1 restored as version 3 by Lee.")
+    expect(dialog).to_have_count(0)
+    expect(_penalty(page, "ticket_primary")).to_have_value("15")
+    rows = _history(page)
+    assert [rows[i] for i in (0, 5, 10)] == ["3", "2", "1"]
+    assert rows[1] == "Lee"
+    assert rows[3] == "Restored version 1"
+    expect_no_errors(page)
+
+    # A plan file: previewed like the builder, saved as the next version; a bad one names
+    # its line.
+    page.get_by_test_id("stExpander").filter(has_text="Upload a plan file").locator(
+        "summary"
+    ).click()
+    good = tmp_path / "tickets.toml"
+    good.write_text("[penalties]\nticket_primary = 50\n")
+    drop = '[data-testid="stFileUploaderDropzoneInput"]'
+    keyed(page, "sb_upload_0").locator(drop).set_input_files(str(good))
+    expect(_preview_metric(page, "Accounts at risk")).to_contain_text("→")
+    keyed(page, "sb_save_file").get_by_role("button").click()
+    _toast(page, "tickets.toml saved as version 4")
+    expect(_penalty(page, "ticket_primary")).to_have_value("50")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[penalties]\nticket_primary = 'high'\n")
+    keyed(page, "sb_upload_1").locator(drop).set_input_files(str(bad))
+    expect(page.get_by_test_id("stAlertContentError")).to_contain_text(
+        "bad.toml, line 2: penalties.ticket_primary must be a whole number, got 'high'."
+    )
+
+    # Back to the first version's settings for whatever runs next on this server.
+    _pick_version(page, 1)
+    keyed(page, "sb_restore").get_by_role("button").click()
+    page.get_by_role("dialog").get_by_role("button", name="Restore version 1").click()
+    _toast(page, "Version 1 restored as version 5")
+    expect(_penalty(page, "ticket_primary")).to_have_value("15")

@@ -10,7 +10,7 @@ Owners save and restore; everyone else sees the history read-only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import polars as pl
 import streamlit as st
@@ -29,9 +29,41 @@ ERROR_KEY = "sb_error"
 UPLOAD_COUNT_KEY = "sb_upload_count"
 AUTHOR_KEY = "sb_author"
 NOTE_KEY = "sb_note"
-WIDGET_PREFIXES = ("sb_pen_", "sb_js_", "sb_band_", "sb_window", "sb_min_age")
+WINDOW_KEY = "sb_window"
+MIN_AGE_KEY = "sb_min_age"
 RESTORE_KEY = "sb_restore_asked"
+RESTORED_KEY = "sb_restored"
+RESTORE_ERROR_KEY = "sb_restore_error"
 DEFAULT_AUTHOR = "Owner"
+
+
+def penalty_key(name: str) -> str:
+    return f"sb_pen_{name}"
+
+
+def journey_key(index: int) -> str:
+    return f"sb_js_{index}"
+
+
+def band_key(band: str) -> str:
+    return f"sb_band_{band}"
+
+
+def widget_values(plan: MeasurementPlan) -> dict[str, int]:
+    """The builder's inputs (by key) as `plan` sets them."""
+    values = {penalty_key(k): int(v) for k, v in asdict(plan.penalties).items()}
+    values |= {band_key(k): int(v) for k, v in asdict(plan.bands).items()}
+    values |= {journey_key(i): s.penalty for i, s in enumerate(plan.signals)}
+    return values | {WINDOW_KEY: plan.window_days, MIN_AGE_KEY: plan.min_age_days}
+
+
+def edited(plan: MeasurementPlan) -> bool:
+    """Whether this session's inputs hold a value other than `plan`'s (read before they are
+    drawn: the values the person left in them on the last run)."""
+    return any(
+        key in st.session_state and st.session_state[key] != value
+        for key, value in widget_values(plan).items()
+    )
 
 
 @dataclass(frozen=True)
@@ -51,21 +83,25 @@ def load_versions(workspace_id: int) -> Versions:
     return Versions(history, history[0].number if history else 0)
 
 
-def base_number(workspace_id: int, versions: Versions) -> int:
-    """The version this session's builder was opened at (set the first time it is shown)."""
+def base_number(workspace_id: int, versions: Versions, plan: MeasurementPlan) -> int:
+    """The version this session's builder was opened at (set to the one in use, `plan`, the
+    first time it is shown in this workspace)."""
     found = st.session_state.get(BASE_KEY)
     if not isinstance(found, tuple) or found[0] != workspace_id:
-        adopt(workspace_id, versions.current)
+        adopt(workspace_id, versions.current, plan)
         return versions.current
     return int(found[1])
 
 
-def adopt(workspace_id: int, number: int) -> None:
-    """Open the builder at `number`: its inputs are drawn afresh from that version."""
+def adopt(workspace_id: int, number: int, plan: MeasurementPlan | None = None) -> None:
+    """Open the builder at version `number`, its inputs set to `plan` (that version's plan).
+
+    Only before the inputs are drawn in a run (a callback, or the top of the builder): the
+    values are set, not forgotten, so the browser shows them too."""
     st.session_state[BASE_KEY] = (workspace_id, number)
-    for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith(WIDGET_PREFIXES):
-            del st.session_state[key]
+    if plan is not None:
+        for key, value in widget_values(plan).items():
+            st.session_state[key] = value
 
 
 def base_plan(workspace_id: int, number: int) -> MeasurementPlan:
@@ -75,6 +111,7 @@ def base_plan(workspace_id: int, number: int) -> MeasurementPlan:
 
 def show_feedback() -> None:
     """What the last save or restore did: a toast when it worked, the reason when not."""
+    st.session_state.pop(RESTORED_KEY, None)  # the dialog's rerun was not needed
     toast = st.session_state.pop(TOAST_KEY, None)
     if toast:
         st.toast(toast, icon=":material/check_circle:")
@@ -96,9 +133,15 @@ def show_newer(access: Access, versions: Versions, base: int) -> None:
     st.button(
         f"Load version {versions.current} (drops your changes)",
         key="sb_load_newest",
-        on_click=adopt,
+        on_click=_load,
         args=(access.workspace_id, versions.current),
     )
+
+
+def _load(workspace_id: int, number: int) -> None:
+    with transaction() as s:
+        plan = version_plan(s, workspace_id, number)
+    adopt(workspace_id, number, plan)
 
 
 def _saver(access: Access) -> Access:
@@ -107,7 +150,8 @@ def _saver(access: Access) -> Access:
 
 
 def _done(access: Access, saved: pv.PlanVersionInfo, what: str) -> None:
-    adopt(access.workspace_id, saved.number)
+    """After a save or restore (in a button's callback): the builder opens at the new one."""
+    _load(access.workspace_id, saved.number)
     st.session_state.pop(NOTE_KEY, None)
     st.session_state[TOAST_KEY] = f"{what} as version {saved.number} by {saved.who}."
 
@@ -299,24 +343,40 @@ def _dismiss() -> None:
 def confirm_restore(access: Access, number: int, base: int) -> None:
     """Asked until restored, cancelled or closed (the request is kept in session_state, so a
     click inside the dialog finds it open on the next run)."""
+    if st.session_state.pop(RESTORED_KEY, False):
+        st.rerun()  # the whole page, with the restored version in the builder
     st.markdown(
         f"Version {number}'s settings become version {base + 1}, the plan every page "
         "computes with. Every earlier version stays in the history."
     )
     st.text_input("Your name (saved with the version)", key="sb_restore_author", max_chars=80)
+    error = st.session_state.pop(RESTORE_ERROR_KEY, None)
+    if error:
+        st.error(inert_markdown(error, 2000), icon=":material/error:")
     cols = st.columns(2)
+    cols[0].button(
+        f"Restore version {number}",
+        key="sb_restore_confirm",
+        type="primary",
+        on_click=_restore,
+        args=(access, number, base),
+    )
     if cols[1].button("Cancel", key="sb_restore_cancel"):
         _dismiss()
         st.rerun()
-    if cols[0].button(f"Restore version {number}", key="sb_restore_confirm", type="primary"):
-        name = str(st.session_state.get("sb_restore_author") or "").strip()
-        who = replace(access, actor=name or _saver(access).actor)
-        try:
-            with transaction() as s:
-                saved = pv.restore_version(s, who, number, base_version=base)
-        except UserError as exc:
-            st.error(inert_markdown(exc, 2000), icon=":material/error:")
-            return
-        _dismiss()
-        _done(access, saved, f"Version {number} restored")
-        st.rerun()
+
+
+def _restore(access: Access, number: int, base: int) -> None:
+    """The dialog's button callback: runs before anything is drawn, so the builder's inputs
+    can be set to the restored version."""
+    name = str(st.session_state.get("sb_restore_author") or "").strip()
+    who = replace(access, actor=name or _saver(access).actor)
+    try:
+        with transaction() as s:
+            saved = pv.restore_version(s, who, number, base_version=base)
+    except UserError as exc:
+        st.session_state[RESTORE_ERROR_KEY] = str(exc)
+        return
+    _dismiss()
+    _done(access, saved, f"Version {number} restored")
+    st.session_state[RESTORED_KEY] = True

@@ -25,6 +25,13 @@ from core.workspace.access import Role
 from ui.scorecards import plan_versions as versions_ui
 from ui.scorecards.compute import preview
 from ui.scorecards.context import ScorecardsView
+from ui.scorecards.plan_versions import (
+    MIN_AGE_KEY,
+    WINDOW_KEY,
+    band_key,
+    journey_key,
+    penalty_key,
+)
 from ui.scorecards.tables import EMPTY
 
 BAND_WORDS = {
@@ -45,21 +52,18 @@ CHANGED_COLUMNS = {
 }
 
 
-def penalty_key(name: str) -> str:
-    return f"sb_pen_{name}"
-
-
-def journey_key(index: int) -> str:
-    return f"sb_js_{index}"
-
-
 def show_score_builder(view: ScorecardsView) -> None:
     context = view.context
     access = context.access
     editable = access.role is Role.OWNER
     workspace_id = access.workspace_id
     versions = versions_ui.load_versions(workspace_id)
-    base = versions_ui.base_number(workspace_id, versions)
+    base = versions_ui.base_number(workspace_id, versions, context.plan)
+    if base != versions.current:
+        opened = versions_ui.base_plan(workspace_id, base)
+        if not versions_ui.edited(opened):  # nothing of this person's to lose: follow the newest
+            versions_ui.adopt(workspace_id, versions.current, context.plan)
+            base = versions.current
     st.subheader("Score builder")
     st.caption(
         f"The health score's settings for every account of the workspace (version {base}). "
@@ -70,9 +74,6 @@ def show_score_builder(view: ScorecardsView) -> None:
     shown = context.plan if base == versions.current else versions_ui.base_plan(workspace_id, base)
     edited = _settings(shown, disabled=not editable)
     if base != versions.current:
-        if edited == shown:  # nothing of this person's to lose: follow the newest version
-            versions_ui.adopt(workspace_id, versions.current)
-            st.rerun()
         versions_ui.show_newer(access, versions, base)
     if edited is not None:
         _show_change(view, edited, base, changed=edited != shown)
@@ -146,7 +147,7 @@ def _settings(plan: MeasurementPlan, *, disabled: bool) -> MeasurementPlan | Non
                 max_value=101,
                 step=5,
                 value=int(getattr(plan.bands, band)),
-                key=f"sb_band_{band}",
+                key=band_key(band),
                 disabled=disabled,
             )
         )
@@ -157,7 +158,7 @@ def _settings(plan: MeasurementPlan, *, disabled: bool) -> MeasurementPlan | Non
         min_value=1,
         max_value=365,
         value=plan.window_days,
-        key="sb_window",
+        key=WINDOW_KEY,
         disabled=disabled,
         help="Single user, sponsor and ticket signals look at the last this-many days.",
     )
@@ -166,7 +167,7 @@ def _settings(plan: MeasurementPlan, *, disabled: bool) -> MeasurementPlan | Non
         min_value=0,
         max_value=365,
         value=plan.min_age_days,
-        key="sb_min_age",
+        key=MIN_AGE_KEY,
         disabled=disabled,
         help="Younger accounts with a low score are watched, not escalated.",
     )
