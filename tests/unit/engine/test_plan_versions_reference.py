@@ -17,7 +17,7 @@ from core.model.dataset import Dataset
 from core.model.plan import Bands, MeasurementPlan
 from core.workspace import plan_versions as pv
 from core.workspace.access import Access, Role
-from core.workspace.demo_workspace import demo_dataset
+from core.workspace.demo_workspace import add_demo_maps, demo_dataset
 from core.workspace.effective_plan import effective_plan, version_plan
 from core.workspace.workspaces import create_workspace
 from tests.unit.engine import reference_metrics as ref
@@ -41,14 +41,17 @@ def factory(tmp_path: Path) -> sessionmaker[Session]:
 def test_each_version_and_a_restore_score_as_the_reference_for_its_plan(factory, demo):
     with unit_of_work(factory) as s:
         ws = create_workspace(s, "Acme")
+        add_demo_maps(s, ws.id)  # a map per segment, whose signals the versions weigh
         owner = Access(ws.id, ws.name, Role.OWNER, actor="Dana")
         first = effective_plan(s, ws.id)
+    assert first.signals
     tuned = replace(
         first,
         penalties=replace(first.penalties, no_first_value=30, single_user=35, ticket_primary=5),
         bands=Bands(25, 45, 80),
         window_days=21,
         min_age_days=14,
+        signals=tuple(replace(x, penalty=10 + 5 * (i % 3)) for i, x in enumerate(first.signals)),
     )
     with unit_of_work(factory) as s:
         pv.save_settings(s, owner, tuned, base_version=1, note="Tuned")
@@ -57,7 +60,8 @@ def test_each_version_and_a_restore_score_as_the_reference_for_its_plan(factory,
     with unit_of_work(factory) as s:
         plans = {n: version_plan(s, ws.id, n) for n in (1, 2, 3)}
         current = effective_plan(s, ws.id)
-    assert plans[1] == MeasurementPlan()
+    assert replace(plans[1], signals=()) == replace(MeasurementPlan(), segments=plans[1].segments)
+    assert all(x.penalty == 0 for x in plans[1].signals)
     assert plans[2] == tuned
     assert plans[3] == plans[1] == current
     as_of = min(AS_OF, ref.Data.of(demo).latest_event())
