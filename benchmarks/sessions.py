@@ -13,9 +13,10 @@ on a page whose results are cached), for --seconds. A run counts from the rerun 
 the server's "script finished"; a run whose output holds an exception counts as an error.
 
 Printed per number of sessions: runs done, runs per second, median and 95th-percentile run
-time, errors, the server's resident memory (VmRSS) at the end, and the load average, since the
-machine's two cores are shared. `--think 0` asks for the next run as soon as one ends (the
-server's throughput when saturated).
+time, errors, the server's CPU seconds per run (user + system, which other work on the machine
+does not inflate the way it inflates run times), its resident memory (VmRSS) at the end, and
+the load average, since the machine's two cores are shared. `--think 0` asks for the next
+run as soon as one ends (the server's throughput when saturated).
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run_page(
@@ -173,12 +180,14 @@ def main() -> None:
             f"per session, {args.seconds:g} s per step"
         )
         for n in args.sessions:
+            cpu = cpu_s(server.pid)
             r = asyncio.run(measure(url, args.page, n, args.seconds, args.think))
+            per_run = (cpu_s(server.pid) - cpu) / max(r["runs"], 1)
             load = os.getloadavg()[0]
             print(
                 f"{n:>4} sessions: {r['runs']:>5} runs, {r['per_s']:6.1f}/s, median "
-                f"{r['median']:.2f} s, p95 {r['p95']:.2f} s, {r['errors']} errors, server "
-                f"{rss_mb(server.pid):,.0f} MB, load {load:.1f}"
+                f"{r['median']:.2f} s, p95 {r['p95']:.2f} s, {r['errors']} errors, server CPU "
+                f"{per_run:.2f} s per run, server {rss_mb(server.pid):,.0f} MB, load {load:.1f}"
             )
     finally:
         server.terminate()
