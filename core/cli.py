@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from polars.exceptions import PanicException
 
 from core.common.errors import UserError
-from core.data.validate import ValidationFailed, load_directory
+from core.data.fast_check import check_directory
+from core.data.validate import ValidationFailed
 from core.model.plan import PlanError, load_plan
 
 if TYPE_CHECKING:
@@ -35,8 +36,8 @@ class CommandError(UserError):
 
 def _validate(args: argparse.Namespace) -> int:
     plan = load_plan(args.config) if args.config else None
-    dataset = load_directory(Path(args.data_dir), plan=plan)
-    counts = ", ".join(f"{name}: {len(frame):,}" for name, frame in dataset.frames().items())
+    checked = check_directory(Path(args.data_dir), plan=plan)
+    counts = ", ".join(f"{name}: {rows:,}" for name, rows in checked.counts.items())
     print(f"{args.data_dir} is valid ({counts})")
     return 0
 

@@ -246,6 +246,24 @@ def read_file(source: SourceFile, keep: ColumnFilter | None = None) -> pl.DataFr
         raise UnreadableFile(f"could not read the file as {fmt}: {first_line[:300]}") from None
 
 
+def scan_file(source: SourceFile) -> pl.LazyFrame | None:
+    """A lazy scan of a Parquet or CSV file on disk with its original column names, read as
+    read_file would (CSV all text, a semicolon header recognised); None for other formats and
+    for bytes, which the fast check leaves to read_file. Reading errors surface when the scan
+    is collected."""
+    fmt = file_format(source.name)
+    if not isinstance(source.data, Path) or fmt not in ("csv", "tsv", "parquet"):
+        return None
+    if fmt == "parquet":
+        return pl.scan_parquet(source.data)
+    separator = "\t" if fmt == "tsv" else ","
+    if separator == "," and _looks_semicolon(_head(source.data).removeprefix(b"\xef\xbb\xbf")):
+        separator = ";"
+    return pl.scan_csv(
+        source.data, separator=separator, infer_schema=False, truncate_ragged_lines=False
+    )
+
+
 def files_in_directory(directory: Path) -> list[SourceFile]:
     """The table files in a folder, matched by name; other files are left alone."""
     found: list[SourceFile] = []

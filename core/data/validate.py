@@ -276,9 +276,11 @@ def _parse(column: Column, dtype: pl.DataType) -> pl.Expr:
 
 def _is_blank(column: Column, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(column.name)
+    if dtype == pl.String and column.kind == "string":
+        # Only whitespace: the same rows as _blank_to_null's, without lower-casing every value.
+        return col.is_null() | (col.str.strip_chars().str.len_bytes() == 0)
     if dtype == pl.String:
-        tokens = [""] if column.kind == "string" else list(NA_TOKENS)
-        return col.is_null() | col.str.strip_chars().str.to_lowercase().is_in(tokens)
+        return col.is_null() | col.str.strip_chars().str.to_lowercase().is_in(list(NA_TOKENS))
     return col.is_null()
 
 
@@ -359,27 +361,30 @@ def _usable_columns(
     return frame.drop(unusable), problems, unusable
 
 
-def _value_problems(
-    column: Column, dtype: pl.DataType, checked: pl.DataFrame
-) -> list[pl.DataFrame]:
-    """The rows of one column whose value is missing, unreadable or out of range."""
+ValueCheck = tuple[pl.Expr, str, pl.Expr | None]
+
+
+def value_checks(column: Column, dtype: pl.DataType) -> list[ValueCheck]:
+    """The rules on one column's values as (mask, rule, shown): a mask holds on the rows that
+    break the rule. Over a frame with the raw column and its parsed `__typed_<name>`; the
+    row-level check lists the rows, the fast check (core.data.fast_check) only counts them."""
     typed = pl.col(f"__typed_{column.name}")
     blank = _is_blank(column, dtype)
-    found = []
+    found: list[ValueCheck] = []
     if column.required:
-        found.append(_problems_where(checked, blank, column.name, "required value is empty"))
+        found.append((blank, "required value is empty", None))
     if column.kind == "string":
         nul = pl.col(column.name).cast(pl.String).str.contains("\x00", literal=True)
-        found.append(_problems_where(checked, nul, column.name, "contains a NUL character"))
+        found.append((nul, "contains a NUL character", None))
         return found
     unreadable = ~blank & typed.is_null()
     if column.kind == "int":
         number = pl.col(column.name).cast(pl.String).str.replace_all(r"[\s_]", "")
         too_large = number.cast(pl.Float64, strict=False).abs() > LARGEST_WHOLE
         rule = f"too large for a whole number (at most {LARGEST_WHOLE:,})"
-        found.append(_problems_where(checked, unreadable & too_large, column.name, rule))
+        found.append((unreadable & too_large, rule, None))
         unreadable = unreadable & ~too_large.fill_null(False)
-    found.append(_problems_where(checked, unreadable, column.name, _KIND_RULES[column.kind]))
+    found.append((unreadable, _KIND_RULES[column.kind], None))
     if column.kind in ("date", "datetime"):
         first, last = accepted_dates()
         low = (
@@ -393,8 +398,18 @@ def _value_problems(
             else pl.lit(datetime.combine(last + timedelta(days=1), datetime.min.time()))
         )
         outside = (typed < low) | (typed > high if column.kind == "date" else typed >= high)
-        found.append(_problems_where(checked, outside.fill_null(False), column.name, _date_rule()))
+        found.append((outside.fill_null(False), _date_rule(), None))
     return found
+
+
+def _value_problems(
+    column: Column, dtype: pl.DataType, checked: pl.DataFrame
+) -> list[pl.DataFrame]:
+    """The rows of one column whose value is missing, unreadable or out of range."""
+    return [
+        _problems_where(checked, mask, column.name, rule, shown)
+        for mask, rule, shown in value_checks(column, dtype)
+    ]
 
 
 def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFrame]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.common.errors import UserError
 from core.common.scalars import as_date
-from core.data.validate import load_directory
+from core.data.fast_check import check_directory
 from core.engine.calibration import calibrate
 from core.engine.frames import build_context
 from core.engine.output import print_frame, write_frame
@@ -28,7 +28,7 @@ class CalibrationError(UserError):
 
 def calibrate_command(args: argparse.Namespace) -> int:
     plan = load_plan(args.config) if args.config else MeasurementPlan()
-    data = load_directory(Path(args.data_dir), plan=plan)
+    data = check_directory(Path(args.data_dir), plan=plan)
     since = as_date(data.accounts.get_column("start_date").min())
     result = calibrate(build_context(data, plan, args.as_of, since=since))
     if result.reason is not None:

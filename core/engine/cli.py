@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from core.data.validate import load_directory
+from core.data.fast_check import check_directory
 from core.engine.attribution import attribution_table
 from core.engine.backtest import backtest_table
 from core.engine.calibrate_cli import calibrate_command
@@ -47,7 +47,7 @@ def _out(text: str) -> Path:
 def _context(args: argparse.Namespace, *, history: bool = False) -> Context:
     """Plan and data (validated), then the engine's shared facts."""
     plan = load_plan(args.config) if args.config else MeasurementPlan()
-    data = load_directory(Path(args.data_dir), plan=plan)
+    data = check_directory(Path(args.data_dir), plan=plan)
     since = data.accounts.get_column("start_date").min() if history else None
     return build_context(data, plan, args.as_of, since=since)  # type: ignore[arg-type]
 

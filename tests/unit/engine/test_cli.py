@@ -235,7 +235,7 @@ def test_invalid_data_and_internal_errors_never_share_a_status(data_dir, capsys,
     (data_dir / "events.csv").write_text(EVENTS + "a1,,x,9999-12-31T00:00:00Z\n", encoding="utf-8")
     assert main(["validate", str(data_dir)]) == 1
     assert "date outside the accepted range" in capsys.readouterr().err
-    monkeypatch.setattr("core.cli.load_directory", _broken_engine)
+    monkeypatch.setattr("core.cli.check_directory", _broken_engine)
     assert main(["validate", str(data_dir)]) == 3
 
 

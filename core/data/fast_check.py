@@ -1,0 +1,261 @@
+"""Validating a folder without loading it: count the problems first, list them only if any.
+
+A scheduled `python -m core score DIR` must not hold 20M events in memory just to learn that
+they are clean. Each Parquet or CSV file of users, events and touches is scanned once, lazily
+and streaming, counting the rows that break each rule of the contract (the very masks the
+row-level check uses: core.data.validate.value_checks), the account ids that are not in the
+accounts table, the roles and channels outside the contract, CSAT outside 1..5, and which
+text columns need trimming at all. The accounts table, small, is checked row by row as always.
+
+Only when a count is not zero (or a file is not one this check can scan: a workbook, JSON, a
+duplicated header, a column of an unreadable type) is the folder checked again the thorough
+way, core.data.validate.check_sources, whose report lists every problem with file, row,
+column, value and rule. So bad data gets exactly the report it always got, and clean data is
+never materialised just to be checked.
+
+A clean folder becomes CheckedTables: the engine reads users, events and touches as lazy
+scans of the files with the normalising expressions applied, and a text column that needs
+no trimming is read as it is (the checks proved it), so the scans stay as cheap as a plain
+Parquet read and the Parquet reader can still skip row groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from core.data.readers import SourceFile, files_in_directory, scan_file
+from core.data.validate import (
+    ValidationFailed,
+    _check_file,
+    _concat_table,
+    _enum_value,
+    _finish_table,
+    _parse,
+    _temporal_bounds,
+    _unsupported,
+    load_sources,
+    problem,
+    value_checks,
+)
+from core.model.contract import CHANNELS, CONTRACT, DEFAULT_ROLE, ROLES, TABLES, Column, schema
+from core.model.plan import MeasurementPlan
+
+ROWS = "__rows"
+LAZY_TABLES = ("users", "events", "touches")
+_ENUMS: dict[tuple[str, str], tuple[tuple[str, ...], str | None]] = {
+    ("users", "role"): (ROLES, DEFAULT_ROLE),
+    ("touches", "channel"): (CHANNELS, None),
+}
+_RANGES: dict[tuple[str, str], tuple[float, float]] = {("touches", "csat"): (1, 5)}
+
+
+@dataclass(frozen=True)
+class CheckedTables:
+    """A validated folder: accounts in memory (small), the other tables as lazy scans in the
+    normalised schemas. `counts` holds each table's rows. The engine's Tables protocol."""
+
+    accounts: pl.DataFrame
+    scans: dict[str, pl.LazyFrame]
+    counts: dict[str, int]
+    thorough: bool = False  # True when the row-level check had to run (and found nothing)
+
+    def lazy(self, table: str) -> pl.LazyFrame:
+        return self.accounts.lazy() if table == "accounts" else self.scans[table]
+
+
+class _NotProven(Exception):
+    """The fast check cannot vouch for the folder: the thorough check decides."""
+
+
+def check_directory(path: Path, plan: MeasurementPlan | None = None) -> CheckedTables:
+    """Validate the table files of a folder (the command line's DATA_DIR); raise
+    ValidationFailed with the full row-level report when anything is wrong."""
+    plan = plan or MeasurementPlan()
+    if not path.is_dir():
+        raise ValidationFailed(problem(str(path), "not a folder"))
+    sources = files_in_directory(path)
+    segments = list(plan.segments)
+    try:
+        return fast_check(sources, segments)
+    except _NotProven:
+        pass
+    dataset = load_sources(sources, segments)  # raises ValidationFailed: the full report
+    frames = dataset.frames()
+    return CheckedTables(
+        accounts=dataset.accounts,
+        scans={t: frames[t].lazy() for t in LAZY_TABLES},
+        counts={t: len(f) for t, f in frames.items()},
+        thorough=True,
+    )
+
+
+def fast_check(sources: Sequence[SourceFile], segments: Collection[str]) -> CheckedTables:
+    """The checked tables when every count is zero; _NotProven otherwise (or when a file is
+    not one this check can scan), and then only the thorough check may decide."""
+    by_table: dict[str, list[SourceFile]] = {t: [] for t in TABLES}
+    for source in sources:
+        by_table[source.table].append(source)
+    if not by_table["accounts"]:
+        raise _NotProven
+    accounts = _accounts(by_table["accounts"], segments)
+    known = accounts.get_column("account_id")
+    scans: dict[str, pl.LazyFrame] = {}
+    counts = {"accounts": len(accounts)}
+    for table in LAZY_TABLES:
+        parts = [_checked_scan(table, s, known) for s in by_table[table]]
+        counts[table] = sum(rows for _, rows in parts)
+        scans[table] = (
+            pl.concat([scan for scan, _ in parts]) if parts else pl.LazyFrame(schema=schema(table))
+        )
+    if by_table["users"] and _has_duplicates(scans["users"], "user_id"):
+        raise _NotProven
+    return CheckedTables(accounts=accounts, scans=scans, counts=counts)
+
+
+def _accounts(sources: list[SourceFile], segments: Collection[str]) -> pl.DataFrame:
+    """The accounts table checked row by row (core.data.validate), in its normalised schema."""
+    parts = []
+    for source in sources:
+        frame, problems = _check_file(source)
+        if frame is None or any(len(p) for p in problems):
+            raise _NotProven
+        parts.append(frame)
+    table = _concat_table("accounts", parts)
+    finished, problems = _finish_table("accounts", table, table, segments)
+    if any(len(p) for p in problems):
+        raise _NotProven
+    return finished.select(list(schema("accounts"))).cast(schema("accounts"))
+
+
+def _has_duplicates(scan: pl.LazyFrame, column: str) -> bool:
+    found = scan.select(pl.col(column).drop_nulls().is_duplicated().any()).collect(
+        engine="streaming"
+    )
+    return bool(found.item())
+
+
+def _contract_columns(table: str, source: SourceFile) -> tuple[pl.LazyFrame, pl.Schema]:
+    """The file's contract columns under their contract names (headers trimmed, any case)."""
+    scan = scan_file(source)
+    if scan is None:
+        raise _NotProven
+    names = {c.name for c in CONTRACT[table]}
+    try:
+        header = scan.collect_schema()
+    except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - the thorough check names it
+        raise _NotProven from None
+    kept = {str(n): str(n).strip().lower() for n in header if str(n).strip().lower() in names}
+    if len(set(kept.values())) != len(kept):
+        raise _NotProven
+    columns = pl.Schema({kept[n]: header[n] for n in kept})
+    for column in CONTRACT[table]:
+        if column.required and column.name not in columns:
+            raise _NotProven
+    if any(_unsupported(dtype) is not None for dtype in columns.dtypes()):
+        raise _NotProven
+    return scan.select(pl.col(n).alias(to) for n, to in kept.items()), columns
+
+
+def _normalised(column: Column, dtype: pl.DataType, table: str, *, as_is: bool) -> pl.Expr:
+    """The contract value of a column: its parser, or the column itself for text that the
+    counts proved needs no trimming; roles and channels spelled as the contract does."""
+    expr = pl.col(column.name) if as_is else _parse(column, dtype)
+    enum = _ENUMS.get((table, column.name))
+    if enum is not None:
+        expr = _enum_value(expr)
+        if enum[1] is not None:
+            expr = expr.fill_null(enum[1])
+    return expr
+
+
+def _needs_trimming(name: str) -> pl.Expr:
+    text = pl.col(name)
+    return ((text.str.len_bytes() == 0) | (text != text.str.strip_chars())).sum()
+
+
+def _stored_dates_outside(name: str, dtype: pl.DataType) -> pl.Expr | None:
+    """For a column stored as dates or timestamps: whether any lies outside the accepted
+    range (None for other types). In range, its parsed values are too, and none is
+    unreadable (core.data.validate._usable_columns sets the others aside before parsing), so
+    this and the null count stand for all of value_checks' rules on such a column; the
+    smallest and largest values cost next to nothing to find."""
+    bounds = _temporal_bounds(dtype)
+    if bounds is None:
+        return None
+    stored = pl.col(name).to_physical()
+    return ((stored.min() < bounds[0]) | (stored.max() > bounds[1])).fill_null(False).cast(pl.Int64)
+
+
+def _rule_counts(
+    table: str, columns: pl.Schema, known: pl.Series
+) -> tuple[list[pl.Expr], list[pl.Expr], dict[str, pl.Expr]]:
+    """The typed helper columns, one count per rule (each must be zero), and one count per
+    text column of the rows that trimming would change."""
+    typed: list[pl.Expr] = []
+    rules: list[pl.Expr] = []
+    trims: dict[str, pl.Expr] = {}
+    for column in CONTRACT[table]:
+        if column.name not in columns:
+            continue
+        dtype = columns[column.name]
+        name = column.name
+        outside = _stored_dates_outside(name, dtype)
+        if name == "account_id" and dtype == pl.String:
+            # Every id is one of the accounts' (below): those are set, trimmed and free of
+            # NUL characters, so the id's own rules need only its nulls counted.
+            rules.append(pl.col(name).null_count())
+        elif outside is not None:
+            rules += [pl.col(name).null_count() if column.required else pl.lit(0), outside]
+        else:
+            if column.kind != "string":
+                typed.append(_parse(column, dtype).alias(f"__typed_{name}"))
+            elif dtype == pl.String:
+                trims[name] = _needs_trimming(name).alias(f"trim:{name}")
+            rules += [mask.sum() for mask, _, _ in value_checks(column, dtype)]
+        enum = _ENUMS.get((table, name))
+        if enum is not None:
+            value = _normalised(column, dtype, table, as_is=False)
+            rules.append((value.is_not_null() & ~value.is_in(list(enum[0]))).sum())
+        limits = _RANGES.get((table, name))
+        if limits is not None:
+            value = pl.col(f"__typed_{name}")
+            rules.append((value.is_not_null() & ((value < limits[0]) | (value > limits[1]))).sum())
+    if "account_id" in columns:
+        ids = pl.col("account_id").cast(pl.String)
+        rules.append((~ids.is_in(known.implode())).fill_null(False).sum())
+    return typed, rules, trims
+
+
+def _checked_scan(table: str, source: SourceFile, known: pl.Series) -> tuple[pl.LazyFrame, int]:
+    """One streaming pass over a file counting every rule's rows; the normalised scan and
+    the file's row count when all are zero, _NotProven otherwise."""
+    scan, columns = _contract_columns(table, source)
+    typed, rules, trims = _rule_counts(table, columns, known)
+    counts = [pl.len().alias(ROWS), *(r.alias(f"rule:{i}") for i, r in enumerate(rules))]
+    try:
+        found = (
+            scan.with_columns(typed)
+            .select(*counts, *trims.values())
+            .collect(engine="streaming")
+            .row(0, named=True)
+        )
+    except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - the thorough check names it
+        raise _NotProven from None
+    if any(found[f"rule:{i}"] for i in range(len(rules))):
+        raise _NotProven
+    contract = schema(table)
+    exprs = []
+    for column in CONTRACT[table]:
+        if column.name not in columns:
+            exprs.append(pl.lit(None, contract[column.name]).alias(column.name))
+            continue
+        as_is = (column.name == "account_id" and columns[column.name] == pl.String) or (
+            column.name in trims and not found[f"trim:{column.name}"]
+        )
+        value = _normalised(column, columns[column.name], table, as_is=as_is)
+        exprs.append(value.cast(contract[column.name]).alias(column.name))
+    return scan.select(exprs), int(found[ROWS])

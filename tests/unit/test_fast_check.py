@@ -1,0 +1,210 @@
+"""The folder check of `python -m core validate/score` (core.data.fast_check) against the
+row-level check (core.data.validate.check_sources), on the same files (issue 14).
+
+The fast check only counts problems; whatever it decides must be what the row-level check
+decides: the same full report (file, row, column, value, rule) when anything is wrong, and
+the same normalised tables when nothing is. Every case is run both ways and compared.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from core.cli import main
+from core.data.fast_check import CheckedTables, check_directory
+from core.data.readers import files_in_directory
+from core.data.validate import ValidationFailed, check_sources
+from core.model.contract import TABLES, schema
+from core.model.plan import MeasurementPlan
+from tests.unit.test_fuzz_inputs import CONTRACT_CASES, GOOD, _contract_file, _good
+
+SEGMENTS = list(MeasurementPlan().segments)
+
+
+def _write(folder: Path, files: dict[str, pl.DataFrame]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in files.items():
+        if name.endswith(".parquet"):
+            frame.write_parquet(folder / name)
+        else:
+            frame.write_csv(folder / name)
+    return folder
+
+
+def _same_verdict(folder: Path) -> CheckedTables | None:
+    """Both checks on the folder: the same problems, or the same tables."""
+    dataset, problems = check_sources(files_in_directory(folder), SEGMENTS)
+    try:
+        checked = check_directory(folder)
+    except ValidationFailed as failed:
+        refused = failed.problems
+    else:
+        refused = None
+    if refused is not None:
+        assert dataset is None, refused
+        assert refused.equals(problems)
+        return None
+    assert dataset is not None, problems
+    for table in TABLES:
+        ours = checked.lazy(table).collect()
+        assert ours.schema == schema(table)
+        assert ours.equals(dataset.frames()[table]), table
+        assert checked.counts[table] == len(ours)
+    return checked
+
+
+def _good_frames(fmt: str) -> dict[str, pl.DataFrame]:
+    """The fuzz suite's clean tables, as CSV text or as Parquet with typed columns."""
+    frames = {t: pl.DataFrame(GOOD[t][1:], schema=GOOD[t][0], orient="row") for t in GOOD}
+    if fmt == "csv":
+        return {f"{t}.csv": f for t, f in frames.items()}
+    events = frames["events"].with_columns(
+        pl.col("timestamp").str.to_datetime(time_zone="UTC", format=None, strict=False)
+    )
+    events = events.with_columns(
+        pl.col("timestamp").fill_null(datetime(2025, 3, 11, tzinfo=UTC)).dt.cast_time_unit("ms")
+    )
+    return {
+        "accounts.csv": frames["accounts"],
+        "users.parquet": frames["users"],
+        "events.parquet": events,
+        "touches.csv": frames["touches"],
+    }
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_clean_files_are_checked_without_the_row_level_check(tmp_path: Path, fmt: str):
+    checked = _same_verdict(_write(tmp_path, _good_frames(fmt)))
+    assert checked is not None
+    assert not checked.thorough
+
+
+def test_text_that_needs_trimming_is_normalised_on_the_fast_path(tmp_path: Path):
+    files = _good_frames("parquet")
+    files["users.parquet"] = files["users.parquet"].with_columns(
+        pl.col("team").replace({"ops": "  ops "}), pl.col("role").replace({"admin": " ADMIN"})
+    )
+    files["events.parquet"] = files["events.parquet"].with_columns(
+        pl.col("event").replace({"report_viewed": "report_viewed\t"})
+    )
+    checked = _same_verdict(_write(tmp_path, files))
+    assert checked is not None
+    assert not checked.thorough
+    assert "report_viewed" in checked.lazy("events").collect().get_column("event").to_list()
+
+
+# One wrong cell per rule: (file, column, the row's new value). Each must end in the same
+# full report as the row-level check gives, whichever format the file is in.
+BAD_CELLS = [
+    ("events", "account_id", "a9"),
+    ("events", "account_id", ""),
+    ("events", "account_id", "a\x00"),
+    ("events", "user_id", "u\x00"),
+    ("events", "event", "  "),
+    ("events", "event", "x\x00y"),
+    ("events", "timestamp", "9999-12-31T00:00:00Z"),
+    ("events", "timestamp", "1969-12-31T23:59:59Z"),
+    ("events", "timestamp", "yesterday"),
+    ("events", "timestamp", ""),
+    ("users", "user_id", "u1"),
+    ("users", "role", "boss"),
+    ("users", "account_id", "nobody"),
+    ("touches", "channel", "pigeon"),
+    ("touches", "channel", ""),
+    ("touches", "csat", "6"),
+    ("touches", "csat", "great"),
+    ("touches", "timestamp", "2026-02-30"),
+    ("accounts", "segment", "Galactic"),
+    ("accounts", "account_id", "a1"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize(("table", "column", "value"), BAD_CELLS)
+def test_one_wrong_cell_gets_the_full_report(
+    tmp_path: Path, fmt: str, table: str, column: str, value: str
+):
+    frames = {t: pl.DataFrame(GOOD[t][1:], schema=GOOD[t][0], orient="row") for t in GOOD}
+    last = frames[table].height - 1
+    frames[table] = frames[table].with_columns(
+        pl.when(pl.int_range(pl.len()) == last)
+        .then(pl.lit(value))
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+    suffix = "parquet" if fmt == "parquet" and table != "accounts" else "csv"
+    folder = _write(
+        tmp_path, {f"{t}.{suffix if t == table else 'csv'}": f for t, f in frames.items()}
+    )
+    assert _same_verdict(folder) is None
+
+
+def test_padded_account_ids_are_accepted_after_the_row_level_check(tmp_path: Path):
+    files = _good_frames("parquet")
+    files["events.parquet"] = files["events.parquet"].with_columns(
+        pl.col("account_id").replace({"a1": " a1 "})
+    )
+    checked = _same_verdict(_write(tmp_path, files))
+    assert checked is not None
+    assert checked.thorough
+
+
+@pytest.mark.parametrize(("table", "number"), CONTRACT_CASES)
+def test_malformed_files_get_the_same_verdict_both_ways(tmp_path: Path, table: str, number: int):
+    bad = _contract_file(table, number)
+    sources = [bad, *(_good(t) for t in GOOD if t != table)]
+    for source in sources:
+        assert isinstance(source.data, bytes)
+        (tmp_path / source.name).write_bytes(source.data)
+    _same_verdict(tmp_path)
+
+
+def _events_with_last_row(rows: int, last_account: str) -> pl.DataFrame:
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    accounts = ["a1", "a2", "a3"] * (rows // 3 + 1)
+    frame = pl.DataFrame(
+        {
+            "Account_ID": accounts[: rows - 1] + [last_account],
+            "User_ID": ["u1"] * rows,
+            "Event": ["report_viewed"] * rows,
+            "Timestamp": [start + timedelta(minutes=i) for i in range(rows)],
+        }
+    )
+    return frame.with_columns(pl.col("Timestamp").dt.cast_time_unit("ms"))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_problem_in_the_last_row_of_100k_is_found_and_named_in_seconds(
+    tmp_path: Path, fmt: str, capsys
+):
+    rows = 100_000
+    files = _good_frames("csv")
+    events = _events_with_last_row(rows, "ghost")
+    del files["events.csv"]
+    if fmt == "csv":
+        events = events.with_columns(pl.col("Timestamp").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    files[f"events.{fmt}"] = events
+    folder = _write(tmp_path, files)
+    started = time.perf_counter()
+    with pytest.raises(ValidationFailed) as failed:
+        check_directory(folder)
+    took = time.perf_counter() - started
+    assert failed.value.problems.rows(named=True) == [
+        {
+            "file": f"events.{fmt}",
+            "row": rows,
+            "column": "account_id",
+            "value": "ghost",
+            "rule": "unknown account_id (not in the accounts table)",
+        }
+    ]
+    assert took < 30, took  # seconds (about 1 s on a quiet machine)
+    assert main(["validate", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert f"events.{fmt}, row {rows:,}" in err or f"events.{fmt}, row {rows}" in err
+    assert "value 'ghost'" in err
