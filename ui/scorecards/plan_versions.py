@@ -272,7 +272,7 @@ def history_frame(versions: Versions) -> pl.DataFrame:
         {
             "Version": v.number,
             "Saved by": v.who,
-            "Saved at (UTC)": v.when,
+            "Saved at": v.when,
             "Note": v.note,
             "In use": "✓ in use" if v.number == versions.current else "",
         }
@@ -281,7 +281,7 @@ def history_frame(versions: Versions) -> pl.DataFrame:
     schema = {
         "Version": pl.Int64,
         "Saved by": pl.String,
-        "Saved at (UTC)": pl.String,
+        "Saved at": pl.String,
         "Note": pl.String,
         "In use": pl.String,
     }
