@@ -12,11 +12,12 @@ Each session opens the page, then asks for a rerun every --think seconds (a pers
 on a page whose results are cached), for --seconds. A run counts from the rerun request to
 the server's "script finished"; a run whose output holds an exception counts as an error.
 
-Printed per number of sessions: runs done, runs per second, median and 95th-percentile run
-time, errors, the server's CPU seconds per run (user + system, which other work on the machine
-does not inflate the way it inflates run times), its resident memory (VmRSS) at the end, and
-the load average, since the machine's two cores are shared. `--think 0` asks for the next
-run as soon as one ends (the server's throughput when saturated).
+Printed per number of sessions, for the time after every session has opened its page: runs
+done, runs per second, median and 95th-percentile run time, errors, the server's CPU seconds
+per run and in cores (user + system, which other work on the machine does not inflate the way
+it inflates run times), its resident memory (VmRSS) at the end, and the load average, since
+the machine's two cores are shared. `--think 0` asks for the next run as soon as one ends
+(the server's throughput when saturated).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DONE = {
     ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY,
     ForwardMsg.ScriptFinishedStatus.FINISHED_WITH_COMPILE_ERROR,
+    ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
 }
 
 
@@ -91,14 +93,29 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class Live:
+    """The live fragment a page asked the browser to rerun on a timer (the journey page's
+    revision poll), as the server announced it."""
+
+    fragment_id = ""
+    interval = 0.0
+
+
 async def run_page(
-    ws: websockets.ClientConnection, page: str, seen: set[bytes] | None = None
+    ws: websockets.ClientConnection,
+    page: str,
+    seen: set[bytes] | None = None,
+    live: Live | None = None,
 ) -> tuple[float, bool]:
-    """Ask for one run of `page`; returns its time and whether it drew an exception. Every
-    byte string in `seen` that the run's output holds is removed from it."""
+    """Ask for one run of `page` (of its live fragment when `live` names one); returns its
+    time and whether it drew an exception. Every byte string in `seen` that the run's output
+    holds is removed from it; `live` learns the page's timed fragment."""
     msg = BackMsg()
     msg.rerun_script.page_name = page
     msg.rerun_script.query_string = ""
+    if live and live.fragment_id:
+        msg.rerun_script.fragment_id = live.fragment_id
+        msg.rerun_script.is_auto_rerun = True
     started = time.perf_counter()
     await ws.send(msg.SerializeToString())
     failed = False
@@ -110,6 +127,9 @@ async def run_page(
         reply = ForwardMsg()
         reply.ParseFromString(data)
         kind = reply.WhichOneof("type")
+        if kind == "auto_rerun" and live is not None:
+            live.fragment_id = reply.auto_rerun.fragment_id
+            live.interval = reply.auto_rerun.interval
         if kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
             failed |= reply.delta.new_element.WhichOneof("type") == "exception"
         if kind == "script_finished" and reply.script_finished in DONE:
@@ -117,17 +137,43 @@ async def run_page(
 
 
 async def session(
-    url: str, page: str, seconds: float, think: float, times: list[float], errors: list[int]
+    url: str, page: str, think: float, steady: Steady, times: list[float], errors: list[int]
 ) -> None:
+    """One tab: open the page, wait until every tab is open, then click every `think`
+    seconds until the step ends; with think < 0, click nothing and only follow the page's live
+    fragment at the interval the server asked for."""
+    live = Live() if think < 0 else None
     async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as ws:
-        _, failed = await run_page(ws, page)  # opening the page
+        _, failed = await run_page(ws, page, live=live)  # opening the page
         errors.append(int(failed))
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            took, failed = await run_page(ws, page)
+        if live is not None and not live.fragment_id:
+            raise RuntimeError(f"page {page!r} has no live fragment to follow")
+        await steady.opened()
+        while time.monotonic() < steady.end:
+            took, failed = await run_page(ws, page, live=live)
             times.append(took)
             errors.append(int(failed))
-            await asyncio.sleep(think)
+            await asyncio.sleep(live.interval if live else think)
+
+
+class Steady:
+    """The measured part of a step: from the moment every session has opened its page (the
+    opening runs are not what is measured) until `seconds` later."""
+
+    def __init__(self, sessions: int, seconds: float, pid: int) -> None:
+        self.waiting, self.seconds, self.pid = sessions, seconds, pid
+        self.go = asyncio.Event()
+        self.start = self.end = 0.0
+        self.cpu = 0.0
+
+    async def opened(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.start = time.monotonic()
+            self.end = self.start + self.seconds
+            self.cpu = cpu_s(self.pid)
+            self.go.set()
+        await self.go.wait()
 
 
 async def check_page(url: str, page: str, title: str) -> None:
@@ -139,14 +185,17 @@ async def check_page(url: str, page: str, title: str) -> None:
         raise RuntimeError(f"page {page!r} did not draw {title!r} without errors")
 
 
-async def measure(url: str, page: str, sessions: int, seconds: float, think: float) -> dict:
+async def measure(
+    url: str, page: str, sessions: int, seconds: float, think: float, pid: int
+) -> dict:
     times: list[float] = []
     errors: list[int] = []
-    started = time.perf_counter()
+    steady = Steady(sessions, seconds, pid)
     await asyncio.gather(
-        *(session(url, page, seconds, think, times, errors) for _ in range(sessions))
+        *(session(url, page, think, steady, times, errors) for _ in range(sessions))
     )
-    elapsed = time.perf_counter() - started
+    elapsed = max(time.monotonic() - steady.start, 1e-9)
+    cpu = cpu_s(pid) - steady.cpu
     ordered = sorted(times)
     p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)] if ordered else float("nan")
     return {
@@ -155,6 +204,8 @@ async def measure(url: str, page: str, sessions: int, seconds: float, think: flo
         "median": statistics.median(times) if times else float("nan"),
         "p95": p95,
         "errors": sum(errors),
+        "cpu_per_run": cpu / max(len(times), 1),
+        "cpu_share": cpu / elapsed,
     }
 
 
@@ -165,29 +216,35 @@ def main() -> None:
     parser.add_argument("--title", default="At-risk accounts", help="the page's title")
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 25, 50])
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--think", type=float, default=5.0)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=5.0,
+        help="seconds between a session's clicks; -1: no clicks, only the page's live "
+        "fragment at its own interval (the journey page: --page journey --title 'Journey maps')",
+    )
     args = parser.parse_args()
 
     port = free_port()
     server = start_server(port, args.accounts)
     url = f"ws://127.0.0.1:{port}/_stcore/stream"
     try:
-        warm = asyncio.run(measure(url, args.page, 1, 0, 0))  # builds the demo, fills caches
+        warm = asyncio.run(measure(url, args.page, 1, 0, 0, server.pid))  # demo, caches
         asyncio.run(check_page(url, args.page, args.title))
         print(f"warm-up: {warm['errors']} errors; server {rss_mb(server.pid):,.0f} MB")
+        pace = "its live fragment only" if args.think < 0 else f"one rerun every {args.think:g} s"
         print(
-            f"page {args.page}, {args.accounts:,} accounts, one rerun every {args.think:g} s "
-            f"per session, {args.seconds:g} s per step"
+            f"page {args.page}, {args.accounts:,} accounts, {pace} per session, "
+            f"{args.seconds:g} s per step"
         )
         for n in args.sessions:
-            cpu = cpu_s(server.pid)
-            r = asyncio.run(measure(url, args.page, n, args.seconds, args.think))
-            per_run = (cpu_s(server.pid) - cpu) / max(r["runs"], 1)
+            r = asyncio.run(measure(url, args.page, n, args.seconds, args.think, server.pid))
             load = os.getloadavg()[0]
             print(
                 f"{n:>4} sessions: {r['runs']:>5} runs, {r['per_s']:6.1f}/s, median "
                 f"{r['median']:.2f} s, p95 {r['p95']:.2f} s, {r['errors']} errors, server CPU "
-                f"{per_run:.2f} s per run, server {rss_mb(server.pid):,.0f} MB, load {load:.1f}"
+                f"{r['cpu_per_run']:.3f} s per run ({r['cpu_share']:.2f} cores), server "
+                f"{rss_mb(server.pid):,.0f} MB, load {load:.1f}"
             )
     finally:
         server.terminate()
