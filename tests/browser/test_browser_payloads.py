@@ -59,6 +59,7 @@ RESPONDENT = f"P {NAME_A}"
 CSMS = (f"C {NAME_A}", f"C {NAME_B}", f"C {NAME_C}")
 ACCOUNT_NAME = f"A {NAME_A} {NAME_B}"
 RISK_BY = f"B {NAME_A}"
+EVENT = f"E {NAME_B}"  # an event name in the uploaded data
 PRESET_NAME = f"Preset {NAME_B}"
 UPLOAD = f"U {IMG_MD} {RED} {LINK_MD}"  # a file name (without the table and extension)
 
@@ -159,7 +160,7 @@ def _csv(frame: pl.DataFrame) -> bytes:
 
 
 def _data(s: Session, workspace_id: int) -> list[str]:
-    """Demo tables whose account names, CSMs and one segment are payloads, imported twice
+    """Demo tables whose account names, CSMs, one segment and one event are payloads, imported twice
     under payload file names (so History lists two versions)."""
     from core.data import demo
     from core.data.importing import import_files
@@ -175,7 +176,12 @@ def _data(s: Session, workspace_id: int) -> list[str]:
         .then(pl.lit(SEGMENT))
         .otherwise(pl.col("segment")),
     )
-    frames = {**frames, "accounts": accounts}
+    events = frames["events"].with_columns(
+        event=pl.when(pl.col("event") == "export_generated")
+        .then(pl.lit(EVENT))
+        .otherwise(pl.col("event"))
+    )
+    frames = {**frames, "accounts": accounts, "events": events}
     segments = [str(r["name"]) for r in segment_rows(s, workspace_id)]
     for version in ("1", "2"):
         sources = [SourceFile(f"{UPLOAD} {t}{version}.csv", t, _csv(f)) for t, f in frames.items()]
