@@ -153,7 +153,8 @@ def _done(access: Access, saved: pv.PlanVersionInfo, what: str) -> None:
     """After a save or restore (in a button's callback): the builder opens at the new one."""
     _load(access.workspace_id, saved.number)
     st.session_state.pop(NOTE_KEY, None)
-    st.session_state[TOAST_KEY] = f"{what} as version {saved.number} by {saved.who}."
+    who = inert_markdown(saved.who, 80)  # typed by a person; a toast renders Markdown
+    st.session_state[TOAST_KEY] = f"{what} as version {saved.number} by {who}."
 
 
 def _save(access: Access, edited: MeasurementPlan, base: int) -> None:
