@@ -37,6 +37,8 @@ class CommandError(UserError):
 def _validate(args: argparse.Namespace) -> int:
     plan = load_plan(args.config) if args.config else None
     checked = check_directory(Path(args.data_dir), plan=plan)
+    for note in checked.notes:
+        print(note, file=sys.stderr)
     counts = ", ".join(f"{name}: {rows:,}" for name, rows in checked.counts.items())
     print(f"{args.data_dir} is valid ({counts})")
     return 0

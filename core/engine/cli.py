@@ -48,6 +48,8 @@ def _context(args: argparse.Namespace, *, history: bool = False) -> Context:
     """Plan and data (validated), then the engine's shared facts."""
     plan = load_plan(args.config) if args.config else MeasurementPlan()
     data = check_directory(Path(args.data_dir), plan=plan)
+    for note in data.notes:
+        print(note, file=sys.stderr)
     since = data.accounts.get_column("start_date").min() if history else None
     return build_context(data, plan, args.as_of, since=since)  # type: ignore[arg-type]
 

@@ -208,3 +208,30 @@ def test_a_problem_in_the_last_row_of_100k_is_found_and_named_in_seconds(
     err = capsys.readouterr().err
     assert f"events.{fmt}, row {rows:,}" in err or f"events.{fmt}, row {rows}" in err
     assert "value 'ghost'" in err
+
+
+def test_a_large_csv_is_read_once_into_a_parquet_copy_keyed_on_size_and_time(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.setenv("WAYPOINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("core.data.fast_check.CSV_COPY_BYTES", 1)
+    folder = _write(tmp_path / "data", _good_frames("csv"))
+    first = _same_verdict(folder)
+    assert first is not None
+    assert not first.thorough
+    assert [n.split(":")[0] for n in first.notes] == ["users.csv", "events.csv", "touches.csv"]
+    assert all("read once into a Parquet copy" in n for n in first.notes)
+    copies = sorted((tmp_path / "cache").glob("*.parquet"))
+    assert len(copies) == 3
+    again = _same_verdict(folder)
+    assert again is not None
+    assert all("Parquet copy made earlier" in n for n in again.notes)
+    events = folder / "events.csv"
+    events.write_text(events.read_text() + "a1,u1,report_viewed,2025-04-01T00:00:00Z\n")
+    changed = _same_verdict(folder)
+    assert changed is not None
+    assert changed.counts["events"] == 4
+    assert "events.csv: read once" in " ".join(changed.notes)
+    assert len(list((tmp_path / "cache").glob("*.parquet"))) == 3
+    events.write_text(events.read_text() + "a1,u1,report_viewed,tomorrow\n")
+    assert _same_verdict(folder) is None
