@@ -65,8 +65,10 @@ class Workspace(Timestamped, Base):
     segments: Mapped[list[Segment]] = relationship(
         back_populates="workspace", cascade="all, delete-orphan", order_by="Segment.position"
     )
+    # The database's ON DELETE CASCADE removes the versions and their Parquet slices:
+    # deleting a workspace must not first read every stored blob into memory.
     datasets: Mapped[list[DatasetVersion]] = relationship(
-        back_populates="workspace", cascade="all, delete-orphan"
+        back_populates="workspace", cascade="all, delete-orphan", passive_deletes=True
     )
     journey_maps: Mapped[list[JourneyMap]] = relationship(
         back_populates="workspace", cascade="all, delete-orphan"
@@ -124,8 +126,11 @@ class DatasetVersion(Timestamped, Base):
     last_event_at: Mapped[datetime | None]
 
     workspace: Mapped[Workspace] = relationship(back_populates="datasets")
+    # Pruning an old version leaves its slices to ON DELETE CASCADE (never loaded first).
     chunks: Mapped[list[TableChunk]] = relationship(
-        cascade="all, delete-orphan", order_by="(TableChunk.table_name, TableChunk.seq)"
+        cascade="all, delete-orphan",
+        order_by="(TableChunk.table_name, TableChunk.seq)",
+        passive_deletes=True,
     )
 
 
