@@ -255,44 +255,86 @@ def _stored_dates_outside(name: str, dtype: pl.DataType) -> pl.Expr | None:
     return ((stored.min() < bounds[0]) | (stored.max() > bounds[1])).fill_null(False).cast(pl.Int64)
 
 
-def _rule_counts(
-    table: str, columns: pl.Schema, known: pl.Series
-) -> tuple[list[pl.Expr], list[pl.Expr], dict[str, pl.Expr]]:
-    """The typed helper columns, one count per rule (each must be zero), and one count per
-    text column of the rows that trimming would change."""
-    typed: list[pl.Expr] = []
+@dataclass
+class _Counts:
+    """What one file's pass counts: typed helper columns, a count per rule over the rows
+    (each must be zero), per text column the rows trimming would change, and for columns of
+    few distinct values (`few`) the same counts over their distinct values instead."""
+
+    typed: list[pl.Expr] = field(default_factory=list)
+    rules: list[pl.Expr] = field(default_factory=list)
+    trims: dict[str, pl.Expr] = field(default_factory=dict)
+    few: dict[str, tuple[list[pl.Expr], pl.Expr | None]] = field(default_factory=dict)
+
+
+def _column_rules(
+    table: str, column: Column, dtype: pl.DataType, typed: list[pl.Expr]
+) -> list[pl.Expr]:
+    """One column's rules as counts (adding the typed helper columns they need to `typed`)."""
+    name = column.name
+    outside = _stored_dates_outside(name, dtype)
     rules: list[pl.Expr] = []
-    trims: dict[str, pl.Expr] = {}
+    if name == "account_id" and dtype == pl.String:
+        # Every id is one of the accounts' (_Counts' reference rule): those are set, trimmed
+        # and free of NUL characters, so the id's own rules need only its nulls counted.
+        rules.append(pl.col(name).null_count())
+    elif outside is not None:
+        rules += [pl.col(name).null_count() if column.required else pl.lit(0), outside]
+    else:
+        if column.kind != "string":
+            typed.append(_parse(column, dtype).alias(f"__typed_{name}"))
+        rules += [mask.sum() for mask, _, _ in value_checks(column, dtype)]
+    enum = _ENUMS.get((table, name))
+    if enum is not None:
+        value = _normalised(column, dtype, table, as_is=False)
+        rules.append((value.is_not_null() & ~value.is_in(list(enum[0]))).sum())
+    limits = _RANGES.get((table, name))
+    if limits is not None:
+        value = pl.col(f"__typed_{name}")
+        rules.append((value.is_not_null() & ((value < limits[0]) | (value > limits[1]))).sum())
+    return rules
+
+
+def _rule_counts(table: str, columns: pl.Schema, known: pl.Series, few: Collection[str]) -> _Counts:
+    """Every rule of the file's columns as a count. A rule holds or fails value by value,
+    so over a column's distinct values its count is zero exactly when it is over the rows:
+    a column of few distinct values (event names) is checked that way, at a third of the
+    cost."""
+    counts = _Counts()
     for column in CONTRACT[table]:
         if column.name not in columns:
             continue
         dtype = columns[column.name]
-        name = column.name
-        outside = _stored_dates_outside(name, dtype)
-        if name == "account_id" and dtype == pl.String:
-            # Every id is one of the accounts' (below): those are set, trimmed and free of
-            # NUL characters, so the id's own rules need only its nulls counted.
-            rules.append(pl.col(name).null_count())
-        elif outside is not None:
-            rules += [pl.col(name).null_count() if column.required else pl.lit(0), outside]
-        else:
-            if column.kind != "string":
-                typed.append(_parse(column, dtype).alias(f"__typed_{name}"))
-            elif dtype == pl.String:
-                trims[name] = _needs_trimming(name).alias(f"trim:{name}")
-            rules += [mask.sum() for mask, _, _ in value_checks(column, dtype)]
-        enum = _ENUMS.get((table, name))
-        if enum is not None:
-            value = _normalised(column, dtype, table, as_is=False)
-            rules.append((value.is_not_null() & ~value.is_in(list(enum[0]))).sum())
-        limits = _RANGES.get((table, name))
-        if limits is not None:
-            value = pl.col(f"__typed_{name}")
-            rules.append((value.is_not_null() & ((value < limits[0]) | (value > limits[1]))).sum())
+        rules = _column_rules(table, column, dtype, counts.typed)
+        trim = None
+        if column.kind == "string" and dtype == pl.String and column.name != "account_id":
+            trim = _needs_trimming(column.name).alias(f"trim:{column.name}")
+        if column.name in few:
+            counts.few[column.name] = (rules, trim)
+            continue
+        counts.rules += rules
+        if trim is not None:
+            counts.trims[column.name] = trim
     if "account_id" in columns:
         ids = pl.col("account_id").cast(pl.String)
-        rules.append((~ids.is_in(known.implode())).fill_null(False).sum())
-    return typed, rules, trims
+        counts.rules.append((~ids.is_in(known.implode())).fill_null(False).sum())
+    return counts
+
+
+FEW_SAMPLE_ROWS = 100_000
+
+
+def _few_values(table: str, scan: pl.LazyFrame, columns: pl.Schema) -> set[str]:
+    """Text columns whose first rows hold at most one distinct value in a hundred."""
+    names = [
+        c.name
+        for c in CONTRACT[table]
+        if c.kind == "string" and columns.get(c.name) == pl.String and c.name != "account_id"
+    ]
+    if not names:
+        return set()
+    sample = scan.select(names).head(FEW_SAMPLE_ROWS).collect()
+    return {n for n in names if sample.get_column(n).n_unique() * 100 <= len(sample)}
 
 
 def cache_dir() -> Path:
@@ -344,6 +386,25 @@ def _parquet_copy(
     return pl.scan_parquet(copy)
 
 
+def _counted(
+    table: str, scan: pl.LazyFrame, columns: pl.Schema, known: pl.Series
+) -> dict[str, int]:
+    """The file's counts by name (ROWS, "rule:...", "trim:<column>"): one streaming pass
+    over the rows, beside one over each few-valued column's distinct values."""
+    counts = _rule_counts(table, columns, known, _few_values(table, scan, columns))
+    rows = [pl.len().alias(ROWS), *(r.alias(f"rule:{i}") for i, r in enumerate(counts.rules))]
+    main = scan.with_columns(counts.typed).select(*rows, *counts.trims.values())
+    distinct = [scan.select(name).unique() for name in counts.few]
+    separate = pl.QueryOptFlags(comm_subplan_elim=False)
+    found, *values = pl.collect_all([main, *distinct], engine="streaming", optimizations=separate)
+    result = found.row(0, named=True)
+    for (name, (rules, trim)), frame in zip(counts.few.items(), values, strict=True):
+        named = [r.alias(f"rule:{name}:{i}") for i, r in enumerate(rules)]
+        trims = [trim] if trim is not None else []
+        result.update(frame.select(*named, *trims).row(0, named=True))
+    return result
+
+
 def _checked_scan(
     table: str, source: SourceFile, known: pl.Series, notes: list[str]
 ) -> tuple[pl.LazyFrame, int]:
@@ -355,18 +416,11 @@ def _checked_scan(
             scan = _parquet_copy(table, source, scan, notes)
         except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - the thorough check names it
             raise _NotProven from None
-    typed, rules, trims = _rule_counts(table, columns, known)
-    counts = [pl.len().alias(ROWS), *(r.alias(f"rule:{i}") for i, r in enumerate(rules))]
     try:
-        found = (
-            scan.with_columns(typed)
-            .select(*counts, *trims.values())
-            .collect(engine="streaming")
-            .row(0, named=True)
-        )
+        found = _counted(table, scan, columns, known)
     except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - the thorough check names it
         raise _NotProven from None
-    if any(found[f"rule:{i}"] for i in range(len(rules))):
+    if any(found[k] for k in found if k.startswith("rule:")):
         raise _NotProven
     contract = schema(table)
     exprs = []
@@ -375,7 +429,7 @@ def _checked_scan(
             exprs.append(pl.lit(None, contract[column.name]).alias(column.name))
             continue
         as_is = (column.name == "account_id" and columns[column.name] == pl.String) or (
-            column.name in trims and not found[f"trim:{column.name}"]
+            f"trim:{column.name}" in found and not found[f"trim:{column.name}"]
         )
         value = _normalised(column, columns[column.name], table, as_is=as_is)
         exprs.append(value.cast(contract[column.name]).alias(column.name))

@@ -164,27 +164,40 @@ def test_malformed_files_get_the_same_verdict_both_ways(tmp_path: Path, table: s
     _same_verdict(tmp_path)
 
 
-def _events_with_last_row(rows: int, last_account: str) -> pl.DataFrame:
+def _events_with_last_row(rows: int, column: str, value: str) -> pl.DataFrame:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     accounts = ["a1", "a2", "a3"] * (rows // 3 + 1)
     frame = pl.DataFrame(
         {
-            "Account_ID": accounts[: rows - 1] + [last_account],
+            "Account_ID": accounts[:rows],
             "User_ID": ["u1"] * rows,
-            "Event": ["report_viewed"] * rows,
+            "Event": ["report_viewed", "kickoff_completed"] * (rows // 2),
             "Timestamp": [start + timedelta(minutes=i) for i in range(rows)],
         }
+    )
+    last = pl.int_range(pl.len()) == rows - 1
+    frame = frame.with_columns(
+        pl.when(last).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
     )
     return frame.with_columns(pl.col("Timestamp").dt.cast_time_unit("ms"))
 
 
+LAST_ROW = [
+    ("Account_ID", "ghost", "unknown account_id (not in the accounts table)"),
+    ("Event", "  ", "required value is empty"),  # checked over its distinct values
+    ("Event", "x\x00y", "contains a NUL character"),
+    ("User_ID", "u\x00", "contains a NUL character"),
+]
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
+@pytest.mark.parametrize(("column", "value", "rule"), LAST_ROW)
 def test_a_problem_in_the_last_row_of_100k_is_found_and_named_in_seconds(
-    tmp_path: Path, fmt: str, capsys
+    tmp_path: Path, fmt: str, column: str, value: str, rule: str, capsys
 ):
     rows = 100_000
     files = _good_frames("csv")
-    events = _events_with_last_row(rows, "ghost")
+    events = _events_with_last_row(rows, column, value)
     del files["events.csv"]
     if fmt == "csv":
         events = events.with_columns(pl.col("Timestamp").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -198,16 +211,28 @@ def test_a_problem_in_the_last_row_of_100k_is_found_and_named_in_seconds(
         {
             "file": f"events.{fmt}",
             "row": rows,
-            "column": "account_id",
-            "value": "ghost",
-            "rule": "unknown account_id (not in the accounts table)",
+            "column": column.lower(),
+            "value": value,
+            "rule": rule,
         }
     ]
     assert took < 30, took  # seconds (about 1 s on a quiet machine)
     assert main(["validate", str(folder)]) == 1
     err = capsys.readouterr().err
-    assert f"events.{fmt}, row {rows:,}" in err or f"events.{fmt}, row {rows}" in err
-    assert "value 'ghost'" in err
+    assert f"events.{fmt}, row {rows}" in err
+    assert f"value {value!r}" in err
+
+
+def test_few_valued_text_is_checked_and_trimmed_over_its_distinct_values(tmp_path: Path):
+    files = _good_frames("csv")
+    del files["events.csv"]
+    events = _events_with_last_row(100_000, "Event", "kickoff_completed ")
+    files["events.parquet"] = events
+    checked = _same_verdict(_write(tmp_path, files))
+    assert checked is not None
+    assert not checked.thorough
+    names = checked.lazy("events").collect().get_column("event").unique().sort().to_list()
+    assert names == ["kickoff_completed", "report_viewed"]
 
 
 def test_a_large_csv_is_read_once_into_a_parquet_copy_keyed_on_size_and_time(
