@@ -140,6 +140,18 @@ class Links:
     readonly_token: str
 
 
+def links(session: Session, map_id: int, actor: Actor) -> Links | None:
+    """The map's links if both exist, read without locking the map (the facilitator's page
+    shows them on every run, which must not queue behind other writers); None until
+    ensure_links has made them."""
+    if not actor.facilitator:
+        raise JourneyError("Only the facilitator can do that.")
+    journey = get_map(session, map_id)
+    if journey.passcode and journey.readonly_token:
+        return Links(journey.passcode, journey.readonly_token)
+    return None
+
+
 def ensure_links(session: Session, map_id: int, actor: Actor) -> Links:
     """The participant passcode and the executive read-only token, created on first use."""
     journey = _facilitator(session, map_id, actor)

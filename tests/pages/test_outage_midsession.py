@@ -23,8 +23,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from core import journey as jm
 from core.at_risk import risk_states
 from core.db.engine import unit_of_work
+from core.journey import workshop
 from core.workspace import workspaces
 from tests.support.databases import PG_ADMIN_URL
 from ui import state
@@ -89,6 +91,23 @@ def write_lock_held(engine: Engine) -> Iterator[None]:
             conn.rollback()
 
 
+@contextmanager
+def journey_lock_held(engine: Engine, map_id: int) -> Iterator[None]:
+    """Another connection holds the map's row, which every journey edit locks first."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("BEGIN"))
+            conn.execute(
+                text("SELECT id FROM journey_map WHERE id = :id FOR UPDATE"), {"id": map_id}
+            )
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.rollback()
+
+
 def _open_account(app: AppTest) -> str:
     app.switch_page(PAGE).run()
     assert not app.exception, app.exception
@@ -122,10 +141,11 @@ def _stored(factory: sessionmaker[Session], account: str) -> risk_states.RiskSta
 def _says_not_saved(app: AppTest, words: str) -> None:
     """Exactly one error, with `words`, and no sign anywhere that the save went through."""
     assert not app.exception, app.exception
-    (error,) = app.error
-    assert words in error.value
-    assert "nothing was" in error.value
-    assert "saved" in error.value
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1, errors
+    assert words in errors[0]
+    assert "nothing was" in errors[0]
+    assert "saved" in errors[0]
     assert not app.toast, [t.value for t in app.toast]
     assert not app.success, [s.value for s in app.success]
 
@@ -188,3 +208,51 @@ def _back_in_place(migrated_engine: Engine) -> Iterator[None]:
     yield
     with migrated_engine.connect() as conn:
         conn.execute(text("select 1"))
+
+
+JOURNEY = "pages/journey.py"
+
+
+def test_a_journey_edit_the_database_refuses_keeps_what_was_typed(
+    app: AppTest, factory: sessionmaker[Session], migrated_engine: Engine
+):
+    app.switch_page(JOURNEY).run()
+    assert not app.exception, app.exception
+    map_id = app.selectbox(key="journey_map_id").value
+    with unit_of_work(factory) as s:
+        revision = jm.map_revision(s, map_id)
+    app.selectbox(key="add_kind").set_value("touchpoint")
+    app.text_input(key="add_name").input("Welcome call typed during an outage")
+    with journey_lock_held(migrated_engine, map_id):
+        app.button(key="add_submit").click().run()
+        _says_not_saved(app, "The database is busy with another change")
+        assert app.text_input(key="add_name").value == "Welcome call typed during an outage"
+    with unit_of_work(factory) as s:
+        assert jm.map_revision(s, map_id) == revision
+    app.button(key="add_submit").click().run()
+    assert not app.exception, app.exception
+    assert not app.error, ([e.value for e in app.error], app.text_input(key="add_name").value)
+    with unit_of_work(factory) as s:
+        names = [t["name"] for t in jm.load(s, map_id).of("touchpoint")]
+    assert "Welcome call typed during an outage" in names
+    assert app.text_input(key="add_name").value == ""  # cleared once stored
+
+
+def test_a_note_the_database_refuses_stays_in_the_box(
+    app: AppTest, factory: sessionmaker[Session], migrated_engine: Engine
+):
+    app.switch_page(JOURNEY).run()
+    assert not app.exception, app.exception
+    map_id = app.selectbox(key="journey_map_id").value
+    typed = "The admin never got the invite; resend from the CSM's address"
+    app.text_area(key="note_text").input(typed)
+    with journey_lock_held(migrated_engine, map_id):
+        app.button(key="note_submit").click().run()
+        _says_not_saved(app, "The database is busy with another change")
+        assert app.text_area(key="note_text").value == typed
+    app.button(key="note_submit").click().run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    with unit_of_work(factory) as s:
+        assert typed in [n.text for n in workshop.list_notes(s, map_id)]
+    assert app.text_area(key="note_text").value == ""

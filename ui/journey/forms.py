@@ -159,8 +159,10 @@ def _confirm_delete(map_id: int, access: Access, kind: str, element: Mapping[str
 
 
 def add_form(content: jm.MapContent, access: Access) -> None:
+    """The name typed is cleared once the element is stored, never before: an add the database
+    refuses keeps it (kind, stage and channel stay for the next add)."""
     stages = stage_choices(content)
-    with st.form("journey_add", clear_on_submit=True):
+    with st.form("journey_add"):
         st.markdown("**Add to the map**")
         c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
         kind = c1.selectbox(
@@ -187,5 +189,6 @@ def add_form(content: jm.MapContent, access: Access) -> None:
                 with transaction() as s:
                     added = jm.add_element(s, content.info.id, kind, values, actor(access))
                 st.session_state[SELECTED_KEY] = views.node_id(kind, added["id"])
+                st.session_state.pop("add_name", None)
                 st.toast(f"Added {jm.spec(kind).label.lower()} — Undo takes it back")
                 st.rerun()

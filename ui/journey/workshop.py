@@ -9,6 +9,7 @@ from core import journey as jm
 from core.common.text import inert_markdown
 from core.journey import workshop
 from core.workspace.access import Access
+from ui.feedback import user_errors
 from ui.journey.access import actor
 from ui.journey.actions import control, run
 from ui.journey.fields import StageChoices, stage_choices
@@ -16,8 +17,10 @@ from ui.state import transaction
 
 
 def notes(content: jm.MapContent, access: Access) -> None:
+    """The note typed is cleared once it is stored, never before: a note the database refuses
+    stays in the box."""
     stages = stage_choices(content)
-    with st.form("note_add", clear_on_submit=True):
+    with st.form("note_add"):
         st.markdown("**Quick note from the room**")
         c1, c2 = st.columns(2)
         kind = c1.selectbox(
@@ -30,10 +33,12 @@ def notes(content: jm.MapContent, access: Access) -> None:
         stage = c2.selectbox("Stage", ids, key="note_stage", format_func=lambda i: stages[i])
         text = st.text_area("Note", key="note_text", height=68, max_chars=2000)
         if st.form_submit_button("Add note", key="note_submit"):
-            run(
-                lambda s: workshop.add_note(s, content.info.id, stage, kind, text, actor(access)),
-                "Note added",
-            )
+            with user_errors():
+                with transaction() as s:
+                    workshop.add_note(s, content.info.id, stage, kind, text, actor(access))
+                st.session_state.pop("note_text", None)
+                st.toast("Note added")
+                st.rerun()
     with transaction() as s:
         found = workshop.list_notes(s, content.info.id, access.visitor)
     if not found:
@@ -122,8 +127,11 @@ def facilitation(content: jm.MapContent, access: Access) -> None:
 
 
 def _links(info: jm.MapInfo, access: Access) -> None:
-    with transaction() as s:
-        links = workshop.ensure_links(s, info.id, actor(access))
+    with transaction() as s:  # a read: the links exist after the map's first showing
+        links = workshop.links(s, info.id, actor(access))
+    if links is None:
+        with transaction() as s:
+            links = workshop.ensure_links(s, info.id, actor(access))
     base = _base_url()
     st.markdown("**Links for the room**")
     st.text(f"Participants (may edit, add notes, vote): passcode {links.passcode}")
