@@ -1,14 +1,16 @@
 """The database going away, or refusing a write, while a person is editing a form (AppTest, on
-SQLite and PostgreSQL): what they typed is kept, the save is reported as not saved (never a
-"Saved" toast or a success box), nothing reaches the database, and once the database is back
-the same values save with one click.
+SQLite and PostgreSQL): what they typed is kept, the save is reported as not saved (one
+message, never a "Saved" toast or a success box), nothing reaches the database, and once the
+database is back the same values save with one click. Forms: a CSM's risk state, a journey
+element added to the map, a workshop note.
 
 How the database goes away: on PostgreSQL the test database stops taking connections
 (`ALLOW_CONNECTIONS false`) and every open connection to it is ended, as when the server
 restarts or a network path drops; on SQLite the file is moved away and the app's idle
 connections are closed, so the next connection finds no file (it must not create an empty one
-in its place: core.db.engine opens the file without creating it once it has opened it). The write refused is a lock held by another connection until the app's lock
-wait runs out (10 s on both databases).
+in its place: core.db.engine opens the file without creating it once it has opened it). A
+write is refused when another connection holds the lock it needs until the app's lock wait
+runs out (10 s on both databases).
 """
 
 from __future__ import annotations
