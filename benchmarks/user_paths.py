@@ -14,9 +14,10 @@ turns so that a change in machine load hits both alike:
 - DuckDB: benchmarks/score_duckdb.py on the same raw files (reads, normalises, scores; it
   checks nothing), 2 threads;
 - once per data set: `python -m core validate DIR` on its own;
-- with CSV input, also `ours, kept`: the same command once the Parquet copy of the large CSV
-  files (core/data/fast_check.py, keyed on size and modification time) exists, as for a
-  second command over the same export. `ours` always starts without one.
+- `ours, kept`: the same command once a `validate` has kept its clean verdicts on the large
+  files and the Parquet copies of large CSV files (core/data/fast_check.py, keyed on size and
+  modification time), as for a second command over the same export. `ours` always starts
+  without them (a fresh WAYPOINT_CACHE_DIR per run), as a new export does.
 
 It prints, per case, the median wall time of each child process (interpreter start-up and
 imports included), its CPU time (user + system), its peak resident memory (ru_maxrss from
@@ -120,17 +121,13 @@ def score_case(data: Path, as_of: str, runs: int, out: Path) -> None:
     ours_cmd = [python, "-m", "core", "score", str(data), "--as-of", as_of, "--out", str(ours_out)]
     duck_cmd = [python, "benchmarks/score_duckdb.py", str(data), "--as-of", as_of]
     duck_cmd += ["--out", str(duck_out)]
-    found: dict[str, list[Run]] = {"ours": [], "duckdb": []}
-    csv = any(data.glob("*.csv"))
-    kept = out / "cache"
-    if csv:  # the CSV read once into Parquet copies, which the runs of `ours, kept` reuse
-        found["ours, kept"] = []
-        measure([python, "-m", "core", "validate", str(data)], kept)
+    found: dict[str, list[Run]] = {"ours": [], "duckdb": [], "ours, kept": []}
+    kept = out / "cache"  # filled by one validate first: what `ours, kept` finds
+    measure([python, "-m", "core", "validate", str(data)], kept)
     for _ in range(runs):
         found["ours"].append(measure(ours_cmd))
         found["duckdb"].append(measure(duck_cmd))
-        if csv:
-            found["ours, kept"].append(measure(ours_cmd, kept))
+        found["ours, kept"].append(measure(ours_cmd, kept))
     for name, measured in found.items():
         print(_line(name, measured))
     ratio = statistics.median(r.wall for r in found["ours"]) / statistics.median(

@@ -22,9 +22,12 @@ Parquet read and the Parquet reader can still skip row groups.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -112,8 +115,9 @@ def fast_check(sources: Sequence[SourceFile], segments: Collection[str]) -> Chec
     scans: dict[str, pl.LazyFrame] = {}
     counts = {"accounts": len(accounts)}
     notes: list[str] = []
+    accounts_key = _stat_key(by_table["accounts"])
     for table in LAZY_TABLES:
-        parts = [_checked_scan(table, s, known, notes) for s in by_table[table]]
+        parts = [_checked_scan(table, s, known, notes, accounts_key) for s in by_table[table]]
         counts[table] = sum(rows for _, rows in parts)
         scans[table] = (
             pl.concat([scan for scan, _ in parts]) if parts else pl.LazyFrame(schema=schema(table))
@@ -338,12 +342,12 @@ def _few_values(table: str, scan: pl.LazyFrame, columns: pl.Schema) -> set[str]:
 
 
 def cache_dir() -> Path:
-    """Where Parquet copies of large CSV files are kept: WAYPOINT_CACHE_DIR, else the
-    user's cache folder."""
+    """Where Parquet copies of large CSV files (csv/) and clean verdicts on large files
+    (checks/) are kept: WAYPOINT_CACHE_DIR, else the user's cache folder."""
     configured = os.environ.get("WAYPOINT_CACHE_DIR")
     if configured:
         return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "waypoint" / "csv"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "waypoint"
 
 
 # A CSV file this large is read once into a Parquet copy that the checks and every later
@@ -358,7 +362,8 @@ def _copy_path(table: str, path: Path) -> tuple[Path, str]:
     stat = path.stat()
     where = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     key = f"{_COPY_VERSION}:{table}:{stat.st_size}:{stat.st_mtime_ns}"
-    return cache_dir() / f"{where}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.parquet", where
+    name = f"{where}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.parquet"
+    return cache_dir() / "csv" / name, where
 
 
 def _parquet_copy(
@@ -405,23 +410,83 @@ def _counted(
     return result
 
 
+# A clean verdict on a file this large is kept (cache_dir()/checks), keyed on the file's and
+# the accounts files' paths, sizes and modification times and on today's date (the accepted
+# date range moves with it): a second command over the same export does not check it again.
+VERDICT_BYTES = 64 * 1024**2
+# A file modified this recently may still be being written: its verdict is not kept.
+SETTLED_SECONDS = 5.0
+_VERDICT_VERSION = "1"
+
+
+def _stat_key(sources: Sequence[SourceFile]) -> str:
+    parts = []
+    for source in sources:
+        if not isinstance(source.data, Path):
+            return ""
+        stat = source.data.stat()
+        parts.append(f"{source.data.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def _verdict_path(table: str, source: SourceFile, accounts_key: str) -> Path | None:
+    if not isinstance(source.data, Path) or not accounts_key or source.size() < VERDICT_BYTES:
+        return None
+    key = "|".join(
+        (_VERDICT_VERSION, table, _stat_key([source]), accounts_key, date.today().isoformat())
+    )
+    return cache_dir() / "checks" / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+
+def _keep_verdict(path: Path, source: SourceFile, found: dict[str, int]) -> None:
+    assert isinstance(source.data, Path)
+    if time.time() - source.data.stat().st_mtime < SETTLED_SECONDS:
+        return
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(found), encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        return  # no room or no permission: the next command checks again
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _kept_verdict(path: Path | None, source: SourceFile, notes: list[str]) -> dict[str, int] | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    notes.append(f"{source.name}: unchanged since it was checked; not checked again ({path})")
+    return {str(k): int(v) for k, v in found.items()}
+
+
 def _checked_scan(
-    table: str, source: SourceFile, known: pl.Series, notes: list[str]
+    table: str, source: SourceFile, known: pl.Series, notes: list[str], accounts_key: str = ""
 ) -> tuple[pl.LazyFrame, int]:
-    """One streaming pass over a file counting every rule's rows; the normalised scan and
-    the file's row count when all are zero, _NotProven otherwise."""
+    """One streaming pass over a file counting every rule's rows (or the clean verdict kept
+    from an earlier command); the normalised scan and the file's row count when all are
+    zero, _NotProven otherwise."""
     scan, columns = _contract_columns(table, source)
     if file_format(source.name) in ("csv", "tsv") and source.size() >= CSV_COPY_BYTES:
         try:
             scan = _parquet_copy(table, source, scan, notes)
         except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - the thorough check names it
             raise _NotProven from None
-    try:
-        found = _counted(table, scan, columns, known)
-    except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - the thorough check names it
-        raise _NotProven from None
-    if any(found[k] for k in found if k.startswith("rule:")):
-        raise _NotProven
+    verdict = _verdict_path(table, source, accounts_key)
+    found = _kept_verdict(verdict, source, notes)
+    if found is None:
+        try:
+            found = _counted(table, scan, columns, known)
+        except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - the thorough check names it
+            raise _NotProven from None
+        if any(found[k] for k in found if k.startswith("rule:")):
+            raise _NotProven
+        if verdict is not None:
+            _keep_verdict(verdict, source, found)
     contract = schema(table)
     exprs = []
     for column in CONTRACT[table]:

@@ -246,7 +246,7 @@ def test_a_large_csv_is_read_once_into_a_parquet_copy_keyed_on_size_and_time(
     assert not first.thorough
     assert [n.split(":")[0] for n in first.notes] == ["users.csv", "events.csv", "touches.csv"]
     assert all("read once into a Parquet copy" in n for n in first.notes)
-    copies = sorted((tmp_path / "cache").glob("*.parquet"))
+    copies = sorted((tmp_path / "cache" / "csv").glob("*.parquet"))
     assert len(copies) == 3
     again = _same_verdict(folder)
     assert again is not None
@@ -257,6 +257,37 @@ def test_a_large_csv_is_read_once_into_a_parquet_copy_keyed_on_size_and_time(
     assert changed is not None
     assert changed.counts["events"] == 4
     assert "events.csv: read once" in " ".join(changed.notes)
-    assert len(list((tmp_path / "cache").glob("*.parquet"))) == 3
+    assert len(list((tmp_path / "cache" / "csv").glob("*.parquet"))) == 3
     events.write_text(events.read_text() + "a1,u1,report_viewed,tomorrow\n")
     assert _same_verdict(folder) is None
+
+
+def test_a_clean_verdict_on_a_large_file_is_kept_until_the_file_changes(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.setenv("WAYPOINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("core.data.fast_check.VERDICT_BYTES", 1)
+    monkeypatch.setattr("core.data.fast_check.SETTLED_SECONDS", 0.0)
+    folder = _write(tmp_path / "data", _good_frames("parquet"))
+    first = _same_verdict(folder)
+    assert first is not None
+    assert first.notes == []
+    assert len(list((tmp_path / "cache" / "checks").glob("*.json"))) == 3
+    again = _same_verdict(folder)
+    assert again is not None
+    assert [n.split(":")[0] for n in again.notes] == [
+        "users.parquet",
+        "events.parquet",
+        "touches.csv",
+    ]
+    assert all("not checked again" in n for n in again.notes)
+    events = pl.read_parquet(folder / "events.parquet")
+    events.with_columns(pl.lit("ghost").alias("account_id")).write_parquet(
+        folder / "events.parquet"
+    )
+    assert _same_verdict(folder) is None  # changed: checked again, and refused in full
+    accounts = folder / "accounts.csv"
+    _write(folder, {"events.parquet": events})
+    _same_verdict(folder)
+    accounts.write_text(accounts.read_text().replace("a1,", "a9,", 1))
+    assert _same_verdict(folder) is None  # the accounts changed: every file checked again
