@@ -37,7 +37,7 @@ def _confirm_delete(ws: WorkspaceInfo) -> None:
 
 
 def _create_form() -> None:
-    with st.form("create_workspace", clear_on_submit=True, border=False):
+    with st.form("create_workspace", border=False):
         name = st.text_input("New workspace name", key="new_workspace_name")
         if st.form_submit_button("Create workspace", width="stretch"):
             try:
@@ -47,6 +47,7 @@ def _create_form() -> None:
                 show_error(exc)
                 return
             select_workspace(created.id)
+            st.session_state.pop("new_workspace_name", None)  # cleared once stored
             st.toast(f"Created {inert_markdown(created.name)}")
             st.rerun()
 

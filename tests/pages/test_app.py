@@ -80,9 +80,12 @@ def test_create_and_switch_workspace_from_the_sidebar(app: AppTest, factory: ses
     assert not app.exception
     assert app.title[0].value == "Pilot customers"
     assert any("no customer data yet" in i.value for i in app.info)
+    assert app.sidebar.text_input(key="new_workspace_name").value == ""  # stored: cleared
     app.sidebar.text_input(key="new_workspace_name").input("pilot CUSTOMERS")
     app.sidebar.button[0].click().run()
     assert "already exists" in app.error[0].value
+    # Refused: what was typed stays, to be corrected rather than typed again.
+    assert app.sidebar.text_input(key="new_workspace_name").value == "pilot CUSTOMERS"
 
 
 def test_load_demo_into_an_empty_workspace(app: AppTest, factory: sessionmaker[Session]):

@@ -58,6 +58,15 @@ def test_empty_state_says_what_to_do(app: AppTest):
     assert any("No assessment round yet" in i.value for i in app.info)
 
 
+def test_a_refused_round_name_stays_typed_and_a_stored_one_is_cleared(app, factory):
+    app.switch_page(PAGE).run()
+    _open_round(app, "Spring review")
+    assert app.text_input(key="assess_round_name").value == ""
+    _open_round(app, "Spring review")
+    assert "already exists" in app.error[0].value
+    assert app.text_input(key="assess_round_name").value == "Spring review"
+
+
 def test_facilitator_opens_a_round_and_sees_progress_without_levels(app, factory):
     app.switch_page(PAGE).run()
     _open_round(app)

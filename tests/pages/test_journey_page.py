@@ -173,6 +173,7 @@ def test_duplicate_switches_to_the_copy(app, factory):
         maps = {m.name: m for m in jm.list_maps(s, _ws(factory))}
     assert maps["Ideal journey"].state == "ideal"
     assert app.selectbox(key="journey_map_id").value == maps["Ideal journey"].id
+    assert app.text_input(key="duplicate_name").value == ""  # cleared once stored
 
 
 def test_facilitator_controls_timer_lock_and_versions(app, factory):
@@ -187,6 +188,7 @@ def test_facilitator_controls_timer_lock_and_versions(app, factory):
     assert not app.exception
     with unit_of_work(factory) as s:
         assert [x.label for x in jm.list_snapshots(s, _only_map(factory).id)] == ["Before lunch"]
+    assert app.text_input(key="snapshot_label").value == ""  # cleared once stored
 
 
 def test_locked_map_and_follow_for_participants(app, factory):

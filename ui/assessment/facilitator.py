@@ -31,13 +31,14 @@ def _share_link(info: A.RoundInfo) -> str:
 
 def _new_round(access: Access, *, first: bool) -> None:
     with st.expander("Open a new round", expanded=first, icon=":material/add:"):
-        with st.form("assess_new_round", clear_on_submit=True, border=False):
+        with st.form("assess_new_round", border=False):
             name = st.text_input("Round name", placeholder="e.g. 2026 Q3", key="assess_round_name")
             if st.form_submit_button("Open round", type="primary", key="assess_open"):
                 with user_errors():
                     with transaction() as session:
                         created = A.open_round(session, access.workspace_id, name)
                     choose_round(created.id)
+                    st.session_state.pop("assess_round_name", None)  # cleared once stored
                     st.toast(f"Round {inert_markdown(created.name)} is open: share its link.")
                     st.rerun()
 

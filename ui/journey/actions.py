@@ -15,11 +15,15 @@ Action = Callable[[Session], object]
 FLASH_KEY = "journey_flash"
 
 
-def run(action: Action, done: str = "Done") -> None:
-    """From a button: toast and rerun when it worked, show why when it was refused."""
+def run(action: Action, done: str = "Done", *, clear: tuple[str, ...] = ()) -> None:
+    """From a button: toast and rerun when it worked, show why when it was refused. The
+    widgets named in `clear` are emptied only once the action is stored, so a refused save
+    keeps what was typed."""
     with user_errors():
         with transaction() as s:
             action(s)
+        for key in clear:
+            st.session_state.pop(key, None)
         st.toast(done)
         st.rerun()
 

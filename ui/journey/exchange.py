@@ -53,7 +53,7 @@ def exports(content: jm.MapContent) -> None:
 
 
 def imports(access: Access) -> None:
-    with st.form("journey_import", clear_on_submit=True):
+    with st.form("journey_import"):
         st.markdown("**Import a map** (JSON or Excel exported from Waypoint)")
         upload = st.file_uploader("Map file", type=["json", "xlsx"], key="import_file")
         name = st.text_input("Name for the imported map (optional)", key="import_name")
@@ -76,5 +76,7 @@ def imports(access: Access) -> None:
             for warning in warnings:
                 st.toast(inert_markdown(warning), icon=":material/warning:")
             st.session_state[NEXT_MAP_KEY] = info.id
+            for key in ("import_name", "import_file"):  # cleared once stored, not before
+                st.session_state.pop(key, None)
             st.toast(f"Imported {inert_markdown(info.name)}")
             st.rerun()

@@ -156,7 +156,7 @@ def _settings_form(info: jm.MapInfo, access: Access) -> None:
 
 
 def _duplicate_form(info: jm.MapInfo, access: Access) -> None:
-    with st.form(f"journey_duplicate_{info.id}", clear_on_submit=True):
+    with st.form(f"journey_duplicate_{info.id}"):
         c1, c2 = st.columns([3, 1])
         copy_name = c1.text_input(
             "Duplicate as", key="duplicate_name", placeholder=f"{info.name} (ideal)"
@@ -173,6 +173,7 @@ def _duplicate_form(info: jm.MapInfo, access: Access) -> None:
                         state=copy_state,
                     )
                 st.session_state[NEXT_MAP_KEY] = copy.id
+                st.session_state.pop("duplicate_name", None)  # cleared once stored
                 st.toast(f"Duplicated as {inert_markdown(copy.name)}")
                 st.rerun()
 

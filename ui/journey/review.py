@@ -75,7 +75,7 @@ def history(content: jm.MapContent, access: Access, *, editable: bool) -> None:
 
 def _versions(content: jm.MapContent, access: Access, snaps: list[jm.SnapshotInfo]) -> None:
     map_id = content.info.id
-    with st.form("snapshot_form", clear_on_submit=True):
+    with st.form("snapshot_form"):
         c1, c2 = st.columns([3, 1])
         label = c1.text_input(
             "Save this version as",
@@ -83,7 +83,11 @@ def _versions(content: jm.MapContent, access: Access, snaps: list[jm.SnapshotInf
             placeholder="e.g. After the kickoff discussion",
         )
         if c2.form_submit_button("Save version", key="snapshot_save"):
-            run(lambda s: jm.take_snapshot(s, map_id, label, actor(access)), "Version saved")
+            run(
+                lambda s: jm.take_snapshot(s, map_id, label, actor(access)),
+                "Version saved",
+                clear=("snapshot_label",),
+            )
     if not snaps:
         st.caption("No saved versions yet.")
         return
