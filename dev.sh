@@ -185,7 +185,10 @@ run_tests() {
   local status=0
   local extra=()
   command -v chromium >/dev/null || extra+=(-m "not browser")
-  "$VENV/bin/pytest" ${extra[@]+"${extra[@]}"} "$@" || status=$?
+  # Two workers, one test file each at a time (a file's server or database is set up once);
+  # WAYPOINT_TEST_WORKERS=0 runs everything in one process.
+  "$VENV/bin/pytest" -n "${WAYPOINT_TEST_WORKERS:-2}" --dist loadfile \
+    ${extra[@]+"${extra[@]}"} "$@" || status=$?
   report_skipped
   return "$status"
 }
