@@ -291,3 +291,16 @@ def test_a_clean_verdict_on_a_large_file_is_kept_until_the_file_changes(
     _same_verdict(folder)
     accounts.write_text(accounts.read_text().replace("a1,", "a9,", 1))
     assert _same_verdict(folder) is None  # the accounts changed: every file checked again
+
+
+def test_the_command_line_says_on_stderr_what_it_kept(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("WAYPOINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("core.data.fast_check.CSV_COPY_BYTES", 1)
+    folder = _write(tmp_path / "data", _good_frames("csv"))
+    assert main(["validate", str(folder)]) == 0
+    out = capsys.readouterr()
+    assert "is valid (accounts: 3, users: 2, events: 3, touches: 2)" in out.out
+    assert "events.csv: read once into a Parquet copy" in out.err
+    assert main(["score", str(folder), "--out", str(tmp_path / "score.csv")]) == 0
+    assert "events.csv: reading the Parquet copy made earlier" in capsys.readouterr().err
+    assert pl.read_csv(tmp_path / "score.csv").height == 3
