@@ -8,7 +8,6 @@ the same normalised tables when nothing is. Every case is run both ways and comp
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -192,7 +191,7 @@ LAST_ROW = [
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 @pytest.mark.parametrize(("column", "value", "rule"), LAST_ROW)
-def test_a_problem_in_the_last_row_of_100k_is_found_and_named_in_seconds(
+def test_a_problem_in_the_last_row_of_100k_is_found_and_named(
     tmp_path: Path, fmt: str, column: str, value: str, rule: str, capsys
 ):
     rows = 100_000
@@ -203,10 +202,8 @@ def test_a_problem_in_the_last_row_of_100k_is_found_and_named_in_seconds(
         events = events.with_columns(pl.col("Timestamp").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
     files[f"events.{fmt}"] = events
     folder = _write(tmp_path, files)
-    started = time.perf_counter()
     with pytest.raises(ValidationFailed) as failed:
         check_directory(folder)
-    took = time.perf_counter() - started
     assert failed.value.problems.rows(named=True) == [
         {
             "file": f"events.{fmt}",
@@ -216,7 +213,6 @@ def test_a_problem_in_the_last_row_of_100k_is_found_and_named_in_seconds(
             "rule": rule,
         }
     ]
-    assert took < 30, took  # seconds (about 1 s on a quiet machine)
     assert main(["validate", str(folder)]) == 1
     err = capsys.readouterr().err
     assert f"events.{fmt}, row {rows}" in err
