@@ -10,6 +10,7 @@ from core import journey as jm
 from core.common.text import inert_markdown
 from core.journey.kinds import ROLE_LABELS
 from core.journey.overlay import Overlay
+from core.journey.words import shorten
 from core.model.contract import CHANNELS, ROLES
 from core.workspace.access import Access
 from ui.journey.access import actor
@@ -45,11 +46,15 @@ def toolbar(content: jm.MapContent, access: Access, *, editable: bool) -> View:
         pending = jm.next_undo(s, content.info.id)
     if editable and not st.session_state.get(PRESENTER_KEY):
         label = (
-            f"Undo: {inert_markdown(pending.summary[:50])} (by {inert_markdown(pending.who[:20])})"
+            f"Undo: {inert_markdown(shorten(pending.summary, 50))} "
+            f"(by {inert_markdown(shorten(pending.who, 20))})"
             if pending
             else "Nothing to undo"
         )
-        if c1.button(label, key="journey_undo", disabled=pending is None, icon=":material/undo:"):
+        full = f"Undo: {inert_markdown(pending.summary)}" if pending else None
+        if c1.button(
+            label, key="journey_undo", disabled=pending is None, icon=":material/undo:", help=full
+        ):
             change = pending.id if pending else None
             run(
                 lambda s: jm.undo(s, content.info.id, actor(access), expected_change_id=change),
