@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.common.errors import UserError
+from core.journey import words
 
 
 class JourneyError(UserError):
@@ -110,7 +111,8 @@ class TableConflictError(ConflictError):
             mine,
             theirs,
             message=(
-                f"Nothing was saved: {len(self.rows)} row(s) of the {plural.lower()} table were "
+                f"Nothing was saved: {words.plural(len(self.rows), 'row')} of the "
+                f"{plural.lower()} table {'was' if len(self.rows) == 1 else 'were'} "
                 f"changed by someone else since you loaded it: {listed}{more}. Reload the table, "
                 "check their values and save your changes again."
             ),

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import journey as jm
 from core.charts import journey as charts
+from core.journey.words import plural
 from core.workspace.access import Access
 from ui.journey.access import actor
 from ui.journey.actions import run
@@ -23,7 +24,7 @@ def check(content: jm.MapContent) -> None:
     c1.metric("Completeness", f"{result.score} / 100")
     c2.altair_chart(charts.completeness_bars(result.parts), width="stretch")
     if result.gaps:
-        st.markdown(f"**{len(result.gaps)} gap(s) to close**")
+        st.markdown(f"**{plural(len(result.gaps), 'gap')} to close**")
         st.dataframe(
             pl.DataFrame([{"Part": g.part, "Gap": g.gap} for g in result.gaps]),
             hide_index=True,
@@ -92,16 +93,23 @@ def _versions(content: jm.MapContent, access: Access, snaps: list[jm.SnapshotInf
         st.caption("No saved versions yet.")
         return
     labels = {
-        x.id: f"{x.label} · {x.at:%Y-%m-%d %H:%M} · {x.who} · {x.elements} elements" for x in snaps
+        x.id: f"{x.label} · {x.at:%Y-%m-%d %H:%M} · {x.who} · {plural(x.elements, 'element')}"
+        for x in snaps
     }
     chosen = st.selectbox(
         "Saved versions", list(labels), format_func=lambda i: labels[i], key="snapshot_pick"
     )
     with transaction() as s:
         elements = jm.snapshot_elements(s, map_id, chosen)
-    st.caption(" · ".join(f"{len(v)} {jm.spec(k).plural.lower()}" for k, v in elements.items()))
+    st.caption(" · ".join(_count(k, len(v)) for k, v in elements.items()))
     if st.button("Restore this version…", key="snapshot_restore"):
         _confirm_restore(map_id, access, chosen, content.info.version)
+
+
+def _count(kind: str, n: int) -> str:
+    """E.g. "1 opportunity", "2 signals & triggers": the kind's own singular and plural."""
+    kind_spec = jm.spec(kind)
+    return plural(n, kind_spec.label.lower(), kind_spec.plural.lower())
 
 
 @st.dialog("Restore a saved version")
