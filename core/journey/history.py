@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.db.models import JourneyMap, MapChange
 from core.journey.errors import JourneyError
-from core.journey.kinds import spec
+from core.journey.kinds import field_label, spec
 from core.journey.revert import (
     apply_content,
     content_matches,
@@ -76,7 +76,7 @@ def _label(change: MapChange) -> str:
 
 
 def describe(change: MapChange) -> str:
-    """A change in words, e.g. changed touchpoint “Welcome call” (owner_team)."""
+    """A change in words, e.g. changed touchpoint “Welcome call” (Owner team)."""
     verbs = {
         "add": "added",
         "edit": "changed",
@@ -92,7 +92,7 @@ def describe(change: MapChange) -> str:
     text = f"{verbs.get(change.action, change.action)} {_label(change)}"
     if change.action == "edit" and change.before and change.after:
         fields = [
-            k
+            field_label(change.element_kind, k)
             for k in change.after
             if k != "version" and change.before.get(k) != change.after.get(k)
         ]

@@ -233,6 +233,25 @@ def spec(kind: str) -> KindSpec:
         raise JourneyError(f"Unknown element kind “{kind}”.") from None
 
 
+MAP_FIELD_LABELS = {"name": "Name", "variant": "Variant", "state": "State", "segment_id": "Segment"}
+"""Labels of the map's own settings (history of kind "map")."""
+
+
+def field_label(kind: str, name: str) -> str:
+    """The field `name` of `kind` in words, e.g. "SLA (hours)" for sla_hours: history and
+    comparison speak to the room, which never sees column identifiers. A field no spec knows
+    (one a later version added) still reads as words."""
+    known = KINDS.get(kind)
+    if known is not None:
+        for f in known.fields:
+            if f.name == name:
+                return f.label
+    if kind == "map" and name in MAP_FIELD_LABELS:
+        return MAP_FIELD_LABELS[name]
+    words = name.removesuffix("_id").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def _blank(value: object) -> bool:
     if value is None:
         return True
