@@ -17,10 +17,22 @@ IGNORED = ("id", "version", "position")
 
 @dataclass(frozen=True)
 class Difference:
+    """One element that differs between `left` and `right` of compare().
+
+    `status` reads from left to right: "added" is only in right, "removed" only in left. A page
+    that looks *from* one map *at* another should word it with `only_in`, which does not
+    depend on which map is called the start ("removed" read from the ideal map misleads).
+    """
+
     kind: str
     name: str
     status: str  # added | removed | changed
     changes: tuple[tuple[str, FieldValue, FieldValue], ...] = ()  # (field, left, right)
+
+    @property
+    def only_in(self) -> str | None:
+        """ "left" or "right" for an element only one map holds; None when both hold it."""
+        return {"added": "right", "removed": "left"}.get(self.status)
 
 
 def _comparable(m: MapContent, kind: str, element: Element) -> dict[str, FieldValue]:

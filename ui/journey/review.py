@@ -8,6 +8,8 @@ import streamlit as st
 
 from core import journey as jm
 from core.charts import journey as charts
+from core.common.text import inert_markdown
+from core.journey.kinds import field_label
 from core.journey.words import plural
 from core.workspace.access import Access
 from ui.journey.access import actor
@@ -15,7 +17,9 @@ from ui.journey.actions import run
 from ui.journey.maps import other_map
 from ui.state import transaction
 
-STATUS_SYMBOL = {"added": "＋ added", "removed": "－ removed", "changed": "✎ changed"}
+WHERE = {"left": "Only in this map", "right": "Only in the other map", None: "In both, different"}
+"""Plain words, no symbols: the app's font has no glyph for "－", and "added"/"removed" read
+backwards from the other side."""
 
 
 def check(content: jm.MapContent) -> None:
@@ -36,9 +40,16 @@ def check(content: jm.MapContent) -> None:
 
 
 def compare(content: jm.MapContent) -> None:
+    """What differs between this map and the one chosen, worded from this map: an element
+    only this map holds is "only in this map", never "removed" (which reads backwards when
+    looking from the ideal map at the current one)."""
     other = other_map(content, "compare_with")
     if other is None:
         return
+    st.caption(
+        f"This map: {inert_markdown(content.info.name)} · "
+        f"the other map: {inert_markdown(other.info.name)}"
+    )
     diff = jm.compare(content, other)
     if not diff:
         st.info("The two maps hold the same elements.", icon=":material/info:")
@@ -47,12 +58,26 @@ def compare(content: jm.MapContent) -> None:
         {
             "Kind": jm.spec(d.kind).label,
             "Name": d.name,
-            "Status": STATUS_SYMBOL[d.status],
-            "What changed": "; ".join(f"{f}: {a!s} → {b!s}" for f, a, b in d.changes),
+            "Where": WHERE[d.only_in],
+            "In this map": _values(d, 1),
+            "In the other map": _values(d, 2),
         }
         for d in diff
     ]
     st.dataframe(pl.DataFrame(rows), hide_index=True, key="compare_table", width="stretch")
+
+
+def _values(d: jm.Difference, side: int) -> str:
+    """The differing fields' values on one side, by label: "Emotion: 1; SLA (hours): 24"."""
+    return "; ".join(f"{field_label(d.kind, c[0])}: {_shown(c[side])}" for c in d.changes)
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def history(content: jm.MapContent, access: Access, *, editable: bool) -> None:
