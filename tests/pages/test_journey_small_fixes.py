@@ -56,3 +56,58 @@ def test_snapshot_counts_use_singular_for_one(app, factory):
     caption = " ".join(c.value for c in app.caption)
     assert "1 opportunity" in caption
     assert "1 opportunities" not in caption
+
+
+def _compare_rows(app: AppTest) -> dict[str, dict[str, str]]:
+    frame = next(d.value for d in app.dataframe if "Where" in d.value.columns)
+    return {row["Name"]: row for row in frame.to_dict("records")}
+
+
+def test_compare_reads_from_the_map_looked_at_with_field_labels(app, factory):
+    app.text_input(key="duplicate_name").input("Ideal journey")
+    app.button(key="duplicate_submit").click().run()
+    ideal = _maps(factory)["Ideal journey"]
+    with unit_of_work(factory) as s:
+        j_ideal = jm.load(s, ideal.id)
+        tp = j_ideal.of("touchpoint")[0]
+        jm.edit_element(s, ideal.id, "touchpoint", tp["id"], {"sla_hours": 4}, 1, jm.Actor("A"))
+        jm.add_element(s, ideal.id, "risk", {"name": "Ideal-only risk"}, jm.Actor("A"))
+    app.run()  # looking from the ideal map; "Compare with" offers the current one
+    assert not app.exception
+    assert app.selectbox(key="compare_with").value == _maps(factory)["Six-stage onboarding"].id
+    rows = _compare_rows(app)
+    assert rows["Ideal-only risk"]["Where"] == "Only in this map"
+    changed = rows[tp["name"]]
+    assert changed["Where"] == "In both, different"
+    assert "SLA (hours): 4" in changed["In this map"]
+    assert "sla_hours" not in changed["In this map"] + changed["In the other map"]
+    shown = " ".join(str(v) for row in rows.values() for v in row.values())
+    assert not set("－＋✎") & set(shown)
+
+    app.selectbox(key="journey_map_id").set_value(_maps(factory)["Six-stage onboarding"].id)
+    app.run()  # now from the current map at the ideal one: the same risk is on the other side
+    assert not app.exception
+    assert app.selectbox(key="compare_with").value == ideal.id
+    rows = _compare_rows(app)
+    assert rows["Ideal-only risk"]["Where"] == "Only in the other map"
+    assert "SLA (hours): 4" in rows[tp["name"]]["In the other map"]
+
+
+def test_compare_with_keeps_the_chosen_map_across_map_switches(app, factory):
+    current = _maps(factory)["Six-stage onboarding"]
+    with unit_of_work(factory) as s:
+        ideal = jm.duplicate_map(s, current.id, "Ideal journey", jm.Actor("A"), state="ideal")
+        other = jm.duplicate_map(s, current.id, "Enterprise", jm.Actor("A"), state="current")
+    app.run()
+    assert app.selectbox(key="compare_with").value == ideal.id  # the counterpart by default
+    app.selectbox(key="compare_with").set_value(other.id).run()
+    assert not app.exception
+    app.selectbox(key="journey_map_id").set_value(ideal.id).run()
+    assert not app.exception
+    assert app.selectbox(key="compare_with").value == other.id  # still valid: kept
+    app.selectbox(key="journey_map_id").set_value(other.id).run()
+    assert not app.exception
+    # the chosen map is the one shown now: the counterpart (same segment, other state) instead
+    assert app.selectbox(key="compare_with").value == ideal.id
+    app.selectbox(key="journey_map_id").set_value(current.id).run()
+    assert app.selectbox(key="compare_with").value == other.id  # the choice comes back

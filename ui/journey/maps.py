@@ -56,8 +56,13 @@ def choose_map(access: Access) -> jm.MapInfo | None:
 
 
 def other_map(content: jm.MapContent, key: str) -> jm.MapContent | None:
-    """Another map of the workspace to set beside this one; the other state of the same
-    segment is offered first."""
+    """Another map of the workspace to set beside this one.
+
+    The map last chosen here stays chosen across switches of the map on screen while it is
+    still another map of the workspace; otherwise the other state of the same segment is
+    offered. The widget's value is set before it is drawn from that remembered choice, so
+    nothing the browser still holds for the previous map's options can reset it to nothing.
+    """
     others = [m for m in maps(content.info.workspace_id) if m.id != content.info.id]
     if not others:
         st.caption("Duplicate this map as the ideal state to compare the two.")
@@ -67,18 +72,35 @@ def other_map(content: jm.MapContent, key: str) -> jm.MapContent | None:
         (m.id for m in others if m.state != info.state and m.segment == info.segment), None
     )
     options = [None, *(m.id for m in others)]
+    remembered = st.session_state.get(_remembered(key), default)
+    wanted = remembered if remembered in options else default
+    if st.session_state.get(key, _UNSET) != wanted:
+        st.session_state[key] = wanted
     titles = {m.id: m.title for m in others}
     chosen = st.selectbox(
         "Compare with",
         options,
         key=key,
-        index=options.index(default) if default in options else 0,
+        on_change=_remember,
+        args=(key,),
         format_func=lambda i: titles[i] if i else "(nothing)",
     )
     if chosen is None:
         return None
     with transaction() as s:
         return jm.load(s, chosen)
+
+
+_UNSET = object()
+
+
+def _remembered(key: str) -> str:
+    return f"{key}_chosen"
+
+
+def _remember(key: str) -> None:
+    """The person picked a map (or nothing) to compare with: keep it for the next maps."""
+    st.session_state[_remembered(key)] = st.session_state[key]
 
 
 def _create_form(access: Access) -> None:
