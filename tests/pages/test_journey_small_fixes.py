@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import journey as jm
 from core.db.engine import unit_of_work
+from core.journey import workshop
 from tests.support.apptest import open_in_empty_workspace, workspace_id_named
 
 PAGE = "pages/journey.py"
@@ -111,3 +112,22 @@ def test_compare_with_keeps_the_chosen_map_across_map_switches(app, factory):
     assert app.selectbox(key="compare_with").value == ideal.id
     app.selectbox(key="journey_map_id").set_value(current.id).run()
     assert app.selectbox(key="compare_with").value == other.id  # the choice comes back
+
+
+def test_read_only_view_says_element_and_details_not_edit(app, factory):
+    info = _maps(factory)["Six-stage onboarding"]
+    with unit_of_work(factory) as s:
+        links = workshop.ensure_links(s, info.id, jm.Actor())
+        stage = jm.load(s, info.id).stages[0]
+    app.query_params["map"] = str(info.id)
+    app.query_params["view"] = links.readonly_token
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Journey map (read only)"
+    app.selectbox(key="journey_pick").set_value(f"stage-{stage['id']}").run()
+    assert not app.exception
+    assert app.selectbox(key="journey_pick").label == "Element"
+    assert any(m.value == "**Details**" for m in app.markdown)
+    assert any(stage["name"] in t.value for t in app.text)
+    widgets = [*app.selectbox, *app.button, *app.text_input, *app.text_area, *app.toggle]
+    assert not [w.label for w in widgets if "edit" in w.label.lower()]

@@ -22,7 +22,8 @@ from ui.state import transaction
 
 
 def editor(content: jm.MapContent, access: Access, *, editable: bool) -> None:
-    """The element picker (also set by clicking a node), then its form or its details."""
+    """The element picker (also set by clicking a node), then its form, or its details for
+    whoever may not edit now (worded "Element" / "Details", never "edit")."""
     nodes = _all_nodes(content)
     selected = st.session_state.get(SELECTED_KEY)
     if selected not in nodes:
@@ -34,7 +35,7 @@ def editor(content: jm.MapContent, access: Access, *, editable: bool) -> None:
         st.session_state[SELECTED_KEY] = st.session_state["journey_pick"]
 
     st.selectbox(
-        "Element to edit",
+        "Element to edit" if editable else "Element",
         [None, *nodes],
         key="journey_pick",
         on_change=picked,
@@ -50,7 +51,8 @@ def editor(content: jm.MapContent, access: Access, *, editable: bool) -> None:
         return
     if editable:
         _edit_form(content, access, kind, element)
-    else:
+    else:  # a viewer (or a locked map) reads the element: no edit wording
+        st.markdown("**Details**")
         st.text(views.details(kind, element))
 
 
