@@ -371,34 +371,76 @@ def grid_html(g: Grid, highlight: str | None = None) -> str:
     )
 
 
+SVG_COLUMN_WIDTH = 230
+SVG_TEXT_WIDTH = SVG_COLUMN_WIDTH - 16
+"""Pixels a line of 12 px text may take in a grid picture column (6 px padding each side)."""
+_NARROW, _WIDE = set("fijlrtI.,:;'!|()[] "), set("mwMW@%")
+
+
+def text_width(text: str) -> float:
+    """Rough width in pixels of `text` in 12 px sans-serif: the picture is drawn without font
+    metrics, so wide and narrow letters are estimated generously (never under)."""
+    return sum(
+        3.8 if c in _NARROW else 11.0 if c in _WIDE else 8.4 if c.isupper() else 6.8 for c in text
+    )
+
+
+def _wrapped(cell: str, limit: float = SVG_TEXT_WIDTH) -> list[str]:
+    """Every line of a cell, wrapped to the column: a slide shows all of it, never one cut
+    line; a word wider than the column is split rather than run into the next one."""
+    lines: list[str] = []
+    for paragraph in cell.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            while text_width(word) > limit:  # split an over-long word at the column's edge
+                cut = max(
+                    1, next(i for i in range(len(word), 0, -1) if text_width(word[:i]) <= limit)
+                )
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(word[:cut])
+                word = word[cut:]
+            joined = f"{line} {word}" if line else word
+            if line and text_width(joined) > limit:
+                lines.append(line)
+                joined = word
+            line = joined
+        lines.append(line)
+    return lines
+
+
 def grid_svg(g: Grid, title: str) -> str:
-    """The grid as a standalone SVG picture (for slides); text escaped for XML."""
-    col_w, head_w, line_h = 230, 150, 16
-    heights = [
-        max(2, max((c.count("\n") + 1 for c in row), default=1)) * line_h + 10 for row in g.cells
-    ]
+    """The grid as a standalone SVG picture (for slides), every cell's text wrapped in full;
+    text escaped for XML."""
+    col_w, head_w, line_h = SVG_COLUMN_WIDTH, 150, 16
+    heads = [_wrapped(name) for name in g.columns]
+    head_h = max((len(h) for h in heads), default=1) * line_h + 12
+    wrapped = [[_wrapped(c) for c in row] for row in g.cells]
+    heights = [max(2, max((len(c) for c in row), default=1)) * line_h + 10 for row in wrapped]
     width = head_w + col_w * max(1, len(g.columns))
-    height = 60 + sum(heights)
+    height = 32 + head_h + sum(heights)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         'font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="8" y="20" font-size="16" font-weight="bold">{xml_escape(title)}</text>',
     ]
-    for i, name in enumerate(g.columns):
-        parts.append(
-            f'<text x="{head_w + i * col_w + 6}" y="48" font-weight="bold" '
-            f'fill="#0072B2">{xml_escape(_short(name, 32))}</text>'
-        )
-    y = 60
-    for label, row, h in zip(g.rows, g.cells, heights, strict=True):
+    for i, lines in enumerate(heads):
+        for n, line in enumerate(lines):
+            parts.append(
+                f'<text x="{head_w + i * col_w + 6}" y="{48 + n * line_h}" font-weight="bold" '
+                f'fill="#0072B2">{xml_escape(line)}</text>'
+            )
+    y = 32 + head_h
+    for label, row, h in zip(g.rows, wrapped, heights, strict=True):
         parts.append(f'<line x1="0" x2="{width}" y1="{y}" y2="{y}" stroke="#cccccc"/>')
         parts.append(f'<text x="8" y="{y + 16}" font-weight="bold">{xml_escape(label)}</text>')
-        for i, cell in enumerate(row):
-            for n, line in enumerate(cell.split("\n")):
+        for i, lines in enumerate(row):
+            for n, line in enumerate(lines):
                 parts.append(
                     f'<text x="{head_w + i * col_w + 6}" y="{y + 16 + n * line_h}">'
-                    f"{xml_escape(_short(line, 38))}</text>"
+                    f"{xml_escape(line)}</text>"
                 )
         y += h
     parts.append("</svg>")
