@@ -36,9 +36,29 @@ def stage_timeline(frame: pl.DataFrame) -> alt.Chart:
     )
 
 
+DASHES = ([1, 0], [8, 5], [2, 3], [12, 4, 2, 4])
+"""Stroke dashes of the map states in the emotion curve: solid for the map on screen, then
+clearly different dash patterns for the maps set beside it."""
+
+
+TWO_STATES = " (solid, filled: this map; dashed, hollow: the other)"
+
+
 def emotion_curve(frame: pl.DataFrame, stage_order: Sequence[str]) -> alt.LayerChart:
     """Mean emotion per stage and role; one line style per map state (columns stage, role,
-    state, emotion, touchpoints)."""
+    state, emotion, touchpoints).
+
+    One legend per meaning: roles by colour and point shape together, states by a line
+    sample of their own dash (a point sample would show the same dot for each state); the
+    map on screen, whose state comes first in `frame`, is solid with filled points, the
+    others dashed with hollow points."""
+    states = frame["state"].unique(maintain_order=True).to_list()
+    dash = alt.StrokeDash(
+        "state:N",
+        title="State",
+        scale=alt.Scale(domain=states, range=[list(d) for d in DASHES[: len(states)]]),
+        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=600),
+    )
     base = alt.Chart(frame).encode(
         x=alt.X(
             "stage:N",
@@ -47,14 +67,20 @@ def emotion_curve(frame: pl.DataFrame, stage_order: Sequence[str]) -> alt.LayerC
             axis=alt.Axis(labelAngle=0, labelLimit=160),
         ),
         y=alt.Y("emotion:Q", scale=alt.Scale(domain=[-2, 2]), title="Emotion (-2 … +2)"),
-        color=alt.Color("role:N", scale=_series(), title="Role"),
-        strokeDash=alt.StrokeDash("state:N", title="State"),
-        shape=alt.Shape("role:N", title="Role"),
         tooltip=["stage", "role", "state", alt.Tooltip("emotion:Q", format="+.1f"), "touchpoints"],
     )
-    return (base.mark_line() + base.mark_point(size=80, filled=True)).properties(
-        height=320, title="Emotion curve per role (solid/dashed: state)"
+    role_colour = alt.Color("role:N", scale=_series(), title="Role")
+    lines = base.mark_line(strokeWidth=2.5).encode(
+        stroke=alt.Stroke("role:N", scale=_series(), legend=None), strokeDash=dash
     )
+    points = base.encode(color=role_colour, shape=alt.Shape("role:N", title="Role"))
+    here = points.transform_filter(alt.datum.state == states[0]) if states else points
+    beside = points.transform_filter(alt.datum.state != states[0]) if states else points
+    return (
+        lines
+        + here.mark_point(size=80, filled=True)
+        + beside.mark_point(size=80, filled=False, strokeWidth=2, fill="white")
+    ).properties(height=320, title=f"Emotion curve per role{TWO_STATES if len(states) > 1 else ''}")
 
 
 def value_effort_matrix(frame: pl.DataFrame) -> alt.LayerChart:
