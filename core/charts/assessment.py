@@ -46,7 +46,7 @@ def heatmap_chart(cells: Sequence[HeatCell]) -> alt.LayerChart:
         },
     )
     people = list(dict.fromkeys(frame.get_column("Respondent").to_list()))
-    base = alt.Chart(frame.to_pandas()).encode(
+    base = alt.Chart(frame).encode(
         x=alt.X(
             "Respondent:N",
             sort=people,
@@ -101,7 +101,7 @@ def current_target_chart(results: RoundResults) -> alt.LayerChart:
     y = alt.Y("Capability:N", sort=CAP_ORDER, title=None, axis=alt.Axis(labelLimit=240))
     x_scale = alt.Scale(domain=[1, 5], nice=False)
     bars = (
-        alt.Chart(spread.to_pandas())
+        alt.Chart(spread)
         .mark_rule(strokeWidth=10, opacity=0.35, color=GREY)
         .encode(
             y=y,
@@ -116,7 +116,7 @@ def current_target_chart(results: RoundResults) -> alt.LayerChart:
         )
     )
     points = (
-        alt.Chart(marks.to_pandas())
+        alt.Chart(marks)
         .mark_point(filled=True, size=180, opacity=1)
         .encode(
             y=y,
@@ -154,7 +154,7 @@ def trend_chart(points: Sequence[TrendPoint], *, index: bool = True) -> alt.Char
     scale = alt.Scale(domain=[0, 100]) if index else alt.Scale(domain=[1, 5])
     title = "Maturity index (0-100)" if index else "Median current level"
     series = alt.Scale(domain=CAP_ORDER, range=list(SERIES[:6]))
-    chart = alt.Chart(frame.to_pandas()).encode(
+    chart = alt.Chart(frame).encode(
         x=alt.X("Round:N", sort=rounds, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Value:Q", scale=scale, title=title),
         tooltip=["Round", "Series", "Value"],

@@ -61,3 +61,11 @@ def test_packages_import_one_way(path: Path):
         if parts[0] != "core" or len(parts) < 2 or parts[1] == package:
             continue
         assert parts[1] in ALLOWED[package], f"core/{package} may not import {module}"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(CORE)))
+def test_core_uses_no_pandas(path: Path):
+    """polars end to end: no pandas import, and no detour through `to_pandas` (Altair takes
+    polars frames as they are)."""
+    assert "pandas" not in {m.split(".")[0] for m in _imports(path)}, path.name
+    assert ".to_pandas(" not in path.read_text(encoding="utf-8"), path.name
