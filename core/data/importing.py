@@ -4,20 +4,34 @@ Tables the user did not upload keep their current contents, and are checked toge
 the new files, so replacing only the events still verifies every event's account exists. A
 problem in such a table names it in words and its stored row (core/data/validate.py,
 display_name), never the internal file it is checked under.
+
+The check runs with no database transaction open (`import_apart`): validating a large upload
+takes seconds to minutes, and a transaction held that long keeps a pooled connection, meets
+PostgreSQL's idle-in-transaction limit and, on SQLite, a read snapshot that another session's
+write can move past, so the store then fails as "busy". Only storing opens a unit of work.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 
 from sqlalchemy.orm import Session
 
 from core.common.progress import ProgressFn
+from core.data.presets.base import Preset
+from core.data.presets.merge import combine
+from core.data.presets.result import PresetResult
+from core.data.presets.service import Outcome, source_label
 from core.data.readers import SourceFile
 from core.data.store import DatasetInfo, save_dataset
 from core.data.validate import load_sources, stored_file
 from core.model.dataset import Dataset
+from core.workspace import workspaces
+
+OpenTransaction = Callable[[], AbstractContextManager[Session]]
+"""Opens one unit of work (ui.state.transaction, or unit_of_work over a session factory)."""
 
 
 def _current_table(table: str, dataset: Dataset) -> SourceFile:
@@ -45,16 +59,25 @@ def describe(sources: Sequence[SourceFile]) -> str:
     return ", ".join(chosen) + (f"; kept from before: {', '.join(kept)}" if kept else "")
 
 
-def import_files(
-    session: Session,
-    workspace_id: int,
+def check_files(
     sources: Sequence[SourceFile],
     segments: Collection[str],
     on_progress: ProgressFn | None = None,
-) -> DatasetInfo:
-    """Validate and store; raises ValidationFailed (nothing stored) when any problem exists."""
+) -> Dataset:
+    """The validation half of an import; needs no database. Raises ValidationFailed."""
     report = on_progress or (lambda _f, _m: None)
-    dataset = load_sources(sources, segments, lambda f, m: report(0.6 * f, m))
+    return load_sources(sources, segments, lambda f, m: report(0.6 * f, m))
+
+
+def store_files(
+    session: Session,
+    workspace_id: int,
+    sources: Sequence[SourceFile],
+    dataset: Dataset,
+    on_progress: ProgressFn | None = None,
+) -> DatasetInfo:
+    """The storing half: the checked dataset becomes the workspace's active version."""
+    report = on_progress or (lambda _f, _m: None)
     return save_dataset(
         session,
         workspace_id,
@@ -62,3 +85,66 @@ def import_files(
         source=describe(sources),
         on_progress=lambda f, m: report(0.6 + 0.4 * f, m),
     )
+
+
+def import_files(
+    session: Session,
+    workspace_id: int,
+    sources: Sequence[SourceFile],
+    segments: Collection[str],
+    on_progress: ProgressFn | None = None,
+) -> DatasetInfo:
+    """Validate and store in the caller's transaction; raises ValidationFailed (nothing
+    stored) when any problem exists. Pages use `import_apart`, which holds no transaction
+    while it validates."""
+    dataset = check_files(sources, segments, on_progress)
+    return store_files(session, workspace_id, sources, dataset, on_progress)
+
+
+def plan_segments(open_transaction: OpenTransaction, workspace_id: int) -> list[str]:
+    """The workspace's segment names, read in a short transaction of their own."""
+    with open_transaction() as session:
+        return list(workspaces.measurement_plan(session, workspace_id).segments)
+
+
+def import_apart(
+    open_transaction: OpenTransaction,
+    workspace_id: int,
+    sources: Sequence[SourceFile],
+    on_progress: ProgressFn | None = None,
+) -> DatasetInfo:
+    """Validate with no transaction open, then open one only to store.
+
+    Switching the active version still happens under the workspace's lock inside the
+    storing transaction (core.data.store), so two imports at once still end as one active
+    version. Raises ValidationFailed (nothing stored) when any problem exists.
+    """
+    segments = plan_segments(open_transaction, workspace_id)
+    dataset = check_files(sources, segments, on_progress)
+    with open_transaction() as session:
+        return store_files(session, workspace_id, sources, dataset, on_progress)
+
+
+def import_preset_apart(
+    open_transaction: OpenTransaction,
+    workspace_id: int,
+    preset: Preset,
+    result: PresetResult,
+    current: Dataset | None,
+    on_progress: ProgressFn | None = None,
+) -> Outcome:
+    """A converted vendor export, merged into the current data and checked with no
+    transaction open (core.data.presets.service.import_into_workspace holds one), then
+    stored in a transaction of its own."""
+    report = on_progress or (lambda _f, _m: None)
+    segments = plan_segments(open_transaction, workspace_id)
+    dataset, summary = combine(current, result, segments, lambda f, m: report(0.5 * f, m))
+    with open_transaction() as session:
+        info = save_dataset(
+            session,
+            workspace_id,
+            dataset,
+            source=source_label(preset, result),
+            on_progress=lambda f, m: report(0.5 + 0.5 * f, m),
+        )
+    return Outcome(info, summary, result.notes)

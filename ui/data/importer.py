@@ -13,12 +13,11 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.common.downloads import csv_bytes
 from core.common.errors import UserError
 from core.common.text import inert_markdown
-from core.data.importing import import_files, with_current_tables
+from core.data.importing import import_apart, with_current_tables
 from core.data.readers import FORMATS, SourceFile, guess_table
 from core.data.validate import ValidationFailed, describe_problems, summarise_problems
 from core.model.contract import TABLES
 from core.model.dataset import Dataset
-from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceInfo
 from ui.feedback import show_error
 from ui.state import transaction
@@ -101,9 +100,7 @@ def _run_import(
 
     full = sources if replace_all else with_current_tables(sources, dataset)
     try:
-        with transaction() as session:
-            segments = list(workspaces.measurement_plan(session, ws.id).segments)
-            loaded = import_files(session, ws.id, full, segments, report)
+        loaded = import_apart(transaction, ws.id, full, report)  # checks with no transaction
     except ValidationFailed as exc:
         bar.empty()
         st.session_state[PROBLEMS_KEY] = exc.problems

@@ -11,17 +11,16 @@ import streamlit as st
 
 from core.common.errors import UserError
 from core.common.text import inert_markdown
+from core.data.importing import import_preset_apart
 from core.data.presets import PRESET_NAMES, VENDOR_PRESETS, get_preset
 from core.data.presets.base import Preset
 from core.data.presets.convert import run_preset
 from core.data.presets.result import AccountJoin
 from core.data.presets.saved import SavedMapping, list_mappings
-from core.data.presets.service import import_into_workspace
 from core.data.readers import SourceFile
 from core.data.validate import ValidationFailed
 from core.model.contract import TABLES
 from core.model.dataset import Dataset
-from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceInfo
 from ui.data.presets_mapping import Mapping, join_control, mapping_editor
 from ui.data.presets_preview import show_preview, show_problems
@@ -77,17 +76,14 @@ def _load(
         result = run_preset(
             preset, sources, mapping, join=join, on_progress=lambda f, m: report(0.6 * f, m)
         )
-        with transaction() as session:
-            segments = list(workspaces.measurement_plan(session, ws.id).segments)
-            outcome = import_into_workspace(
-                session,
-                ws.id,
-                preset,
-                result,
-                None if dataset.is_empty else dataset,
-                segments,
-                lambda f, m: report(0.6 + 0.4 * f, m),
-            )
+        outcome = import_preset_apart(  # checks with no transaction open
+            transaction,
+            ws.id,
+            preset,
+            result,
+            None if dataset.is_empty else dataset,
+            lambda f, m: report(0.6 + 0.4 * f, m),
+        )
     except ValidationFailed as exc:
         bar.empty()
         st.session_state[PROBLEMS_KEY] = exc.problems
