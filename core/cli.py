@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from polars.exceptions import PanicException
 
 from core.common.errors import UserError
+from core.common.progress import terminal_progress
 from core.data.fast_check import check_directory
 from core.data.validate import ValidationFailed
 from core.model.plan import PlanError, load_plan
@@ -36,7 +37,8 @@ class CommandError(UserError):
 
 def _validate(args: argparse.Namespace) -> int:
     plan = load_plan(args.config) if args.config else None
-    checked = check_directory(Path(args.data_dir), plan=plan)
+    with terminal_progress(sys.stderr) as progress:  # drawn only when stderr is a terminal
+        checked = check_directory(Path(args.data_dir), plan=plan, on_progress=progress)
     for note in checked.notes:
         print(note, file=sys.stderr)
     counts = ", ".join(f"{name}: {rows:,}" for name, rows in checked.counts.items())

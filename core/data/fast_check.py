@@ -32,6 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core.common.progress import ProgressFn, no_progress
 from core.data.readers import SourceFile, file_format, files_in_directory, scan_file
 from core.data.validate import (
     _NAIVE_FORMATS,
@@ -80,19 +81,24 @@ class _NotProven(Exception):
     """The fast check cannot vouch for the folder: the thorough check decides."""
 
 
-def check_directory(path: Path, plan: MeasurementPlan | None = None) -> CheckedTables:
+def check_directory(
+    path: Path, plan: MeasurementPlan | None = None, on_progress: ProgressFn = no_progress
+) -> CheckedTables:
     """Validate the table files of a folder (the command line's DATA_DIR); raise
-    ValidationFailed with the full row-level report when anything is wrong."""
+    ValidationFailed with the full row-level report when anything is wrong. `on_progress`
+    hears of each file as its pass starts (and of the thorough check's steps)."""
     plan = plan or MeasurementPlan()
     if not path.is_dir():
         raise ValidationFailed(problem(str(path), "not a folder"))
     sources = files_in_directory(path)
     segments = list(plan.segments)
     try:
-        return fast_check(sources, segments)
+        return fast_check(sources, segments, on_progress)
     except _NotProven:
         pass
-    dataset = load_sources(sources, segments)  # raises ValidationFailed: the full report
+    on_progress(0.0, "Checking row by row")
+    # raises ValidationFailed: the full report
+    dataset = load_sources(sources, segments, on_progress)
     frames = dataset.frames()
     return CheckedTables(
         accounts=dataset.accounts,
@@ -102,7 +108,11 @@ def check_directory(path: Path, plan: MeasurementPlan | None = None) -> CheckedT
     )
 
 
-def fast_check(sources: Sequence[SourceFile], segments: Collection[str]) -> CheckedTables:
+def fast_check(
+    sources: Sequence[SourceFile],
+    segments: Collection[str],
+    on_progress: ProgressFn = no_progress,
+) -> CheckedTables:
     """The checked tables when every count is zero; _NotProven otherwise (or when a file is
     not one this check can scan), and then only the thorough check may decide."""
     by_table: dict[str, list[SourceFile]] = {t: [] for t in TABLES}
@@ -110,18 +120,26 @@ def fast_check(sources: Sequence[SourceFile], segments: Collection[str]) -> Chec
         by_table[source.table].append(source)
     if not by_table["accounts"]:
         raise _NotProven
+    total = max(1, sum(s.size() for s in sources))
+    on_progress(0.0, "Checking accounts")
     accounts = _accounts(by_table["accounts"], segments)
+    done = sum(s.size() for s in by_table["accounts"])
     known = accounts.get_column("account_id")
     scans: dict[str, pl.LazyFrame] = {}
     counts = {"accounts": len(accounts)}
     notes: list[str] = []
     accounts_key = _stat_key(by_table["accounts"])
     for table in LAZY_TABLES:
-        parts = [_checked_scan(table, s, known, notes, accounts_key) for s in by_table[table]]
+        parts = []
+        for source in by_table[table]:
+            on_progress(done / total, f"Checking {source.name}")
+            parts.append(_checked_scan(table, source, known, notes, accounts_key))
+            done += source.size()
         counts[table] = sum(rows for _, rows in parts)
         scans[table] = (
             pl.concat([scan for scan, _ in parts]) if parts else pl.LazyFrame(schema=schema(table))
         )
+    on_progress(1.0, "Checked")
     if by_table["users"] and _has_duplicates(scans["users"], "user_id"):
         raise _NotProven
     return CheckedTables(accounts=accounts, scans=scans, counts=counts, notes=notes)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core.common.progress import CommandProgress, terminal_progress
 from core.data.fast_check import check_directory
 from core.engine.attribution import attribution_table
 from core.engine.backtest import backtest_table
@@ -44,14 +45,33 @@ def _out(text: str) -> Path:
     return path
 
 
-def _context(args: argparse.Namespace, *, history: bool = False) -> Context:
-    """Plan and data (validated), then the engine's shared facts."""
+CHECK_SHARE = 0.7  # of a command's progress line: the check, then the computation
+
+
+def _context(
+    args: argparse.Namespace, progress: CommandProgress, *, history: bool = False
+) -> Context:
+    """Plan and data (validated), then the engine's shared facts. On a terminal, progress is
+    drawn on stderr as the files are checked (core.common.progress.terminal_progress)."""
     plan = load_plan(args.config) if args.config else MeasurementPlan()
-    data = check_directory(Path(args.data_dir), plan=plan)
+    data = check_directory(
+        Path(args.data_dir), plan=plan, on_progress=lambda f, m: progress(CHECK_SHARE * f, m)
+    )
+    progress.clear()
     for note in data.notes:
         print(note, file=sys.stderr)
+    what = COMMANDS.get(getattr(args, "command", ""), ("the results", None))[0]
+    progress(CHECK_SHARE, f"Computing {what}")
     since = data.accounts.get_column("start_date").min() if history else None
     return build_context(data, plan, args.as_of, since=since)  # type: ignore[arg-type]
+
+
+def _computed(
+    args: argparse.Namespace, compute: Callable[[Context], pl.DataFrame], *, history: bool = False
+) -> pl.DataFrame:
+    """The command's table; its progress line is erased before anything is printed."""
+    with terminal_progress(sys.stderr) as progress:
+        return compute(_context(args, progress, history=history))
 
 
 def _emit(frame: pl.DataFrame, out: Path | None) -> int:
@@ -63,32 +83,36 @@ def _emit(frame: pl.DataFrame, out: Path | None) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    return _emit(score_table(_context(args)), args.out)
+    return _emit(_computed(args, score_table), args.out)
 
 
 def _at_risk(args: argparse.Namespace) -> int:
-    return _emit(at_risk_table(score_table(_context(args))), args.out)
+    return _emit(_computed(args, lambda ctx: at_risk_table(score_table(ctx))), args.out)
 
 
 def _scorecard(args: argparse.Namespace) -> int:
-    return _emit(scorecard_table(_context(args)), args.out)
+    return _emit(_computed(args, scorecard_table), args.out)
 
 
 def _funnel(args: argparse.Namespace) -> int:
-    ctx = _context(args)
-    if args.segment is not None and args.segment not in ctx.plan.segments:
-        known = ", ".join(ctx.plan.segments)
-        print(f"error: unknown segment {args.segment!r} (known: {known})", file=sys.stderr)
-        return BAD_ARGUMENTS
-    return _emit(funnel_table(ctx, args.segment), args.out)
+    with terminal_progress(sys.stderr) as progress:
+        ctx = _context(args, progress)
+        if args.segment is not None and args.segment not in ctx.plan.segments:
+            progress.clear()
+            known = ", ".join(ctx.plan.segments)
+            print(f"error: unknown segment {args.segment!r} (known: {known})", file=sys.stderr)
+            return BAD_ARGUMENTS
+        frame = funnel_table(ctx, args.segment)
+    return _emit(frame, args.out)
 
 
 def _attribution(args: argparse.Namespace) -> int:
-    return _emit(attribution_table(_context(args)), args.out)
+    return _emit(_computed(args, attribution_table), args.out)
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    result = backtest_table(_context(args, history=True))
+    with terminal_progress(sys.stderr) as progress:
+        result = backtest_table(_context(args, progress, history=True))
     views = {"segments": result.by_segment, "dates": result.by_date, "signals": result.signals}
     return _emit(views[args.view], args.out)
 
