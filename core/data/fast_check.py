@@ -22,6 +22,7 @@ Parquet read and the Parquet reader can still skip row groups.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
@@ -33,7 +34,14 @@ from pathlib import Path
 import polars as pl
 
 from core.common.progress import ProgressFn, no_progress
-from core.data.readers import SourceFile, file_format, files_in_directory, scan_file
+from core.data import readers
+from core.data.readers import (
+    SourceFile,
+    _looks_semicolon,
+    file_format,
+    files_in_directory,
+    scan_file,
+)
 from core.data.validate import (
     _NAIVE_FORMATS,
     _TZ_FORMATS,
@@ -51,6 +59,7 @@ from core.data.validate import (
     value_checks,
 )
 from core.model.contract import CHANNELS, CONTRACT, DEFAULT_ROLE, ROLES, TABLES, Column, schema
+from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
 
 ROWS = "__rows"
@@ -145,6 +154,22 @@ def fast_check(
     return CheckedTables(accounts=accounts, scans=scans, counts=counts, notes=notes)
 
 
+def checked_dataset(
+    sources: Sequence[SourceFile],
+    segments: Collection[str],
+    on_progress: ProgressFn = no_progress,
+) -> Dataset | None:
+    """The Data page's fast path: the normalised tables in memory when the aggregate pass
+    proves every file clean, None when only the row-level check may decide (bad data, or a
+    file this check cannot scan); that check's report then names every problem."""
+    try:
+        checked = fast_check(sources, segments, on_progress)
+    except _NotProven:
+        return None
+    frames = pl.collect_all([checked.lazy(t) for t in TABLES], engine="streaming")
+    return Dataset(**dict(zip(TABLES, frames, strict=True)))
+
+
 def _accounts(sources: list[SourceFile], segments: Collection[str]) -> pl.DataFrame:
     """The accounts table checked row by row (core.data.validate), in its normalised schema."""
     parts = []
@@ -167,9 +192,42 @@ def _has_duplicates(scan: pl.LazyFrame, column: str) -> bool:
     return bool(found.item())
 
 
+def _scan(source: SourceFile) -> pl.LazyFrame | None:
+    """readers.scan_file, and the same scan over the bytes of an upload (the Data page's
+    files and the tables it keeps from before are bytes)."""
+    if isinstance(source.data, Path):
+        return scan_file(source)
+    fmt = file_format(source.name)
+    if fmt == "parquet":
+        return pl.scan_parquet(io.BytesIO(source.data))
+    if fmt not in ("csv", "tsv"):
+        return None
+    separator = "\t" if fmt == "tsv" else ","
+    if separator == "," and _looks_semicolon(source.data[:65_536].removeprefix(b"\xef\xbb\xbf")):
+        separator = ";"
+    return pl.scan_csv(
+        io.BytesIO(source.data),
+        separator=separator,
+        infer_schema=False,
+        truncate_ragged_lines=False,
+    )
+
+
+def _beyond_upload_memory(source: SourceFile, scan: pl.LazyFrame, columns: int) -> bool:
+    """An upload the row-level check would refuse as too large (readers.MAX_CHECK_MEMORY)
+    is not loaded the fast way either: one upload's memory stays bounded as issue 13 set."""
+    assert isinstance(source.data, bytes)
+    if file_format(source.name) == "parquet":
+        rows = int(scan.select(pl.len()).collect().item())
+    else:
+        rows = source.data.count(b"\n") + 1
+    needed = rows * columns * readers.CHECK_BYTES_PER_CELL + source.size()
+    return needed > readers.MAX_CHECK_MEMORY
+
+
 def _contract_columns(table: str, source: SourceFile) -> tuple[pl.LazyFrame, pl.Schema]:
     """The file's contract columns under their contract names (headers trimmed, any case)."""
-    scan = scan_file(source)
+    scan = _scan(source)
     if scan is None:
         raise _NotProven
     names = {c.name for c in CONTRACT[table]}
@@ -186,6 +244,8 @@ def _contract_columns(table: str, source: SourceFile) -> tuple[pl.LazyFrame, pl.
             raise _NotProven
     if any(_unsupported(dtype) is not None for dtype in columns.dtypes()):
         raise _NotProven
+    if isinstance(source.data, bytes) and _beyond_upload_memory(source, scan, len(kept)):
+        raise _NotProven  # the row-level check refuses it, with the usual words
     scan = scan.select(pl.col(n).alias(to) for n, to in kept.items())
     return _typed_text_dates(table, scan, columns)
 
@@ -489,7 +549,8 @@ def _checked_scan(
     from an earlier command); the normalised scan and the file's row count when all are
     zero, _NotProven otherwise."""
     scan, columns = _contract_columns(table, source)
-    if file_format(source.name) in ("csv", "tsv") and source.size() >= CSV_COPY_BYTES:
+    on_disk = isinstance(source.data, Path)
+    if on_disk and file_format(source.name) in ("csv", "tsv") and source.size() >= CSV_COPY_BYTES:
         try:
             scan = _parquet_copy(table, source, scan, notes)
         except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - the thorough check names it
