@@ -69,9 +69,9 @@ def other_map(content: jm.MapContent, key: str) -> jm.MapContent | None:
         return None
     info = content.info
     default = next(
-        (m.id for m in others if m.state != info.state and m.segment == info.segment), None
+        (m.id for m in others if m.state != info.state and m.segment == info.segment), NOTHING
     )
-    options = [None, *(m.id for m in others)]
+    options = [NOTHING, *(m.id for m in others)]
     remembered = st.session_state.get(_remembered(key), default)
     wanted = remembered if remembered in options else default
     if st.session_state.get(key, _UNSET) != wanted:
@@ -83,15 +83,18 @@ def other_map(content: jm.MapContent, key: str) -> jm.MapContent | None:
         key=key,
         on_change=_remember,
         args=(key,),
-        format_func=lambda i: titles[i] if i else "(nothing)",
+        format_func=lambda i: titles.get(i, "(nothing)"),
     )
-    if chosen is None:
+    if chosen == NOTHING:
         return None
     with transaction() as s:
         return jm.load(s, chosen)
 
 
 _UNSET = object()
+NOTHING = 0
+"""The "(nothing)" choice: a number like the map ids (which start at 1), not None, which a
+selectbox sends to the browser as no selection at all and shows as an empty box."""
 
 
 def _remembered(key: str) -> str:
