@@ -29,7 +29,6 @@ from core.data.readers import SourceFile
 from core.data.store import DatasetInfo, save_dataset
 from core.data.validate import load_sources, stored_file
 from core.model.dataset import Dataset
-from core.workspace import workspaces
 
 OpenTransaction = Callable[[], AbstractContextManager[Session]]
 """Opens one unit of work (ui.state.transaction, or unit_of_work over a session factory)."""
@@ -109,25 +108,20 @@ def import_files(
     return store_files(session, workspace_id, sources, dataset, on_progress)
 
 
-def plan_segments(open_transaction: OpenTransaction, workspace_id: int) -> list[str]:
-    """The workspace's segment names, read in a short transaction of their own."""
-    with open_transaction() as session:
-        return list(workspaces.measurement_plan(session, workspace_id).segments)
-
-
 def import_apart(
     open_transaction: OpenTransaction,
     workspace_id: int,
     sources: Sequence[SourceFile],
+    segments: Collection[str],
     on_progress: ProgressFn | None = None,
 ) -> DatasetInfo:
-    """Validate with no transaction open, then open one only to store.
+    """Validate with no transaction open, then open one only to store (the caller reads the
+    plan's `segments` in a short transaction of its own).
 
     Switching the active version still happens under the workspace's lock inside the
     storing transaction (core.data.store), so two imports at once still end as one active
     version. Raises ValidationFailed (nothing stored) when any problem exists.
     """
-    segments = plan_segments(open_transaction, workspace_id)
     dataset = check_files(sources, segments, on_progress)
     with open_transaction() as session:
         return store_files(session, workspace_id, sources, dataset, on_progress)
@@ -139,13 +133,13 @@ def import_preset_apart(
     preset: Preset,
     result: PresetResult,
     current: Dataset | None,
+    segments: Collection[str],
     on_progress: ProgressFn | None = None,
 ) -> Outcome:
     """A converted vendor export, merged into the current data and checked with no
     transaction open (core.data.presets.service.import_into_workspace holds one), then
     stored in a transaction of its own."""
     report = on_progress or (lambda _f, _m: None)
-    segments = plan_segments(open_transaction, workspace_id)
     dataset, summary = combine(current, result, segments, lambda f, m: report(0.5 * f, m))
     with open_transaction() as session:
         info = save_dataset(

@@ -25,7 +25,7 @@ from core.data.presets.sources import sample
 from core.data.readers import SourceFile
 from core.db.engine import unit_of_work
 from core.workspace.workspaces import create_workspace
-from tests.support.sample_files import good_sources
+from tests.support.sample_files import SEGMENTS, good_sources
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "presets"
 QUICK_S = 5.0  # a write that waited for a lock would wait the busy/lock timeout (10 s)
@@ -88,7 +88,7 @@ def test_file_import_validates_outside_a_transaction(
     migrated_engine: Engine, factory: sessionmaker[Session]
 ):
     ws, seen, open_transaction = _setup(migrated_engine, factory)
-    info = import_apart(open_transaction, ws, good_sources(), seen)
+    info = import_apart(open_transaction, ws, good_sources(), SEGMENTS, seen)
     _assert_nothing_held(seen, factory, ws)
     with unit_of_work(factory) as s:
         assert store.active_info(s, ws) == info
@@ -102,7 +102,7 @@ def test_preset_import_validates_outside_a_transaction(
     source = SourceFile("hubspot-companies.csv", "events", FIXTURES / "hubspot-companies.csv")
     preset = get_preset("hubspot")
     result = run_preset(preset, [source], as_mapping(guess_mapping(preset, sample(source))))
-    outcome = import_preset_apart(open_transaction, ws, preset, result, None, seen)
+    outcome = import_preset_apart(open_transaction, ws, preset, result, None, SEGMENTS, seen)
     _assert_nothing_held(seen, factory, ws)
     assert outcome.info.row_counts["accounts"] == 3
     with unit_of_work(factory) as s:

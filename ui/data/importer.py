@@ -18,6 +18,7 @@ from core.data.readers import FORMATS, SourceFile, guess_table
 from core.data.validate import ValidationFailed, describe_problems, summarise_problems
 from core.model.contract import TABLES
 from core.model.dataset import Dataset
+from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceInfo
 from ui.feedback import show_error
 from ui.state import transaction
@@ -100,7 +101,9 @@ def _run_import(
 
     full = sources if replace_all else with_current_tables(sources, dataset)
     try:
-        loaded = import_apart(transaction, ws.id, full, report)  # checks with no transaction
+        with transaction() as session:  # a short read, ended before the check starts
+            segments = list(workspaces.measurement_plan(session, ws.id).segments)
+        loaded = import_apart(transaction, ws.id, full, segments, report)
     except ValidationFailed as exc:
         bar.empty()
         st.session_state[PROBLEMS_KEY] = exc.problems

@@ -21,6 +21,7 @@ from core.data.readers import SourceFile
 from core.data.validate import ValidationFailed
 from core.model.contract import TABLES
 from core.model.dataset import Dataset
+from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceInfo
 from ui.data.presets_mapping import Mapping, join_control, mapping_editor
 from ui.data.presets_preview import show_preview, show_problems
@@ -76,12 +77,15 @@ def _load(
         result = run_preset(
             preset, sources, mapping, join=join, on_progress=lambda f, m: report(0.6 * f, m)
         )
+        with transaction() as session:  # a short read, ended before the check starts
+            segments = list(workspaces.measurement_plan(session, ws.id).segments)
         outcome = import_preset_apart(  # checks with no transaction open
             transaction,
             ws.id,
             preset,
             result,
             None if dataset.is_empty else dataset,
+            segments,
             lambda f, m: report(0.6 + 0.4 * f, m),
         )
     except ValidationFailed as exc:
