@@ -3,13 +3,17 @@
 The table remembers the map as it was when this person started editing it, and a save sends
 only what they changed, added and deleted relative to that (core.journey.bulk): rows someone
 else added meanwhile stay, and a row they changed that someone else changed too refuses the
-whole save with both values. While the person has no unsaved edit, the table follows the map
-as it is now, so it is never stale after their own change or a colleague's.
+whole save with both values. While the person has no unsaved edit (a cell typed back as it
+was is none), the table follows the map as it is now, so it is never stale after their own
+change (a form, a converted note, their own table save) or a colleague's. A refused save stays
+on screen, with a button that drops the edits and loads the table afresh, until the person
+saves again or loads afresh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -35,6 +39,15 @@ _DTYPES: dict[str, pl.DataType] = {
 }
 
 
+@dataclass(frozen=True)
+class _Table:
+    """The table this person loaded: the map it showed and the key of its editor (a new key
+    for every table loaded, so a table loaded afresh starts without the old cell edits)."""
+
+    content: jm.MapContent
+    editor_key: str
+
+
 def bulk(
     content: jm.MapContent, access: Access, kinds: tuple[str, ...], prefix: str = "bulk"
 ) -> None:
@@ -48,48 +61,89 @@ def bulk(
     )
     kind = kind or kinds[0]
     base_key = f"{prefix}_base_{content.info.id}_{kind}"
-    loaded = _loaded(content, base_key)
-    editor_key = f"{base_key}_editor_{loaded.info.version}"
+    table = _loaded(content, kind, base_key)
+    loaded = table.content
     edited = st.data_editor(
         _frame(loaded, kind),
         num_rows="dynamic",
         hide_index=True,
         column_config=_column_config(kind, loaded),
-        key=editor_key,
+        key=table.editor_key,
         width="stretch",
     )
-    if loaded.info.version != content.info.version:
+    behind = loaded.info.version != content.info.version
+    if behind:
         st.caption(
-            "Someone changed the map while you were editing this table; saving sends only "
-            "your changes, and any row you both changed is shown to you before anything is "
-            "overwritten."
+            "The map changed while you were editing this table; saving sends only your "
+            "changes, and any row changed since you loaded it is shown to you before anything "
+            "is overwritten."
         )
     label = f"Save {jm.spec(kind).plural.lower()}"
     if st.button(label, type="primary", key=f"{prefix}_save"):
-        _save(loaded, access, kind, edited, base_key)
+        _save(table, access, kind, edited, base_key)
+    refused = _conflicts_shown(table, base_key)
+    if behind or refused:
+        st.button(
+            "Drop my edits and load the table as it is now",
+            key=f"{base_key}_reload",
+            on_click=_forget,
+            args=(base_key,),
+        )
 
 
-def _loaded(content: jm.MapContent, base_key: str) -> jm.MapContent:
-    """The map this person's table started from: the current one unless they have unsaved
-    edits in a table loaded earlier."""
+def _loaded(content: jm.MapContent, kind: str, base_key: str) -> _Table:
+    """The table this person's editor started from: the map as it is now, unless they hold
+    unsaved edits in a table loaded from an earlier version. Their own change elsewhere (a
+    form, a converted note, an earlier table save) therefore shows at once, like anyone's."""
     stored = st.session_state.get(base_key)
-    if isinstance(stored, jm.MapContent) and stored.info.version != content.info.version:
-        if _has_edits(f"{base_key}_editor_{stored.info.version}"):
+    if isinstance(stored, _Table):
+        if stored.content.info.version == content.info.version:
             return stored
-    st.session_state[base_key] = content
-    return content
+        if _has_edits(stored, kind):
+            return stored
+    count = int(st.session_state.get(f"{base_key}_loads", 0)) + 1
+    st.session_state[f"{base_key}_loads"] = count
+    table = _Table(content, f"{base_key}_editor_{content.info.version}_{count}")
+    st.session_state[base_key] = table
+    return table
 
 
-def _has_edits(editor_key: str) -> bool:
-    state = st.session_state.get(editor_key)
-    if not isinstance(state, dict):
+def _forget(base_key: str) -> None:
+    """The next run loads the table afresh from the map (a new editor, no cell edits)."""
+    st.session_state.pop(base_key, None)
+    st.session_state.pop(f"{base_key}_conflict", None)
+
+
+def _has_edits(table: _Table, kind: str) -> bool:
+    """Whether the editor holds an edit that would change the map: cells typed back to what
+    they were, or clicked without a change, do not keep the table on an old version."""
+    state = st.session_state.get(table.editor_key)
+    if not isinstance(state, Mapping):
         return False
-    return any(state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
+    if not any(state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows")):
+        return False
+    try:
+        edit = tables.edited_table(table.content, kind, _applied(table.content, kind, state))
+    except UserError:
+        return True  # an edit that cannot even be read is still the person's edit
+    return not edit.empty
 
 
-def _save(
-    loaded: jm.MapContent, access: Access, kind: str, edited: pl.DataFrame, base_key: str
-) -> None:
+def _applied(content: jm.MapContent, kind: str, state: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The loaded rows with the editor's cell edits, deletions and added rows applied."""
+    rows = _frame(content, kind).to_dicts()
+    for position, changes in (state.get("edited_rows") or {}).items():
+        index = int(position)
+        if 0 <= index < len(rows) and isinstance(changes, Mapping):
+            rows[index] = {**rows[index], **changes}
+    gone = {int(i) for i in state.get("deleted_rows") or []}
+    kept = [row for i, row in enumerate(rows) if i not in gone]
+    added = [dict(r) for r in state.get("added_rows") or [] if isinstance(r, Mapping)]
+    return kept + added
+
+
+def _save(table: _Table, access: Access, kind: str, edited: pl.DataFrame, base_key: str) -> None:
+    loaded = table.content
     try:
         edit = tables.edited_table(loaded, kind, edited.to_dicts())
         if edit.empty:
@@ -98,19 +152,26 @@ def _save(
         with transaction() as s:
             saved = jm.save_table(s, loaded.info.id, kind, edit, actor(access))
     except jm.TableConflictError as exc:
-        _show_conflicts(exc, base_key)
+        # Kept for the runs that follow, so the rows and the reload button stay on screen.
+        st.session_state[f"{base_key}_conflict"] = (table.editor_key, exc)
         return
     except UserError as exc:
         show_error(exc)
         return
-    st.session_state.pop(base_key, None)
+    _forget(base_key)
     noun = "change" if saved.count == 1 else "changes"
     st.toast(f"Saved {saved.count} {noun}; one Undo takes them all back")
     st.rerun()
 
 
-def _show_conflicts(exc: jm.TableConflictError, base_key: str) -> None:
-    """Nothing was saved: every row someone else changed, with both values."""
+def _conflicts_shown(table: _Table, base_key: str) -> bool:
+    """Nothing was saved: every row someone else changed, with both values. Shown until the
+    person saves again, reloads, or the table is loaded afresh."""
+    kept = st.session_state.get(f"{base_key}_conflict")
+    if not kept or kept[0] != table.editor_key:
+        st.session_state.pop(f"{base_key}_conflict", None)
+        return False
+    exc: jm.TableConflictError = kept[1]
     show_error(exc)
     rows = [
         {
@@ -121,9 +182,7 @@ def _show_conflicts(exc: jm.TableConflictError, base_key: str) -> None:
         for r in exc.rows
     ]
     st.dataframe(pl.DataFrame(rows), hide_index=True, key=f"{base_key}_conflicts")
-    if st.button("Load the table as it is now", key=f"{base_key}_reload"):
-        st.session_state.pop(base_key, None)
-        st.rerun()
+    return True
 
 
 def _values(values: Mapping[str, object]) -> str:
