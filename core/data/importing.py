@@ -137,8 +137,7 @@ def import_preset_apart(
     on_progress: ProgressFn | None = None,
 ) -> Outcome:
     """A converted vendor export, merged into the current data and checked with no
-    transaction open (core.data.presets.service.import_into_workspace holds one), then
-    stored in a transaction of its own."""
+    transaction open, then stored as the new active version in a transaction of its own."""
     report = on_progress or (lambda _f, _m: None)
     dataset, summary = combine(current, result, segments, lambda f, m: report(0.5 * f, m))
     with open_transaction() as session:

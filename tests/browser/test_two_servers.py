@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from core.db.engine import make_engine, session_factory, unit_of_work
 from core.workspace.workspaces import list_workspaces
@@ -41,7 +38,7 @@ from tests.support.browser import (
     start_server,
     wait_for_run_to_end,
 )
-from tests.support.databases import IN_CI, PG_ADMIN_URL, _pg_admin
+from tests.support.databases import throwaway_postgresql
 
 LIVE_UPDATE_S = 5  # the journey page polls every 2 s; the same bound as one server's test
 
@@ -49,21 +46,8 @@ LIVE_UPDATE_S = 5  # the journey page polls every 2 s; the same bound as one ser
 @pytest.fixture(scope="module")
 def shared_database() -> Iterator[str]:
     """An empty PostgreSQL database for this module; dropped (connections and all) after it."""
-    admin = _pg_admin()
-    if admin is None:
-        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}"
-        if IN_CI:
-            pytest.fail(message + " (CI must run the two-server test)")
-        pytest.skip(message)
-    name = f"waypoint_two_servers_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgresql("waypoint_two_servers", needed_by="the two-server test") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

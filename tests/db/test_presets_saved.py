@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.data import store
+from core.data.importing import import_preset_apart
 from core.data.presets import get_preset
 from core.data.presets.convert import run_preset
 from core.data.presets.guess import as_mapping, guess_mapping
@@ -21,7 +22,6 @@ from core.data.presets.saved import (
     mapping_named,
     save_mapping,
 )
-from core.data.presets.service import import_into_workspace
 from core.data.presets.sources import sample
 from core.data.readers import SourceFile
 from core.data.validate import ValidationFailed
@@ -116,8 +116,9 @@ def test_presets_load_into_a_workspace_and_a_bad_one_changes_nothing(
     ws = _workspace(factory)
     segments = ["Enterprise", "Mid-Market", "SMB"]
     preset, accounts = _run("hubspot", "hubspot-companies.csv")
-    with unit_of_work(factory) as s:
-        outcome = import_into_workspace(s, ws, preset, accounts, None, segments)
+    outcome = import_preset_apart(
+        lambda: unit_of_work(factory), ws, preset, accounts, None, segments
+    )
     assert outcome.info.row_counts["accounts"] == 3
     assert outcome.info.source == "HubSpot export: hubspot-companies.csv"
     with unit_of_work(factory) as s:
@@ -126,8 +127,9 @@ def test_presets_load_into_a_workspace_and_a_bad_one_changes_nothing(
         SourceFile("h.csv", "accounts", FIXTURES / "hubspot-companies.csv"), "Product group ID"
     )
     preset, events = _run("segment", "segment-export.jsonl", join=join)
-    with unit_of_work(factory) as s:
-        outcome = import_into_workspace(s, ws, preset, events, current, segments)
+    outcome = import_preset_apart(
+        lambda: unit_of_work(factory), ws, preset, events, current, segments
+    )
     assert outcome.info.row_counts == {"accounts": 3, "users": 2, "events": 4, "touches": 0}
     assert outcome.summary.added == {"events": 4, "users": 2}
     assert any("duplicate" in n for n in outcome.notes)
@@ -136,8 +138,8 @@ def test_presets_load_into_a_workspace_and_a_bad_one_changes_nothing(
     assert current.events["account_id"].to_list() == ["9001", "9001", "9002", "9002"]
 
     preset, unjoined = _run("segment", "segment-export.jsonl")
-    with pytest.raises(ValidationFailed), unit_of_work(factory) as s:
-        import_into_workspace(s, ws, preset, unjoined, current, segments)
+    with pytest.raises(ValidationFailed):
+        import_preset_apart(lambda: unit_of_work(factory), ws, preset, unjoined, current, segments)
     with unit_of_work(factory) as s:
         active = store.active_info(s, ws)
         assert active is not None

@@ -10,17 +10,15 @@ fails under CI, as every PostgreSQL test does (tests/support/databases.py).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from core.db.engine import make_engine, session_factory, unit_of_work
 from core.workspace.workspaces import list_workspaces
 from tests.db.test_kills import WAIT_S, Child
-from tests.support.databases import IN_CI, PG_ADMIN_URL, _pg_admin
+from tests.support.databases import throwaway_postgresql
 
 SERVERS = 3
 
@@ -28,21 +26,8 @@ SERVERS = 3
 @pytest.fixture
 def fresh_postgresql() -> Iterator[str]:
     """An empty database of its own (not migrated), dropped at the end."""
-    admin = _pg_admin()
-    if admin is None:
-        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}"
-        if IN_CI:
-            pytest.fail(message + " (CI must run the PostgreSQL tests)")
-        pytest.skip(message)
-    name = f"waypoint_start_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgresql("waypoint_start") as url:
+        yield url
 
 
 def test_servers_started_together_take_turns(fresh_postgresql: str, monkeypatch):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -39,25 +40,34 @@ def _pg_admin() -> Engine | None:
     return engine
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A fresh database for this run; dropped (with any open connections) afterwards."""
+@contextmanager
+def throwaway_postgresql(
+    prefix: str = "waypoint_test", *, needed_by: str = "the PostgreSQL tests"
+) -> Iterator[str]:
+    """A new, empty database on the test server, dropped (with any open connections) at the
+    end. An unreachable server skips the test locally and fails it under CI."""
     admin = _pg_admin()
     if admin is None:
         message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}"
         if IN_CI:
-            pytest.fail(message + " (CI must run the PostgreSQL tests)")
+            pytest.fail(f"{message} (CI must run {needed_by})")
         pytest.skip(message)
-    name = f"waypoint_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        yield url
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A fresh database for this run."""
+    with throwaway_postgresql() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import journey
@@ -23,7 +21,7 @@ from core.db.engine import make_engine, session_factory, unit_of_work
 from core.journey import workshop
 from core.workspace.demo_workspace import DEMO_NAME, ensure_demo_workspace
 from core.workspace.workspaces import list_workspaces
-from tests.support.databases import IN_CI, PG_ADMIN_URL
+from tests.support.databases import throwaway_postgresql
 
 FACILITATOR = journey.Actor("Fran Facilitator")
 
@@ -34,25 +32,8 @@ def empty_database(kind: str, folder: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{folder / f'empty_{uuid.uuid4().hex[:8]}.db'}"
         return
-    admin = create_engine(
-        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    name = f"waypoint_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - the same rule as tests/support/databases.py
-        admin.dispose()
-        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({type(exc).__name__})"
-        if IN_CI:
-            pytest.fail(message + " (CI must run the PostgreSQL tests)")
-        pytest.skip(message)
-    try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgresql() as url:
+        yield url
 
 
 @contextmanager

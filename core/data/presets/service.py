@@ -10,19 +10,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy.orm import Session
 
-from core.common.progress import ProgressFn
 from core.data.presets.base import Preset
 from core.data.presets.checks import unknown_accounts
 from core.data.presets.convert import FieldMap, convert
 from core.data.presets.guess import Guess
-from core.data.presets.merge import MergeSummary, combine
+from core.data.presets.merge import MergeSummary
 from core.data.presets.result import FILE, AccountJoin, PresetResult, file_names
 from core.data.presets.sources import ROW
 from core.data.readers import SourceFile
-from core.data.store import DatasetInfo, save_dataset
-from core.model.dataset import Dataset
+from core.data.store import DatasetInfo
 
 PREVIEW_ROWS = 20
 
@@ -75,28 +72,6 @@ def preview(
 def source_label(preset: Preset, result: PresetResult) -> str:
     files = ", ".join(result.files[:3]) + (" …" if len(result.files) > 3 else "")
     return f"{preset.label} export: {files}"
-
-
-def import_into_workspace(
-    session: Session,
-    workspace_id: int,
-    preset: Preset,
-    result: PresetResult,
-    current: Dataset | None,
-    segments: Collection[str],
-    on_progress: ProgressFn | None = None,
-) -> Outcome:
-    """Merge into the workspace's data and store it as the new active version."""
-    report = on_progress or (lambda _f, _m: None)
-    dataset, summary = combine(current, result, segments, lambda f, m: report(0.5 * f, m))
-    info = save_dataset(
-        session,
-        workspace_id,
-        dataset,
-        source=source_label(preset, result),
-        on_progress=lambda f, m: report(0.5 + 0.5 * f, m),
-    )
-    return Outcome(info, summary, result.notes)
 
 
 # ------------------------------------------------------------------------------ mapping table
