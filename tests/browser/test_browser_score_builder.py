@@ -379,6 +379,10 @@ def test_score_builder_saves_a_version_and_restores_an_earlier_one(
     _toast(page, "Version 1 restored as version 3 by Lee.")
     expect(dialog).to_have_count(0)
     expect(_penalty(page, "ticket_primary")).to_have_value("15")
+    # The history as the run after the restore drew it: its third row's cells are there.
+    cells = _grid(page, "Saved by").locator("td")
+    expect(cells.first).to_have_text("3")
+    cells.nth(10).wait_for(state="attached")  # glide keeps its cells in a hidden table
     rows = _history(page)
     assert [rows[i] for i in (0, 5, 10)] == ["3", "2", "1"]
     assert rows[1] == "Lee"
