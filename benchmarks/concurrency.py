@@ -32,7 +32,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from core import journey as j
-from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+from core.access.guard import system_factory
+from core.db.engine import make_engine, migrate, unit_of_work
 from core.workspace.workspaces import create_workspace
 from tests.db.workload import run_csms, run_editors
 
@@ -64,7 +65,7 @@ def run(backend: str, seconds: float, editors: int, *, legacy: bool) -> None:
     with database(backend) as url:
         engine = make_engine(url)
         migrate(engine)
-        factory = session_factory(engine)
+        factory = system_factory(engine)
         with unit_of_work(factory) as s:
             workspace = create_workspace(s, "Workshop").id
             map_id = j.create_map(s, workspace, "six_stage", j.Actor("Host")).id

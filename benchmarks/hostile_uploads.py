@@ -76,16 +76,17 @@ def _rss_mb() -> float:
 
 def run_case(case: str, argument: str) -> dict[str, object]:
     """In this (child) process: hold the upload's bytes, import them, report memory."""
+    from core.access.guard import system_factory
     from core.common.errors import UserError
     from core.data.importing import import_files
     from core.data.readers import SourceFile
-    from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+    from core.db.engine import make_engine, migrate, unit_of_work
     from core.model.plan import default_segments
     from core.workspace.workspaces import create_workspace
 
     engine = make_engine(f"sqlite:///{tempfile.mkdtemp()}/bench.db")
     migrate(engine)
-    factory = session_factory(engine)
+    factory = system_factory(engine)
     with unit_of_work(factory) as session:
         workspace = create_workspace(session, "bench").id
     if case == "csv":

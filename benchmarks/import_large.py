@@ -19,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.access.guard import system_factory
 from core.data.importing import import_files
 from core.data.readers import files_in_directory
 from core.data.store import load_dataset
-from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+from core.db.engine import make_engine, migrate, unit_of_work
 from core.model.plan import default_segments
 from core.workspace.workspaces import create_workspace
 
@@ -53,7 +54,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     engine = make_engine(url)
     migrate(engine)
-    factory = session_factory(engine)
+    factory = system_factory(engine)
     with unit_of_work(factory) as s:
         ws = create_workspace(s, "bench").id
     sources = files_in_directory(folder)

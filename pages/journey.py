@@ -10,7 +10,7 @@ from ui.app_shell import keep_app_shell
 
 keep_app_shell()  # first: a legacy-mode start reruns through app.py
 
-from core.workspace.access import Access
+from core.access.identity import Access
 from ui.journey.access import may_edit, resolve
 from ui.journey.opening import open_map
 from ui.journey.presenter import presenter, projector_style

@@ -3,7 +3,11 @@ shows a card for each, so a new page is added in one place."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from core.access.roles import Role
+
+MEMBERS = frozenset({Role.OWNER, Role.EDITOR, Role.VIEWER, Role.SYSTEM})
 
 
 @dataclass(frozen=True)
@@ -13,6 +17,8 @@ class PageEntry:
     icon: str
     url_path: str
     summary: str
+    roles: frozenset[Role] = field(default=MEMBERS)
+    """Who sees the page in the navigation (core refuses the rest whatever they type)."""
 
 
 PAGES: tuple[PageEntry, ...] = (
@@ -61,5 +67,29 @@ PAGES: tuple[PageEntry, ...] = (
         "data",
         "Import your accounts, users, events and touches; set the analysis date and segment "
         "targets.",
+        frozenset({Role.OWNER, Role.SYSTEM}),
+    ),
+    PageEntry(
+        "pages/members.py",
+        "Members",
+        ":material/group:",
+        "members",
+        "Who can see and change this workspace: add people by e-mail as owner, editor or viewer.",
     ),
 )
+
+GUEST_PAGES = {
+    Role.PARTICIPANT: "pages/journey.py",
+    Role.GUEST_VIEWER: "pages/journey.py",
+    Role.RESPONDENT: "pages/assessment.py",
+}
+
+
+def pages_for(role: Role) -> tuple[PageEntry, ...]:
+    """The pages a member's role shows in the navigation, in menu order."""
+    return tuple(p for p in PAGES if role in p.roles)
+
+
+def guest_page(role: Role) -> PageEntry:
+    """The one page a guest link opens."""
+    return next(p for p in PAGES if p.path == GUEST_PAGES[role])

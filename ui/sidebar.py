@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.access.identity import Person
+from core.access.roles import Action
 from core.common.text import inert_markdown
 from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceError, WorkspaceInfo
+from ui import identity
 from ui.feedback import show_error
-from ui.state import all_workspaces, current_workspace, select_workspace, transaction
+from ui.state import (
+    all_workspaces,
+    current_workspace,
+    run_access,
+    select_workspace,
+    transaction,
+)
 
 _DELETING = "deleting_workspace"
 
@@ -66,8 +75,33 @@ def _rename_form(ws: WorkspaceInfo) -> None:
             st.rerun()
 
 
-def workspace_switcher() -> WorkspaceInfo:
+def account_box(person: Person) -> None:
+    """Who is signed in, and the way out; in local mode, say that nobody signs in."""
+    if person.is_local:
+        st.sidebar.caption(
+            "Local mode: no sign-in",
+            help="Waypoint runs as one local owner "
+            "on this machine only. Configure sign-in to share it (README).",
+        )
+        if identity.override_set():
+            st.sidebar.error(
+                "No sign-in, reachable from other machines: everyone who opens this address "
+                "owns every workspace. For a throwaway demo only.",
+                icon=":material/warning:",
+            )
+        return
+    st.sidebar.caption(f"Signed in as {inert_markdown(person.name)} ({inert_markdown(person.key)})")
+    if st.sidebar.button("Sign out", icon=":material/logout:", key="sign_out"):
+        st.logout()
+
+
+def workspace_switcher() -> WorkspaceInfo | None:
     """Draw the switcher and return the workspace the page should show."""
+    access = run_access()
+    if access.workspace_id == 0:
+        with st.sidebar.expander("Create a workspace", expanded=True):
+            _create_form()
+        return None
     ws = current_workspace()
     options = all_workspaces()
     ids = [w.id for w in options]
@@ -82,11 +116,17 @@ def workspace_switcher() -> WorkspaceInfo:
         key="workspace_select",
         on_change=lambda: select_workspace(st.session_state["workspace_select"]),
     )
+    owner = access.may(Action.MANAGE_WORKSPACE)
+    if not (owner or access.is_admin):
+        st.sidebar.caption(f"You are {access.role.label} here.")
+        return ws
     with st.sidebar.expander("Manage workspaces"):
-        _create_form()
-        _rename_form(ws)
-        if st.button("Delete this workspace…", key="delete_workspace", width="stretch"):
-            st.session_state[_DELETING] = ws.id
+        if access.is_admin:
+            _create_form()
+        if owner:
+            _rename_form(ws)
+            if st.button("Delete this workspace…", key="delete_workspace", width="stretch"):
+                st.session_state[_DELETING] = ws.id
     # Kept open through reruns (a wrong name, a typo) until it is cancelled or done.
     if st.session_state.get(_DELETING) == ws.id:
         _confirm_delete(ws)

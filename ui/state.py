@@ -9,6 +9,7 @@ through another app server, or another tab, is used at the next rerun.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -19,6 +20,10 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.access import members
+from core.access.guard import bind
+from core.access.identity import Access, PermissionDenied, Person, outside_any_workspace
+from core.access.roles import Role
 from core.data import store
 from core.data.overview import DataSummary, accounts_per_segment, event_catalogue, summarise
 from core.data.store import DatasetInfo
@@ -63,33 +68,108 @@ def _factory() -> sessionmaker[Session]:
     return session_factory(_engine())
 
 
+def app_factory() -> sessionmaker[Session]:
+    """The app's sessions, with nobody bound: for signing guests in (core.access.links)."""
+    return _factory()
+
+
+_RUN = threading.local()
+"""Who acts in this script run. Streamlit runs each script run (and each fragment rerun) in a
+thread of its own, and app.py sets this at the top of every full run, so it is never carried
+from one person's run to another's."""
+
+
+def set_run_access(access: Access | None, person: Person | None = None) -> None:
+    _RUN.access = access
+    if person is not None:
+        _RUN.person = person
+
+
+def run_person() -> Person:
+    """The person acting in this run (app.py signs them in before any page draws)."""
+    found = getattr(_RUN, "person", None)
+    if found is None:
+        from ui.identity import signed_in
+
+        found = signed_in()
+        if found is None:
+            raise PermissionDenied("Sign in to continue.")
+        _RUN.person = found
+    return found
+
+
+def run_access() -> Access:
+    """Who acts in this run, in the workspace they look at (worked out once per run)."""
+    found = getattr(_RUN, "access", None)
+    if found is None:
+        found = _member_access(run_person())
+        _RUN.access = found
+    return found
+
+
 @contextmanager
-def transaction() -> Iterator[Session]:
-    """One user action: committed at the end of the block, rolled back if it raises."""
+def transaction(access: Access | None = None) -> Iterator[Session]:
+    """One user action, acting as this run's person (or `access`): committed at the end of
+    the block, rolled back if it raises."""
     with unit_of_work(_factory()) as session:
+        bind(session, access or run_access())
         yield session
 
 
 def all_workspaces() -> list[WorkspaceInfo]:
-    with transaction() as session:
+    """The workspaces this run's person is a member of."""
+    with transaction(outside_any_workspace(run_person())) as session:
         return workspaces.list_workspaces(session)
 
 
-def current_workspace() -> WorkspaceInfo:
-    """The workspace this tab looks at; falls back to the first one if it was deleted."""
-    found = all_workspaces()
+def _member_access(person: Person) -> Access:
+    """The chosen workspace of a member, with their role; a guest's access is set by app.py."""
+    with transaction(outside_any_workspace(person)) as session:
+        members.signed_in(session, person)
+        found = workspaces.list_workspaces(session)
+        roles = members.memberships(session, person.key)
     if not found:
-        with transaction() as session:
-            created = workspaces.create_workspace(session, "My workspace")
-        found = [created]
+        return Access(0, "", Role.VIEWER, person.name, person=person.key, is_admin=person.is_admin)
     chosen = st.session_state.get(WORKSPACE_KEY)
     match = next((w for w in found if w.id == chosen), found[0])
     st.session_state[WORKSPACE_KEY] = match.id
-    return match
+    return Access(
+        match.id,
+        match.name,
+        roles[match.id],
+        person.name,
+        visitor=person.key,
+        person=person.key,
+        is_admin=person.is_admin,
+    )
+
+
+def current_workspace() -> WorkspaceInfo:
+    """The workspace this tab looks at (a member's choice, or a guest's link); the page asking
+    for it stops with what to do when the person has no workspace yet."""
+    access = run_access()
+    if access.workspace_id == 0:
+        _no_workspace(access)
+    with transaction(access) as session:
+        return workspaces.get_workspace(session, access.workspace_id)
+
+
+def _no_workspace(access: Access) -> None:
+    if access.is_admin:
+        st.info("You have no workspace yet: create one in the sidebar.", icon=":material/add:")
+    else:
+        st.info(
+            "You are not a member of any workspace yet. Ask a workspace owner to add your "
+            "e-mail address; your access starts the next time you open Waypoint.",
+            icon=":material/lock:",
+        )
+    st.stop()
 
 
 def select_workspace(workspace_id: int) -> None:
+    """Choose the workspace for this tab's next run (the run's access is worked out anew)."""
     st.session_state[WORKSPACE_KEY] = workspace_id
+    set_run_access(None)
 
 
 def dataset_info(workspace_id: int) -> DatasetInfo | None:

@@ -169,8 +169,10 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "heads")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, info: dict[str, object] | None = None) -> sessionmaker[Session]:
+    """Sessions on `engine`; `info` seeds each session's info (core.access.guard binds who
+    acts there)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info or {})
 
 
 def unavailable_reason(error: BaseException) -> str | None:

@@ -379,6 +379,8 @@ class MapChange(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     undone: Mapped[bool] = mapped_column(default=False)
+    # Who made it, as core.access.identity.Access.person: a participant undoes only their own.
+    actor_key: Mapped[str] = mapped_column(default="", server_default="")
     # The map's revision this change produced (None for changes stored before it was kept).
     revision: Mapped[int | None]
 
@@ -451,3 +453,63 @@ class Answer(Base):
     target_level: Mapped[int]
     evidence: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+# ------------------------------------------------------------------ people and guest links
+
+
+class Member(Base):
+    """A person's role in a workspace, by e-mail; it takes effect at their first sign-in."""
+
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("workspace_id", "person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    person: Mapped[str] = mapped_column(String(254))  # lower-case e-mail, or `local`
+    role: Mapped[str] = mapped_column(String(20))  # owner | editor | viewer
+    name: Mapped[str] = mapped_column(default="")
+    added_by: Mapped[str] = mapped_column(default="")
+    added_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    first_seen_at: Mapped[datetime | None]
+
+
+class GuestLink(Base):
+    """A link that reaches one thing: one map's workshop or read-only view, or one round.
+
+    Only a SHA-256 of the token is stored (tokens are 192 random bits, so a fast hash is
+    enough); a passcode, being short, is stored salted and stretched (scrypt)."""
+
+    __tablename__ = "guest_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # participant | viewer | respondent
+    map_id: Mapped[int | None] = mapped_column(ForeignKey("journey_map.id", ondelete="CASCADE"))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_round.id", ondelete="CASCADE")
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    passcode_hash: Mapped[str] = mapped_column(String(200), default="")
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_by: Mapped[str] = mapped_column(default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Guest(Base):
+    """A person who joined through a guest link: their own identity, kept in their URL."""
+
+    __tablename__ = "guest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("guest_link.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    joined_at: Mapped[datetime] = mapped_column(server_default=func.now())

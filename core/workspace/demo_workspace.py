@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import assessment, journey
+from core.access.guard import bind
+from core.access.identity import SYSTEM
 from core.at_risk import risk_states
 from core.data.readers import SourceFile
 from core.data.store import save_dataset
@@ -168,6 +170,7 @@ def ensure_demo_workspace(factory: sessionmaker[Session]) -> None:
     """Create the demo workspace with data, maps and assessment rounds when the database
     holds no workspace at all."""
     with unit_of_work(factory) as session:
+        bind(session, SYSTEM)
         if session.scalars(select(Workspace.id)).first() is not None:
             return
         description = DEMO_DESCRIPTION.format(accounts=demo_accounts())

@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.access.identity import Access, Role
 from core.common.errors import UserError
 from core.db.models import PlanVersion, Workspace
 from core.model.plan import (
@@ -38,7 +39,6 @@ from core.model.plan import (
     PlanError,
     plan_from_dict,
 )
-from core.workspace.access import Access, Role
 
 MAX_NOTE = 500
 MAX_AUTHOR = 200

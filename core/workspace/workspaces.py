@@ -14,6 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.access.guard import acting, require
+from core.access.members import add_owner, memberships, require_creator
+from core.access.roles import Action
 from core.common.errors import UserError
 from core.db.models import Segment, Workspace
 from core.model.plan import (
@@ -63,7 +66,9 @@ def _ensure_unique(session: Session, name: str, except_id: int | None = None) ->
         raise WorkspaceError(f"A workspace called “{name}” already exists.")
 
 
-def _get(session: Session, workspace_id: int) -> Workspace:
+def _get(session: Session, workspace_id: int, action: Action = Action.READ) -> Workspace:
+    """The workspace, once the acting person is allowed `action` in it."""
+    require(session, action, workspace_id)
     ws = session.get(Workspace, workspace_id)
     if ws is None:
         raise WorkspaceError("That workspace no longer exists; it may have been deleted.")
@@ -71,8 +76,12 @@ def _get(session: Session, workspace_id: int) -> Workspace:
 
 
 def list_workspaces(session: Session) -> list[WorkspaceInfo]:
-    rows = session.scalars(select(Workspace).order_by(Workspace.created_at, Workspace.id))
-    return [_info(ws) for ws in rows]
+    """The workspaces the acting person is a member of (every one, for the system)."""
+    access = acting(session)
+    query = select(Workspace).order_by(Workspace.created_at, Workspace.id)
+    if not access.is_system:
+        query = query.where(Workspace.id.in_(list(memberships(session, access.person))))
+    return [_info(ws) for ws in session.scalars(query)]
 
 
 def get_workspace(session: Session, workspace_id: int) -> WorkspaceInfo:
@@ -84,18 +93,20 @@ def create_workspace(
 ) -> WorkspaceInfo:
     """A new workspace starts with the three standard segments and the default plan."""
     name = _clean_name(name)
+    require_creator(session)
     _ensure_unique(session, name)
     ws = Workspace(name=name, description=description.strip(), is_demo=is_demo, settings={})
     for position, (seg_name, seg) in enumerate(default_segments().items()):
         ws.segments.append(_segment_row(seg_name, seg, position))
     session.add(ws)
     session.flush()
+    add_owner(session, ws.id)  # refuses anyone but an administrator or the system
     first_version(session, ws.id)
     return _info(ws)
 
 
 def rename_workspace(session: Session, workspace_id: int, name: str) -> WorkspaceInfo:
-    ws = _get(session, workspace_id)
+    ws = _get(session, workspace_id, Action.MANAGE_WORKSPACE)
     name = _clean_name(name)
     _ensure_unique(session, name, except_id=workspace_id)
     ws.name = name
@@ -103,12 +114,12 @@ def rename_workspace(session: Session, workspace_id: int, name: str) -> Workspac
 
 
 def delete_workspace(session: Session, workspace_id: int) -> None:
-    session.delete(_get(session, workspace_id))
+    session.delete(_get(session, workspace_id, Action.MANAGE_WORKSPACE))
 
 
 def set_as_of(session: Session, workspace_id: int, as_of: date | None) -> None:
     """Pin the analysis date for every page; None goes back to the date of the latest event."""
-    _get(session, workspace_id).as_of = as_of
+    _get(session, workspace_id, Action.EDIT_SETTINGS).as_of = as_of
 
 
 # ------------------------------------------------------------------ segments and the plan
@@ -188,7 +199,7 @@ def save_segments(
     `in_use` names the segments the loaded data refers to: those cannot be removed, or the
     loaded accounts would point at a segment with no targets.
     """
-    ws = _get(session, workspace_id)
+    ws = _get(session, workspace_id, Action.EDIT_SETTINGS)
     checked: dict[str, SegmentPlan] = {}
     for number, row in enumerate(rows, start=1):
         name = " ".join(str(row.get("name") or "").split())

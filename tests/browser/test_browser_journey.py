@@ -177,13 +177,14 @@ def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: Br
 def _seed_hostile_map(db_path: Path) -> None:
     """A map with a script payload in every text field of every kind, written through core."""
     from core import journey as jm
-    from core.db.engine import make_engine, session_factory, unit_of_work
+    from core.access.guard import system_factory
+    from core.db.engine import make_engine, unit_of_work
     from core.journey import workshop
     from core.workspace.workspaces import list_workspaces
 
     engine = make_engine(f"sqlite:///{db_path}")
     actor = jm.Actor(PAYLOADS[0])
-    with unit_of_work(session_factory(engine)) as s:
+    with unit_of_work(system_factory(engine)) as s:
         ws = list_workspaces(s)[0]
         info = jm.create_map(
             s, ws.id, "blank", actor, name=f"{PAYLOADS[0]} map", variant=PAYLOADS[1]

@@ -28,11 +28,12 @@ def _seed(db_path: Path) -> dict[str, str]:
     """Three maps of no segment (current, its ideal state, another current one) and one of
     the Enterprise segment with no counterpart."""
     from core import journey as jm
-    from core.db.engine import make_engine, session_factory, unit_of_work
+    from core.access.guard import system_factory
+    from core.db.engine import make_engine, unit_of_work
     from core.workspace.workspaces import list_workspaces
 
     actor = jm.Actor("Facilitator")
-    with unit_of_work(session_factory(make_engine(f"sqlite:///{db_path}"))) as s:
+    with unit_of_work(system_factory(make_engine(f"sqlite:///{db_path}"))) as s:
         ws = list_workspaces(s)[0]
         current = jm.create_map(s, ws.id, "six_stage", actor, name="BF current")
         ideal = jm.duplicate_map(s, current.id, "BF ideal", actor, state="ideal")

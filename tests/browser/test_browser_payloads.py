@@ -125,11 +125,12 @@ def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def seeded(db_path: Path) -> Seeded:
     """The payload workspace, written before the server starts: it is then the only one (no
     demo workspace is made), so every page opens on it."""
-    from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+    from core.access.guard import system_factory
+    from core.db.engine import make_engine, migrate, unit_of_work
 
     engine = make_engine(f"sqlite:///{db_path}")
     migrate(engine)
-    factory = session_factory(engine)
+    factory = system_factory(engine)
     out = Seeded()
     with unit_of_work(factory) as s:
         out.workspace_id = _workspace(s)
@@ -453,10 +454,11 @@ def test_typed_workspace_rename_shows_as_text(server: str, watch: Watch) -> None
 def test_journey_markdown_export_keeps_no_live_markup(db_path: Path, seeded: Seeded) -> None:
     """The downloaded Markdown: every payload escaped, so no viewer renders or fetches it."""
     from core import journey as jm
-    from core.db.engine import make_engine, session_factory, unit_of_work
+    from core.access.guard import system_factory
+    from core.db.engine import make_engine, unit_of_work
 
     engine = make_engine(f"sqlite:///{db_path}")
-    with unit_of_work(session_factory(engine)) as s:
+    with unit_of_work(system_factory(engine)) as s:
         text = jm.to_markdown(jm.load(s, seeded.map_id))
     engine.dispose()
     assert "](http" not in text.replace("\\](http", "")

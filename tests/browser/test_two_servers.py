@@ -23,7 +23,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from core.db.engine import make_engine, session_factory, unit_of_work
+from core.access.guard import system_factory
+from core.db.engine import make_engine, unit_of_work
 from core.workspace.workspaces import list_workspaces
 from tests.browser.test_browser import _upload
 from tests.browser.test_browser_assessment import _open_round, _respond
@@ -76,7 +77,7 @@ def started(servers: tuple[str, str], browser: Browser, shared_database: str) ->
         expect_no_errors(page)
     context.close()
     engine = make_engine(shared_database)
-    with unit_of_work(session_factory(engine)) as s:
+    with unit_of_work(system_factory(engine)) as s:
         assert [w.name for w in list_workspaces(s)] == ["Demo workspace"]
     engine.dispose()
     return servers

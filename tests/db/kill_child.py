@@ -29,10 +29,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import journey as jm
+from core.access.guard import system_factory
 from core.at_risk import risk_states
 from core.data.importing import import_files
 from core.data.readers import SourceFile
-from core.db.engine import make_engine, migrate, session_factory, startup_lock, unit_of_work
+from core.db.engine import make_engine, migrate, startup_lock, unit_of_work
 from core.journey import workshop
 from core.model.contract import TABLES
 from core.workspace.demo_workspace import ensure_demo_workspace
@@ -62,14 +63,14 @@ def run_import(url: str, workspace_id: int, folder: Path, pause_at: str) -> None
             say("paused")
             wait_to_be_killed()
 
-    factory = session_factory(make_engine(url))
+    factory = system_factory(make_engine(url))
     with unit_of_work(factory) as session:
         import_files(session, workspace_id, sources, SEGMENTS, progress)
     say("finished")  # the test fails if the pause point was never reached
 
 
 def run_journey(url: str, map_id: int, committed: int) -> None:
-    factory = session_factory(make_engine(url))
+    factory = system_factory(make_engine(url))
     actor = jm.Actor("Killed editor")
     for n in range(1, committed + 1):
         with unit_of_work(factory) as session:
@@ -87,7 +88,7 @@ def run_journey(url: str, map_id: int, committed: int) -> None:
 
 
 def run_writer(url: str, workspace_id: int, map_id: int, name: str, count: int) -> None:
-    factory = session_factory(make_engine(url))
+    factory = system_factory(make_engine(url))
     actor = jm.Actor(name)
     with unit_of_work(factory) as session:
         note_id = workshop.add_note(session, map_id, None, "idea", f"Note of {name}", actor)
@@ -122,7 +123,7 @@ def run_start(url: str) -> None:
     sys.stdin.readline()  # the test starts every server at once
     with startup_lock(engine):
         migrate(engine)
-        ensure_demo_workspace(session_factory(engine))
+        ensure_demo_workspace(system_factory(engine))
     say("started")
 
 

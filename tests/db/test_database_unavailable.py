@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from core.access.guard import system_factory
 from core.common.errors import UserError
 from core.db import engine as db
-from core.db.engine import DatabaseUnavailable, make_engine, migrate, session_factory, unit_of_work
+from core.db.engine import DatabaseUnavailable, make_engine, migrate, unit_of_work
 
 
 def _free_port() -> int:
@@ -62,7 +63,7 @@ def test_a_refused_connection_is_one_plain_message():
     port = _free_port()
     engine = make_engine(f"postgresql+psycopg://someone@127.0.0.1:{port}/waypoint_secret_db")
     started = time.perf_counter()
-    with pytest.raises(DatabaseUnavailable) as caught, unit_of_work(session_factory(engine)) as s:
+    with pytest.raises(DatabaseUnavailable) as caught, unit_of_work(system_factory(engine)) as s:
         s.execute(text("select 1"))
     assert time.perf_counter() - started < db.CONNECT_TIMEOUT_S + 5
     _assert_plain(caught.value, port)
@@ -86,7 +87,7 @@ def test_a_statement_that_runs_too_long_is_stopped(
     engine = make_engine(postgresql_url)
     try:
         with pytest.raises(DatabaseUnavailable, match="took too long"):
-            with unit_of_work(session_factory(engine)) as s:
+            with unit_of_work(system_factory(engine)) as s:
                 s.execute(text("select pg_sleep(3)"))
     finally:
         engine.dispose()
@@ -100,7 +101,7 @@ def test_a_sqlite_database_locked_by_another_writer_is_busy(
     engine = make_engine(url)
     migrate(engine)
     holder = make_engine(url)
-    factory = session_factory(engine)
+    factory = system_factory(engine)
     with holder.connect() as locker:
         locker.execute(text("BEGIN IMMEDIATE"))
         with pytest.raises(DatabaseUnavailable, match="busy"), unit_of_work(factory) as s:
@@ -111,6 +112,6 @@ def test_a_sqlite_database_locked_by_another_writer_is_busy(
 def test_a_bug_is_not_passed_off_as_an_outage(tmp_path: Path):
     engine = make_engine(f"sqlite:///{tmp_path / 'bug.db'}")
     with pytest.raises(Exception, match="no such table") as caught:
-        with unit_of_work(session_factory(engine)) as s:
+        with unit_of_work(system_factory(engine)) as s:
             s.execute(text("select * from no_such_table"))
     assert not isinstance(caught.value, DatabaseUnavailable)

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.access.identity import Access, Role
 from core.db.engine import unit_of_work
 from core.db.models import PlanVersion
 from core.journey import Actor, add_element, create_map
 from core.model.plan import Bands, MeasurementPlan, Penalties, PlanError, plan_to_toml
 from core.workspace import plan_versions as pv
-from core.workspace.access import Access, Role
 from core.workspace.effective_plan import effective_plan, version_plan
 from core.workspace.workspaces import create_workspace, delete_workspace
 from tests.db.test_concurrency_races import split, together
@@ -220,7 +220,8 @@ def test_the_migration_keeps_an_older_workspaces_settings_as_version_one(tmp_pat
     from alembic import command
     from sqlalchemy import text
 
-    from core.db.engine import alembic_config, make_engine, session_factory
+    from core.access.guard import system_factory
+    from core.db.engine import alembic_config, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     config = alembic_config(engine)
@@ -235,7 +236,7 @@ def test_the_migration_keeps_an_older_workspaces_settings_as_version_one(tmp_pat
             {"settings": '{"window_days": 21, "penalties": {"single_user": 35}}'},
         )
         command.upgrade(config, "head")
-    with unit_of_work(session_factory(engine)) as s:
+    with unit_of_work(system_factory(engine)) as s:
         ws_id = s.scalar(text("SELECT id FROM workspace"))
         assert [v.number for v in pv.list_versions(s, ws_id)] == [1]
         plan = effective_plan(s, ws_id)

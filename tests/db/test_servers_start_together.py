@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from core.db.engine import make_engine, session_factory, unit_of_work
+from core.access.guard import system_factory
+from core.db.engine import make_engine, unit_of_work
 from core.workspace.workspaces import list_workspaces
 from tests.db.test_kills import WAIT_S, Child
 from tests.support.databases import throwaway_postgresql
@@ -49,7 +50,7 @@ def test_servers_started_together_take_turns(fresh_postgresql: str, monkeypatch)
             server.close()
     engine = make_engine(fresh_postgresql)
     try:
-        with unit_of_work(session_factory(engine)) as s:
+        with unit_of_work(system_factory(engine)) as s:
             assert [w.name for w in list_workspaces(s)] == ["Demo workspace"]
             assert s.execute(text("select count(*) from alembic_version")).scalar() == 1
     finally:

@@ -9,9 +9,9 @@ from dataclasses import replace
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from core.access.identity import Access, Role
 from core.db.engine import unit_of_work
 from core.workspace import plan_versions as pv
-from core.workspace.access import Access, Role
 from core.workspace.effective_plan import effective_plan
 from tests.support.apptest import workspace_id_named
 

@@ -53,3 +53,24 @@ def workspace_id_named(factory: sessionmaker[Session], name: str) -> int:
 
     with unit_of_work(factory) as s:
         return next(w.id for w in list_workspaces(s) if w.name == name)
+
+
+def act_as(
+    monkeypatch: pytest.MonkeyPatch, key: str, name: str = "", *, is_admin: bool = False
+) -> None:
+    """Make the AppTest session a signed-in person (who `st.user` would name once the identity
+    provider has signed them in; the provider itself is driven in tests/browser). Call before
+    the run that should see them; their role comes from the `member` rows, as in the app."""
+    from core.access.identity import Person
+
+    person = Person(key, name or key, is_admin=is_admin)
+    monkeypatch.setattr("ui.identity.signed_in", lambda: person)
+
+
+def add_member(factory: sessionmaker[Session], workspace_id: int, key: str, role: str) -> None:
+    """Give `key` a role in a workspace, as an owner would on the Members page."""
+    from core.access.members import add_member as add
+    from core.db.engine import unit_of_work
+
+    with unit_of_work(factory) as s:
+        add(s, workspace_id, key, role)

@@ -18,7 +18,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.engine import make_engine, migrate, session_factory
+from core.access.guard import system_factory
+from core.db.engine import make_engine, migrate
 from core.db.models import Base
 
 PG_ADMIN_URL = os.environ.get(
@@ -87,7 +88,7 @@ def migrated_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 @pytest.fixture
 def factory(migrated_engine: Engine) -> Iterator[sessionmaker[Session]]:
     """A session factory on a migrated database that is emptied after each test."""
-    yield session_factory(migrated_engine)
+    yield system_factory(migrated_engine)
     with migrated_engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())

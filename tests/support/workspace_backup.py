@@ -13,11 +13,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import journey
+from core.access.guard import system_factory
 from core.at_risk.risk_states import set_risk_state
 from core.backup.archive import BackupReader
 from core.backup.references import soft_references
 from core.data.presets.saved import save_mapping
-from core.db.engine import make_engine, session_factory, unit_of_work
+from core.db.engine import make_engine, unit_of_work
 from core.journey import workshop
 from core.workspace.demo_workspace import DEMO_NAME, ensure_demo_workspace
 from core.workspace.workspaces import list_workspaces
@@ -110,4 +111,4 @@ def backup_rows(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def factory_for(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
+    return system_factory(engine)

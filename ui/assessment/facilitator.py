@@ -7,8 +7,8 @@ import polars as pl
 import streamlit as st
 
 from core import assessment as A
+from core.access.identity import Access
 from core.common.text import inert_markdown
-from core.workspace.access import Access
 from ui.assessment.report import show_results
 from ui.assessment.rounds import (
     choose_round,

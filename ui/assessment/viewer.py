@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.access.identity import Access, Role
 from core.common.errors import UserError
 from core.common.link_params import link_token
-from core.workspace.access import Access, Role
 from ui.feedback import show_error
 from ui.state import current_workspace
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from core.access.identity import Access, Role
 from core.data.store import DatasetInfo
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
-from core.workspace.access import Access, Role
 from core.workspace.workspaces import WorkspaceInfo
 from ui.state import (
     DataKey,

@@ -12,11 +12,11 @@ import secrets
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access, Role
 from core.common.errors import UserError
 from core.common.link_params import link_id, link_token
 from core.journey import workshop
 from core.journey.store import get_map
-from core.workspace.access import Access, Role
 from core.workspace.workspaces import get_workspace
 from ui.feedback import show_error
 from ui.state import current_workspace, transaction

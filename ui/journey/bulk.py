@@ -20,9 +20,9 @@ import polars as pl
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.errors import UserError
 from core.journey import tables
-from core.workspace.access import Access
 from ui.feedback import show_error
 from ui.journey.access import actor
 from ui.state import transaction

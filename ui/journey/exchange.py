@@ -8,10 +8,10 @@ import re
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.model.plan import plan_to_toml
-from core.workspace.access import Access
 from ui.feedback import show_error
 from ui.journey.access import actor
 from ui.journey.maps import NEXT_MAP_KEY

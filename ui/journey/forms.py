@@ -8,10 +8,10 @@ from typing import Any
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.errors import UserError
 from core.journey import views
 from core.model.contract import CHANNELS
-from core.workspace.access import Access
 from ui.feedback import show_error, user_errors
 from ui.journey import conflict
 from ui.journey.access import actor

@@ -10,9 +10,9 @@ import streamlit as st
 from streamlit_agraph import Config, Edge, Node, agraph
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.palette import BLACK, INK
 from core.journey import views
-from core.workspace.access import Access
 from ui.journey.toolbar import Lens
 
 SELECTED_KEY = "journey_selected"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.text import inert_markdown
 from core.journey.templates import TEMPLATES
-from core.workspace.access import Access
 from core.workspace.workspaces import measurement_plan
 from ui.feedback import user_errors
 from ui.journey.access import actor

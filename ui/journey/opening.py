@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.text import inert_markdown
-from core.workspace.access import Access
 from ui.journey.access import name_input
 from ui.journey.actions import flash
 from ui.journey.live import live_bar

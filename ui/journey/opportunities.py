@@ -6,9 +6,9 @@ import polars as pl
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.charts import journey as charts
 from core.journey.kinds import EVIDENCE_LABELS
-from core.workspace.access import Access
 from ui.journey.bulk import bulk
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import journey as jm
-from core.workspace.access import Access
+from core.access.identity import Access
 from ui.journey.graph import graph
 from ui.journey.grid import grid
 from ui.journey.timeline import emotion, timeline

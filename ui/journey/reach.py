@@ -7,9 +7,9 @@ from datetime import date
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.text import inert_markdown
 from core.journey.overlay import Overlay, overlay
-from core.workspace.access import Access
 from core.workspace.workspaces import get_workspace
 from ui.state import current_dataset, plan, transaction
 

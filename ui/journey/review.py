@@ -7,11 +7,11 @@ import polars as pl
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.charts import journey as charts
 from core.common.text import inert_markdown
 from core.journey.kinds import field_label
 from core.journey.words import plural
-from core.workspace.access import Access
 from ui.journey.access import actor
 from ui.journey.actions import run
 from ui.journey.maps import other_map

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import journey as jm
-from core.workspace.access import Access
+from core.access.identity import Access
 from ui.journey.bulk import bulk
 from ui.journey.exchange import exports, imports
 from ui.journey.forms import add_form, editor

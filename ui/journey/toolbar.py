@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.text import inert_markdown
 from core.journey.kinds import ROLE_LABELS
 from core.journey.overlay import Overlay
 from core.journey.words import shorten
 from core.model.contract import CHANNELS, ROLES
-from core.workspace.access import Access
 from ui.journey.access import actor
 from ui.journey.actions import run
 from ui.state import transaction

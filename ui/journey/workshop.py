@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core import journey as jm
+from core.access.identity import Access
 from core.common.text import inert_markdown
 from core.journey import workshop
-from core.workspace.access import Access
 from ui.feedback import user_errors
 from ui.journey.access import actor
 from ui.journey.actions import control, run

@@ -8,9 +8,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from core.access.identity import Role
 from core.at_risk.listing import SIGNAL_WORDS
 from core.engine.calibration import MEASURES, Calibration, Figures
-from core.workspace.access import Role
 from ui.scorecards.compute import calibration
 from ui.scorecards.context import ScorecardsView
 from ui.scorecards.score_builder import journey_key, penalty_key

@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass, replace
 import polars as pl
 import streamlit as st
 
+from core.access.identity import Access, Role
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.model.plan import MeasurementPlan, PlanError, plan_to_toml
 from core.workspace import plan_versions as pv
-from core.workspace.access import Access, Role
 from core.workspace.effective_plan import effective_plan, version_plan
 from ui.state import transaction
 

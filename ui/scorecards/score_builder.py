@@ -15,13 +15,13 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
+from core.access.identity import Role
 from core.at_risk.listing import ACTION_WORDS, SIGNAL_WORDS
 from core.common.downloads import csv_bytes
 from core.engine.journey_signals import because
 from core.model.plan import BUILT_IN_SIGNALS, Bands, JourneySignal, MeasurementPlan, plan_to_toml
 from core.scorecards.bundle import money
 from core.scorecards.plan_preview import PlanComparison
-from core.workspace.access import Role
 from ui.scorecards import plan_versions as versions_ui
 from ui.scorecards.compute import preview
 from ui.scorecards.context import ScorecardsView

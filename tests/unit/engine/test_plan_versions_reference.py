@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import engine
-from core.db.engine import make_engine, migrate, session_factory, unit_of_work
+from core.access.guard import system_factory
+from core.access.identity import Access, Role
+from core.db.engine import make_engine, migrate, unit_of_work
 from core.model.dataset import Dataset
 from core.model.plan import Bands, MeasurementPlan
 from core.workspace import plan_versions as pv
-from core.workspace.access import Access, Role
 from core.workspace.demo_workspace import add_demo_maps, demo_dataset
 from core.workspace.effective_plan import effective_plan, version_plan
 from core.workspace.workspaces import create_workspace
@@ -35,7 +36,7 @@ def demo() -> Dataset:
 def factory(tmp_path: Path) -> sessionmaker[Session]:
     db = make_engine(f"sqlite:///{tmp_path / 'versions.db'}")
     migrate(db)
-    return session_factory(db)
+    return system_factory(db)
 
 
 def test_each_version_and_a_restore_score_as_the_reference_for_its_plan(factory, demo):

@@ -1,0 +1,80 @@
+"""The top of every run: refuse an unsafe local mode, sign in, let a guest link in, and build
+the navigation the person's role allows."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from core.access.identity import Access
+from ui import identity
+from ui.guest import guest_access
+from ui.registry import guest_page, pages_for
+from ui.sidebar import account_box, workspace_switcher
+from ui.state import run_access, set_run_access
+
+
+def start_run(icon: str) -> StreamlitPage:
+    """Who is looking, worked out afresh for this run; the page to run for them."""
+    set_run_access(None)
+    if identity.local_mode_refused():
+        _refuse_local_mode()
+    guest = guest_access()
+    if guest is not None:
+        set_run_access(guest)
+        return _guest_navigation(guest)
+    person = identity.signed_in()
+    if person is None:
+        _sign_in_screen(icon)
+    set_run_access(None, person)
+    access = run_access()
+    navigation = st.navigation(
+        [
+            st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
+            for i, p in enumerate(pages_for(access.role))
+        ]
+    )
+    account_box(person)
+    if access.workspace_id or access.is_admin:
+        workspace_switcher()
+    return navigation
+
+
+def _guest_navigation(guest: Access) -> StreamlitPage:
+    """One page, no menu: a guest reaches the one thing their link names."""
+    page = guest_page(guest.role)
+    return st.navigation(
+        [
+            st.Page(
+                page.path, title=page.title, icon=page.icon, url_path=page.url_path, default=True
+            )
+        ],
+        position="hidden",
+    )
+
+
+def _sign_in_screen(icon: str) -> NoReturn:
+    st.image(icon, width=64)
+    st.title("Waypoint")
+    st.write("Sign in with your company account to see your workspaces.")
+    if st.button("Sign in", type="primary", icon=":material/login:"):
+        st.login()
+    st.stop()
+    raise AssertionError("st.stop ends the run")
+
+
+def _refuse_local_mode() -> NoReturn:
+    st.title("Sign-in is not configured")
+    st.error(
+        "This Waypoint listens on an address other machines can reach "
+        f"({identity.served_address() or 'every interface'}), but no sign-in is configured, so "
+        "anyone who reached it would own every workspace. Configure sign-in (an `[auth]` "
+        "section in `.streamlit/secrets.toml`, see the README's “Sign-in”), or serve it on "
+        "127.0.0.1 only. For a throwaway demo with nothing confidential in it, start it with "
+        f"`{identity.OVERRIDE_ENV}=yes`.",
+        icon=":material/gpp_bad:",
+    )
+    st.stop()
+    raise AssertionError("st.stop ends the run")
