@@ -17,6 +17,8 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.common.scalars import as_date, as_int
 from core.db.models import JourneyMap, Milestone, Segment
 from core.engine import FrameTables, Tables, build_context, history_table
@@ -275,6 +277,7 @@ def _map_rank(journey: JourneyMap) -> tuple[bool, bool, int]:
 
 
 def ranked_maps(session: Session, workspace_id: int) -> list[tuple[JourneyMap, str | None]]:
+    require(session, Action.READ, workspace_id)
     query = (
         select(JourneyMap, Segment.name)
         .outerjoin(Segment, Segment.id == JourneyMap.segment_id)
@@ -286,6 +289,7 @@ def ranked_maps(session: Session, workspace_id: int) -> list[tuple[JourneyMap, s
 
 def milestone_targets(session: Session, workspace_id: int, segment: str | None) -> dict[str, int]:
     """event -> target day from the segment's journey map (else a map for every segment)."""
+    require(session, Action.READ, workspace_id)
     maps = ranked_maps(session, workspace_id)
     for wanted in (segment, None):
         for journey, name in maps:

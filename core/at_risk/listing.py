@@ -18,6 +18,8 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.at_risk.account_detail import ranked_maps
 from core.at_risk.risk_states import STATE_SCHEMA, state_label
 from core.db.models import JourneyMap, RiskPoint, SignalTrigger
@@ -74,6 +76,7 @@ PlayRow = tuple[str | None, str, str, str, str]
 def risk_plays(session: Session, workspace_id: int) -> pl.DataFrame:
     """Every play that answers a signal: segment (null = all segments), signal, play, owner,
     map; the defining map of each segment first (current state, happy path)."""
+    require(session, Action.READ, workspace_id)
     rows: list[PlayRow] = []
     for journey, segment in ranked_maps(session, workspace_id):
         points = list(

@@ -10,6 +10,10 @@ at (None: the form showed no saved call) and is written only if that is still th
 in the same statement; otherwise RiskStateConflict carries both calls and nothing is written.
 The first save of a new account is an insert that the unique (workspace, account) key decides:
 two at once end as one stored call and a conflict for the other, never a database error.
+
+Setting or clearing a call needs EDIT_RISK (owners and editors); reading them READ. A call is
+saved under the signed-in person's name; only in local mode (one person, no sign-in) and for
+the system (the demo, scripts) is the name given by the caller kept.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.identity import LOCAL_KEY, Access
+from core.access.roles import Action
 from core.common.errors import UserError
 from core.db.models import RiskState, Workspace
 
@@ -130,6 +137,18 @@ def _info(row: RiskState) -> RiskStateInfo:
     )
 
 
+def author_of(who: Access, typed: str) -> str:
+    """The name saved with a call: the signed-in person's; in local mode and for the system,
+    the name the caller gives (local mode: the local owner's when none is given)."""
+    if who.is_system:
+        name = typed.strip()
+    elif who.person == LOCAL_KEY:
+        name = typed.strip() or who.actor
+    else:
+        name = who.actor
+    return name[:MAX_AUTHOR]
+
+
 def _check_workspace(session: Session, workspace_id: int) -> None:
     if session.get(Workspace, workspace_id) is None:
         raise RiskStateError("That workspace no longer exists; it may have been deleted.")
@@ -186,11 +205,13 @@ def set_risk_state(
 
     `base_version` is the version of the call the CSM's form was opened at, None when it showed
     no saved call; a call saved by someone else since raises RiskStateConflict.
+    `updated_by` is kept only in local mode or for the system (see author_of).
     """
+    who = require(session, Action.EDIT_RISK, workspace_id)
     _check_workspace(session, workspace_id)
     account = _clean_account(account_id)
     mine = {"state": _clean_state(state), "note": _clean_note(note)}
-    author = updated_by.strip()[:MAX_AUTHOR]
+    author = author_of(who, updated_by)
     if base_version is None:
         row = _create(session, workspace_id, account, mine, author)
     else:
@@ -246,12 +267,14 @@ def _replace(
 
 
 def get_risk_state(session: Session, workspace_id: int, account_id: str) -> RiskStateInfo | None:
+    require(session, Action.READ, workspace_id)
     row = _find(session, workspace_id, account_id.strip())
     return None if row is None else _info(row)
 
 
 def list_risk_states(session: Session, workspace_id: int) -> list[RiskStateInfo]:
     """Every saved call of the workspace, by account id."""
+    require(session, Action.READ, workspace_id)
     query = (
         select(RiskState)
         .where(RiskState.workspace_id == workspace_id)
@@ -265,6 +288,7 @@ def clear_risk_state(
 ) -> None:
     """Forget the call on an account (it shows as open again), if it is still the version the
     CSM saw; a call changed since raises RiskStateConflict. Already cleared: nothing to do."""
+    require(session, Action.EDIT_RISK, workspace_id)
     account = account_id.strip()
     statement = (
         delete(RiskState)

@@ -9,6 +9,10 @@ The check runs with no database transaction open (`import_apart`): validating a 
 takes seconds to minutes, and a transaction held that long keeps a pooled connection, meets
 PostgreSQL's idle-in-transaction limit and, on SQLite, a read snapshot that another session's
 write can move past, so the store then fails as "busy". Only storing opens a unit of work.
+
+Importing needs IMPORT_DATA (owners): the `_apart` paths ask in a short transaction of their
+own before the files are checked, so nobody else waits minutes for a refusal, and storing asks
+again (core.data.store) in the transaction that writes.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from contextlib import AbstractContextManager
 
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.common.progress import ProgressFn
 from core.data.fast_check import checked_dataset
 from core.data.presets.base import Preset
@@ -32,6 +38,13 @@ from core.model.dataset import Dataset
 
 OpenTransaction = Callable[[], AbstractContextManager[Session]]
 """Opens one unit of work (ui.state.transaction, or unit_of_work over a session factory)."""
+
+
+def may_import(open_transaction: OpenTransaction, workspace_id: int) -> None:
+    """Refuse (PermissionDenied) before any checking starts unless the acting person may
+    import into this workspace."""
+    with open_transaction() as session:
+        require(session, Action.IMPORT_DATA, workspace_id)
 
 
 def _current_table(table: str, dataset: Dataset) -> SourceFile:
@@ -104,6 +117,7 @@ def import_files(
     """Validate and store in the caller's transaction; raises ValidationFailed (nothing
     stored) when any problem exists. Pages use `import_apart`, which holds no transaction
     while it validates."""
+    require(session, Action.IMPORT_DATA, workspace_id)
     dataset = check_files(sources, segments, on_progress)
     return store_files(session, workspace_id, sources, dataset, on_progress)
 
@@ -122,6 +136,7 @@ def import_apart(
     storing transaction (core.data.store), so two imports at once still end as one active
     version. Raises ValidationFailed (nothing stored) when any problem exists.
     """
+    may_import(open_transaction, workspace_id)
     dataset = check_files(sources, segments, on_progress)
     with open_transaction() as session:
         return store_files(session, workspace_id, sources, dataset, on_progress)
@@ -138,6 +153,7 @@ def import_preset_apart(
 ) -> Outcome:
     """A converted vendor export, merged into the current data and checked with no
     transaction open, then stored as the new active version in a transaction of its own."""
+    may_import(open_transaction, workspace_id)
     report = on_progress or (lambda _f, _m: None)
     dataset, summary = combine(current, result, segments, lambda f, m: report(0.5 * f, m))
     with open_transaction() as session:

@@ -8,6 +8,9 @@ so a failed or half-finished import can never leave a workspace with mixed data.
 Several imports may finish at once: the switch locks the workspace row first, so switches run
 one after another and the last to finish is the one active, and a partial unique index keeps
 the database itself from ever holding two active versions of one workspace.
+
+Who acts is checked first (core.access.guard): storing or switching data needs IMPORT_DATA
+(owners), reading it READ (members of the workspace).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import polars as pl
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.common.errors import UserError
 from core.common.progress import ProgressFn
 from core.db.models import DatasetVersion, TableChunk, Workspace
@@ -67,6 +72,7 @@ def save_dataset(
     on_progress: ProgressFn | None = None,
 ) -> DatasetInfo:
     """Store a validated dataset and make it the workspace's active data."""
+    require(session, Action.IMPORT_DATA, workspace_id)
     report = on_progress or (lambda _f, _m: None)
     events = dataset.events.get_column("timestamp")
     version = DatasetVersion(
@@ -141,6 +147,7 @@ def _activate(session: Session, workspace_id: int, version: DatasetVersion) -> N
 def active_info(session: Session, workspace_id: int) -> DatasetInfo | None:
     """The workspace's active import; the unique index allows one, and the order makes the
     answer the newest even on a database that has not been migrated yet."""
+    require(session, Action.READ, workspace_id)
     version = session.scalars(
         select(DatasetVersion)
         .where(DatasetVersion.workspace_id == workspace_id, DatasetVersion.is_active)
@@ -151,6 +158,7 @@ def active_info(session: Session, workspace_id: int) -> DatasetInfo | None:
 
 
 def history(session: Session, workspace_id: int) -> list[DatasetInfo]:
+    require(session, Action.READ, workspace_id)
     versions = session.scalars(
         select(DatasetVersion)
         .where(DatasetVersion.workspace_id == workspace_id)
@@ -165,6 +173,7 @@ class StoreError(UserError):
 
 def activate_version(session: Session, workspace_id: int, dataset_id: int) -> None:
     """Go back to an earlier import (the last few are kept)."""
+    require(session, Action.IMPORT_DATA, workspace_id)
     _lock_workspace(session, workspace_id)
     version = session.get(DatasetVersion, dataset_id, populate_existing=True)
     if version is None or version.workspace_id != workspace_id:
@@ -173,7 +182,12 @@ def activate_version(session: Session, workspace_id: int, dataset_id: int) -> No
 
 
 def load_dataset(session: Session, dataset_id: int) -> Dataset:
-    """Read a stored dataset back, one table at a time, in the normalised schemas."""
+    """Read a stored dataset back, one table at a time, in the normalised schemas (READ in
+    the workspace the version belongs to)."""
+    version = session.get(DatasetVersion, dataset_id)
+    if version is None:
+        raise StoreError("That import is no longer kept; reload the page.")
+    require(session, Action.READ, version.workspace_id)
     frames = {}
     for table in TABLES:
         blobs = session.scalars(

@@ -10,6 +10,8 @@ is set for them in the score builder (the plan's newest version, core/workspace/
 The segment table has no column for the activation window yet, so every segment follows the
 plan's defaults: the standard segments' windows (Enterprise 90, Mid-Market 45, SMB 30 days),
 any other segment the top-level window.
+
+Reading the plan needs READ in the workspace (core.access.guard).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.db.models import JourneyMap
 from core.journey.measurement import apply_journey_events, journey_events
 from core.journey.shapes import SignalElement
@@ -35,6 +39,7 @@ def effective_plan(
     """The plan of the newest version (or of `content`: an earlier version or a file to
     preview) with the maps' event lists and signals, each signal with the penalty the version
     sets for it."""
+    require(session, Action.READ, workspace_id)
     if content is None:
         content = version_content(session, workspace_id)
     base = measurement_plan(session, workspace_id, content)
@@ -45,6 +50,7 @@ def effective_plan(
 
 def version_plan(session: Session, workspace_id: int, number: int) -> MeasurementPlan:
     """The plan as version `number` set it, with today's segments and maps."""
+    require(session, Action.READ, workspace_id)
     return effective_plan(session, workspace_id, version_content(session, workspace_id, number))
 
 
@@ -96,6 +102,7 @@ def map_signals(
 ) -> tuple[JourneySignal, ...]:
     """Per segment (and for maps without one) the signals of the map that speaks for it: the
     best-ranked map with at least one signal the engine can evaluate."""
+    require(session, Action.READ, workspace_id)
     query = select(JourneyMap).where(JourneyMap.workspace_id == workspace_id)
     chosen: dict[str | None, list[JourneySignal]] = {}
     for journey in sorted(session.scalars(query), key=_rank):

@@ -14,7 +14,9 @@ journey maps: those are edited where they live and are not versioned here.
 
 Several owners may edit at once, so a save names the version it was based on; if another
 version was saved since, the save is refused with PlanVersionConflict naming who saved in
-between, and nothing is written. Only owners may save or restore; core refuses anyone else.
+between, and nothing is written. Saving or restoring needs EDIT_SETTINGS (owners); reading
+the versions READ (members). A version is saved under the signed-in person's name; only in
+local mode (one person, no sign-in) and for the system is the name the caller gives kept.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.access.identity import Access, Role
+from core.access.guard import require
+from core.access.identity import LOCAL_KEY, Access
+from core.access.roles import Action
 from core.common.errors import UserError
 from core.db.models import PlanVersion, Workspace
 from core.model.plan import (
@@ -151,12 +155,14 @@ def _info(row: PlanVersion) -> PlanVersionInfo:
 
 
 def current_version(session: Session, workspace_id: int) -> PlanVersionInfo | None:
+    require(session, Action.READ, workspace_id)
     row = _newest(session, workspace_id)
     return None if row is None else _info(row)
 
 
 def current_number(session: Session, workspace_id: int) -> int:
     """The number of the plan in use; 0 for a workspace without any version."""
+    require(session, Action.READ, workspace_id)
     row = _newest(session, workspace_id)
     return 0 if row is None else row.number
 
@@ -166,6 +172,7 @@ def version_content(
 ) -> dict[str, Any]:
     """What a version holds (the newest when `number` is None); {} (the defaults) when the
     workspace has none."""
+    require(session, Action.READ, workspace_id)
     if number is None:
         row = _newest(session, workspace_id)
     else:
@@ -175,6 +182,7 @@ def version_content(
 
 def list_versions(session: Session, workspace_id: int) -> list[PlanVersionInfo]:
     """Every version, newest first."""
+    require(session, Action.READ, workspace_id)
     query = (
         select(PlanVersion)
         .where(PlanVersion.workspace_id == workspace_id)
@@ -217,19 +225,24 @@ def first_version(session: Session, workspace_id: int) -> None:
     session.flush()
 
 
-def _check_owner(access: Access, workspace_id: int) -> None:
-    if access.role is not Role.OWNER or access.workspace_id != workspace_id:
-        raise PlanVersionError(
-            "Only the workspace's owners can change its health-score settings; "
-            "you can look at them and preview changes."
-        )
+def _saver(session: Session, access: Access) -> Access:
+    """Who saves: the bound identity must be allowed to change the settings of
+    `access.workspace_id`; the name recorded is the signed-in person's, or (local mode, the
+    system) the one `access` carries."""
+    who = require(session, Action.EDIT_SETTINGS, access.workspace_id)
+    if who.is_system:
+        return access
+    if who.person == LOCAL_KEY:
+        return replace(access, actor=access.actor.strip() or who.actor)
+    return replace(access, actor=who.actor)
 
 
-def _lock(session: Session, access: Access) -> None:
-    """Check the role, then hold the workspace's row until the transaction ends, so saves of
+def _lock(session: Session, access: Access) -> Access:
+    """Check who acts, then hold the workspace's row until the transaction ends, so saves of
     one workspace's plan queue behind each other (a write that changes nothing: it locks the
-    row on PostgreSQL and takes SQLite's write lock before anything is read)."""
-    _check_owner(access, access.workspace_id)
+    row on PostgreSQL and takes SQLite's write lock before anything is read). Returns who
+    saves (see _saver)."""
+    access = _saver(session, access)
     locked = session.execute(
         update(Workspace)
         .where(Workspace.id == access.workspace_id)
@@ -239,6 +252,7 @@ def _lock(session: Session, access: Access) -> None:
     ).first()
     if locked is None:
         raise PlanVersionError("That workspace no longer exists; it may have been deleted.")
+    return access
 
 
 def _check_plan(content: dict[str, Any]) -> None:
@@ -315,7 +329,7 @@ def save_settings(
     """Save the score builder's settings (penalties, bands, activity window, minimum age and
     the journey-map signals' penalties) as a new version; the rest of the base version's
     settings is kept as it was."""
-    _lock(session, access)
+    access = _lock(session, access)
     settings = content_settings(version_content(session, access.workspace_id, base_version))
     mine = settings_of(edited)
     settings.update({k: mine[k] for k in BUILDER_KEYS})
@@ -338,7 +352,7 @@ def save_plan_file(
 ) -> PlanVersionInfo:
     """Save an uploaded plan file's settings whole (its top level and its signals' penalties)
     as a new version (see read_plan_file and file_notes for what a file cannot change)."""
-    _lock(session, access)
+    access = _lock(session, access)
     content = stored_content(settings_of(uploaded), uploaded.signals)
     return _add(session, access, content, base_version=base_version, note=note)
 
@@ -352,7 +366,7 @@ def restore_version(
     note: str = "",
 ) -> PlanVersionInfo:
     """Bring back an earlier version as a new one that copies it; history is never rewritten."""
-    _lock(session, access)
+    access = _lock(session, access)
     old = _find(session, access.workspace_id, number)
     if old is None:
         raise PlanVersionError(f"There is no version {number} of this workspace's plan.")

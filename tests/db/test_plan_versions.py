@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.access.identity import Access, Role
+from core.access.guard import bind
+from core.access.identity import LOCAL_KEY, Access, PermissionDenied, Role
 from core.db.engine import unit_of_work
 from core.db.models import PlanVersion
 from core.journey import Actor, add_element, create_map
@@ -109,17 +110,62 @@ def test_restore_copies_an_old_version_as_a_new_one(factory, ws_id):
             pv.restore_version(s, owner(ws_id), 9, base_version=3)
 
 
-@pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.GUEST_VIEWER])
+@pytest.mark.parametrize(
+    "role", [Role.EDITOR, Role.VIEWER, Role.PARTICIPANT, Role.GUEST_VIEWER, Role.RESPONDENT]
+)
 def test_only_owners_may_save_or_restore(factory, ws_id, role):
-    guest = Access(ws_id, "Acme", role, actor="Guest")
-    with pytest.raises(pv.PlanVersionError, match="Only the workspace's owners"):
+    who = Access(ws_id, "Acme", role, actor="Someone", person="someone@example.com")
+    with pytest.raises(PermissionDenied):
         with unit_of_work(factory) as s:
-            pv.save_settings(s, guest, harsher(MeasurementPlan()), base_version=1)
-    with pytest.raises(pv.PlanVersionError, match="Only the workspace's owners"):
+            bind(s, who)
+            pv.save_settings(s, who, harsher(MeasurementPlan()), base_version=1)
+    with pytest.raises(PermissionDenied):
         with unit_of_work(factory) as s:
-            pv.restore_version(s, guest, 1, base_version=1)
+            bind(s, who)
+            pv.save_plan_file(s, who, harsher(MeasurementPlan()), base_version=1)
+    with pytest.raises(PermissionDenied):
+        with unit_of_work(factory) as s:
+            bind(s, who)
+            pv.restore_version(s, who, 1, base_version=1)
     with unit_of_work(factory) as s:
         assert pv.current_number(s, ws_id) == 1
+
+
+def test_the_owner_of_another_workspace_may_not_save_here(factory, ws_id):
+    with unit_of_work(factory) as s:
+        other = create_workspace(s, "Elsewhere").id
+    theirs = Access(other, "Elsewhere", Role.OWNER, actor="Olga", person="olga@example.com")
+    with pytest.raises(PermissionDenied):
+        with unit_of_work(factory) as s:
+            bind(s, theirs)
+            pv.save_settings(s, owner(ws_id), harsher(MeasurementPlan()), base_version=1)
+    with pytest.raises(PermissionDenied):
+        with unit_of_work(factory) as s:
+            bind(s, theirs)
+            pv.list_versions(s, ws_id)
+    with unit_of_work(factory) as s:
+        assert pv.current_number(s, ws_id) == 1
+
+
+def test_a_signed_in_owner_saves_under_their_own_name(factory, ws_id):
+    """The name recorded is the signed-in person's, whatever name the caller passes; in local
+    mode (one person, no sign-in) the name given is kept."""
+    signed_in = Access(ws_id, "Acme", Role.OWNER, actor="Olga Owner", person="olga@example.com")
+    with unit_of_work(factory) as s:
+        bind(s, signed_in)
+        saved = pv.save_settings(
+            s, owner(ws_id, "Typed Name"), harsher(MeasurementPlan()), base_version=1
+        )
+    assert saved.saved_by == "Olga Owner"
+    local = Access(ws_id, "Acme", Role.OWNER, actor="Local owner", person=LOCAL_KEY)
+    with unit_of_work(factory) as s:
+        bind(s, local)
+        restored = pv.restore_version(s, owner(ws_id, "Priya"), 1, base_version=2)
+    assert restored.saved_by == "Priya"
+    with unit_of_work(factory) as s:
+        bind(s, local)
+        again = pv.restore_version(s, owner(ws_id, " "), 2, base_version=3)
+    assert again.saved_by == "Local owner"
 
 
 def test_bands_out_of_order_are_refused(factory, ws_id):

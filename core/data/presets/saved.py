@@ -2,7 +2,8 @@
 
 Next month's export from the same tool has the same fields, so the mapping chosen once loads
 it with one click. Saving under an existing name replaces that mapping (the user is asked
-first, on the page).
+first, on the page). Saving or deleting one is part of importing (IMPORT_DATA: owners);
+members of the workspace may read them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.common.errors import UserError
 from core.data.presets import PRESET_NAMES, UnknownPreset, get_preset
 from core.db.models import ColumnMapping, Workspace
@@ -102,6 +105,7 @@ def _get(session: Session, workspace_id: int, mapping_id: int) -> ColumnMapping:
 
 
 def list_mappings(session: Session, workspace_id: int) -> list[SavedMapping]:
+    require(session, Action.READ, workspace_id)
     rows = session.scalars(
         select(ColumnMapping)
         .where(ColumnMapping.workspace_id == workspace_id)
@@ -111,11 +115,13 @@ def list_mappings(session: Session, workspace_id: int) -> list[SavedMapping]:
 
 
 def get_mapping(session: Session, workspace_id: int, mapping_id: int) -> SavedMapping:
+    require(session, Action.READ, workspace_id)
     return _info(_get(session, workspace_id, mapping_id))
 
 
 def mapping_named(session: Session, workspace_id: int, name: str) -> SavedMapping:
     """For the command line's --mapping NAME."""
+    require(session, Action.READ, workspace_id)
     row = _find(session, workspace_id, " ".join(name.split()))
     if row is None:
         raise MappingError(f"This workspace has no saved mapping called “{name}”.")
@@ -133,6 +139,7 @@ def save_mapping(
     join: dict[str, str] | None = None,
 ) -> SavedMapping:
     """Save (or replace, by name) a mapping for this workspace."""
+    require(session, Action.IMPORT_DATA, workspace_id)
     if session.get(Workspace, workspace_id) is None:
         raise MappingError("That workspace no longer exists; it may have been deleted.")
     name = _clean_name(name)
@@ -156,4 +163,5 @@ def save_mapping(
 
 
 def delete_mapping(session: Session, workspace_id: int, mapping_id: int) -> None:
+    require(session, Action.IMPORT_DATA, workspace_id)
     session.delete(_get(session, workspace_id, mapping_id))
