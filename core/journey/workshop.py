@@ -1,4 +1,12 @@
-"""Live-workshop controls: lock, follow the facilitator, timer, links, sticky notes and dots.
+"""Live-workshop controls: lock, follow the facilitator, timer, sticky notes and dots.
+
+Who may do what is checked against the identity bound to the session (core.access.guard):
+the lock, the stage the room follows, the timer and turning notes into elements are for
+facilitators (Action.EDIT_JOURNEYS: owners and editors); notes and dots for whoever may add
+notes on that map (members who edit, and participants whose link names it); a guest of one
+map is refused on any other. A dot is counted against the acting person (`Access.voter`), so a
+reload keeps it and a second tab cannot add another. The links guests join through are
+core.access.links.
 
 These change how the room works with the map, not the map itself, so they are not on the undo
 stack; they still move the map's revision on (once per stored change, in SQL), so every open
@@ -10,15 +18,16 @@ conversion name the note's version, and a dot is set on or off rather than toggl
 
 from __future__ import annotations
 
-import hmac
-import secrets
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from core.common.link_params import link_id, link_token
+from core.access.guard import require
+from core.access.identity import Access
+from core.access.roles import Action
 from core.db.models import JourneyMap, NoteVote, Stage, StickyNote
 from core.journey.elements import add_element
 from core.journey.errors import ConflictError, JourneyError
@@ -40,7 +49,19 @@ CONVERT_TO = ("touchpoint", "risk", "milestone", "signal", "opportunity")
 MAX_TIMER_MINUTES = 240
 
 
+def _allowed(session: Session, action: Action, map_id: int) -> Access:
+    """Refuse (before any lock is taken) unless the acting identity may `action` on this map;
+    a guest only on the map its link names."""
+    workspace_id = session.scalar(select(JourneyMap.workspace_id).where(JourneyMap.id == map_id))
+    if workspace_id is None:
+        raise JourneyError("That journey map no longer exists; someone may have deleted it.")
+    return require(session, action, workspace_id, map_id=map_id)
+
+
 def _facilitator(session: Session, map_id: int, actor: Actor) -> JourneyMap:
+    """The map, locked for a change only a facilitator (owner or editor) makes. `actor` is
+    how the journey's records name them; it must say facilitator too."""
+    _allowed(session, Action.EDIT_JOURNEYS, map_id)
     if not actor.facilitator:
         raise JourneyError("Only the facilitator can do that.")
     return map_for_update(session, map_id)
@@ -131,65 +152,6 @@ def timer_left(started_at: datetime | None, minutes: int, at: datetime | None = 
     return max(0, int((ends - (at or now())).total_seconds()))
 
 
-# ------------------------------------------------------------------ links
-
-
-@dataclass(frozen=True)
-class Links:
-    passcode: str
-    readonly_token: str
-
-
-def links(session: Session, map_id: int, actor: Actor) -> Links | None:
-    """The map's links if both exist, read without locking the map (the facilitator's page
-    shows them on every run, which must not queue behind other writers); None until
-    ensure_links has made them."""
-    if not actor.facilitator:
-        raise JourneyError("Only the facilitator can do that.")
-    journey = get_map(session, map_id)
-    if journey.passcode and journey.readonly_token:
-        return Links(journey.passcode, journey.readonly_token)
-    return None
-
-
-def ensure_links(session: Session, map_id: int, actor: Actor) -> Links:
-    """The participant passcode and the executive read-only token, created on first use."""
-    journey = _facilitator(session, map_id, actor)
-    if not journey.passcode:
-        journey.passcode = f"{secrets.randbelow(10**6):06d}"
-    if not journey.readonly_token:
-        journey.readonly_token = secrets.token_urlsafe(24)
-    return Links(journey.passcode, journey.readonly_token)
-
-
-def reset_links(session: Session, map_id: int, actor: Actor) -> Links:
-    """New passcode and token: old links stop working (e.g. after the session)."""
-    journey = _facilitator(session, map_id, actor)
-    journey.passcode = ""
-    journey.readonly_token = ""
-    return ensure_links(session, map_id, actor)
-
-
-def access(session: Session, map_id: int, *, code: str = "", token: str = "") -> str:
-    """What a link grants: "participant", "viewer", or a JourneyError when it does not fit.
-
-    The passcode and token are checked for shape first (a LinkError naming the parameter):
-    `hmac.compare_digest` raises on non-ASCII text, and the map id must be one a database
-    can compare.
-    """
-    map_id = link_id(map_id, what="map number", param="map")
-    code = link_token(code, what="passcode", param="code")
-    token = link_token(token, what="read-only key", param="view")
-    journey = session.get(JourneyMap, map_id)
-    if journey is None:
-        raise JourneyError("This link points to a map that no longer exists.")
-    if token and journey.readonly_token and hmac.compare_digest(token, journey.readonly_token):
-        return "viewer"
-    if code and journey.passcode and hmac.compare_digest(code, journey.passcode):
-        return "participant"
-    raise JourneyError("The passcode or link is not valid (any more). Ask the facilitator.")
-
-
 # ------------------------------------------------------------------ sticky notes
 
 
@@ -209,7 +171,9 @@ class NoteInfo:
 def add_note(
     session: Session, map_id: int, stage_id: int | None, kind: str, text: str, actor: Actor
 ) -> int:
-    """Anyone in the room may add a note, even while the map itself is locked."""
+    """Anyone in the room may add a note (members who edit, participants of this map), even
+    while the map itself is locked."""
+    _allowed(session, Action.ADD_NOTES, map_id)
     journey = map_for_update(session, map_id)
     if kind not in NOTE_KINDS:
         raise JourneyError(f"A note is a pain point, an idea or a question, not “{kind}”.")
@@ -227,8 +191,10 @@ def add_note(
     return note.id
 
 
-def list_notes(session: Session, map_id: int, voter_token: str = "") -> list[NoteInfo]:
-    """Notes with their dot counts, most dots first; `mine` says if this voter dotted it."""
+def list_notes(session: Session, map_id: int) -> list[NoteInfo]:
+    """Notes with their dot counts, most dots first; `mine` says if the acting person dotted
+    it."""
+    voter = _voter_key(_allowed(session, Action.READ, map_id))
     get_map(session, map_id)
     counts = dict(
         session.execute(
@@ -242,7 +208,7 @@ def list_notes(session: Session, map_id: int, voter_token: str = "") -> list[Not
         session.scalars(
             select(NoteVote.note_id)
             .join(StickyNote, StickyNote.id == NoteVote.note_id)
-            .where(StickyNote.map_id == map_id, NoteVote.voter_token == voter_token)
+            .where(StickyNote.map_id == map_id, NoteVote.voter_token == voter)
         )
     )
     notes = session.scalars(select(StickyNote).where(StickyNote.map_id == map_id))
@@ -270,35 +236,49 @@ def _note(session: Session, map_id: int, note_id: int) -> StickyNote:
     return note
 
 
-def toggle_vote(session: Session, map_id: int, note_id: int, voter_token: str) -> bool:
-    """Add or take back this voter's dot; returns whether the dot is now on. Anonymous: the
-    token only stops double votes and is never shown. Two clicks at once count as two
-    toggles; set_vote says which way the voter meant."""
-    if not voter_token:
-        raise JourneyError("Voting needs a browser token; reload the page.")
+def _voter(session: Session, map_id: int) -> str:
+    """Who a dot is counted against: the acting person (their e-mail, the local owner, or a
+    guest's own identity), so it survives a reload and a second tab cannot add another."""
+    voter = _voter_key(_allowed(session, Action.ADD_NOTES, map_id))
+    if not voter:
+        raise JourneyError("Voting needs to know who you are; open your link again.")
+    return voter
+
+
+def _voter_key(access: Access) -> str:
+    """What a dot is stored under: the acting person's key. The column holds 64 characters;
+    a longer key (a long e-mail address) is stored as its SHA-256."""
+    voter = access.voter
+    return voter if len(voter) <= 64 else hashlib.sha256(voter.encode("utf-8")).hexdigest()
+
+
+def toggle_vote(session: Session, map_id: int, note_id: int) -> bool:
+    """Add or take back the acting person's dot; returns whether the dot is now on. Dots are
+    anonymous: who gave one only stops double votes and is never shown. Two clicks at once
+    count as two toggles; set_vote says which way the voter meant."""
+    voter = _voter(session, map_id)
     map_for_update(session, map_id)
     note = _note(session, map_id, note_id)
-    on = not session.scalars(_vote_query(note.id, voter_token)).first()
-    set_vote(session, map_id, note_id, voter_token, on=on)
+    on = not session.scalars(_vote_query(note.id, voter)).first()
+    set_vote(session, map_id, note_id, on=on)
     return on
 
 
-def set_vote(session: Session, map_id: int, note_id: int, voter_token: str, *, on: bool) -> bool:
-    """Put this voter's dot on the note (on) or take it back; returns whether anything changed
-    (a second click from another tab that asks for the same changes nothing)."""
-    if not voter_token:
-        raise JourneyError("Voting needs a browser token; reload the page.")
+def set_vote(session: Session, map_id: int, note_id: int, *, on: bool) -> bool:
+    """Put the acting person's dot on the note (on) or take it back; returns whether anything
+    changed (a second click from another tab that asks for the same changes nothing)."""
+    voter = _voter(session, map_id)
     journey = map_for_update(session, map_id)
     note = _note(session, map_id, note_id)
-    present = session.scalars(_vote_query(note.id, voter_token)).first() is not None
+    present = session.scalars(_vote_query(note.id, voter)).first() is not None
     if present == on:
         return False
     if on:
-        session.add(NoteVote(note_id=note.id, voter_token=voter_token))
+        session.add(NoteVote(note_id=note.id, voter_token=voter))
         session.flush()
     else:
         session.execute(
-            delete(NoteVote).where(NoteVote.note_id == note.id, NoteVote.voter_token == voter_token)
+            delete(NoteVote).where(NoteVote.note_id == note.id, NoteVote.voter_token == voter)
         )
     bump(session, journey)
     return True
@@ -317,8 +297,9 @@ def delete_note(
     actor: Actor,
     expected_version: int | None = None,
 ) -> None:
-    """Remove a note (facilitator only); with the version the screen showed, a note changed
-    since (converted to an element) is not deleted unseen."""
+    """Remove a note (facilitators only: a note keeps its author's name, not who they are, so
+    nothing tells its author from someone who took the same name); with the version the
+    screen showed, a note changed since (converted to an element) is not deleted unseen."""
     journey = _facilitator(session, map_id, actor)
     note = _note(session, map_id, note_id)
     base = note.version if expected_version is None else expected_version
@@ -351,6 +332,7 @@ def convert_note(
     given, the version the screen showed, in the WHERE), so two facilitators converting it at
     once add one element, not two.
     """
+    _allowed(session, Action.EDIT_JOURNEYS, map_id)
     if not actor.facilitator:
         raise JourneyError("Only the facilitator can do that.")
     editable_map(session, map_id, actor)

@@ -1,7 +1,7 @@
-"""The facilitator's page reads the map's links on every run: a read that never waits for a
-writer (SQLite and PostgreSQL). It used to take the map's write lock on every run, so each
-rerun of the facilitator's page queued behind the room's edits, and a held lock failed the
-whole page after 10 s."""
+"""The facilitator's page lists the map's live guest links on every run: a read that never
+waits for a writer (SQLite and PostgreSQL); the map's old links (the 6-digit passcode and the
+read-only token in journey_map) open nothing any more; only those who may share see the links.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +12,26 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import journey as jm
+from core.access import links
+from core.access.guard import bind
+from core.access.identity import Access, PermissionDenied, Role
 from core.db.engine import unit_of_work
-from core.journey import workshop
+from core.db.models import JourneyMap
 from core.workspace.workspaces import create_workspace
 
 HOST = jm.Actor("Host", facilitator=True)
 
 
-def test_links_are_read_without_waiting_for_a_writer(
+def test_live_links_are_read_without_waiting_for_a_writer(
     factory: sessionmaker[Session], migrated_engine: Engine
 ):
     with unit_of_work(factory) as s:
         ws = create_workspace(s, "Links").id
         map_id = jm.create_map(s, ws, "blank", HOST).id
     with unit_of_work(factory) as s:
-        assert workshop.links(s, map_id, HOST) is None
+        assert links.live_links(s, ws, map_id=map_id) == []
     with unit_of_work(factory) as s:
-        made = workshop.ensure_links(s, map_id, HOST)
+        made = links.create_link(s, ws, "participant", map_id=map_id, passcode="tea")
 
     with migrated_engine.connect() as writer:  # another session holds the map for an edit
         if migrated_engine.dialect.name == "postgresql":
@@ -40,15 +43,38 @@ def test_links_are_read_without_waiting_for_a_writer(
             writer.exec_driver_sql("BEGIN IMMEDIATE")
         started = time.monotonic()
         with unit_of_work(factory) as s:
-            assert workshop.links(s, map_id, HOST) == made
+            (listed,) = links.live_links(s, ws, map_id=map_id)
         assert time.monotonic() - started < 2
         writer.rollback()
+    assert listed.id == made.info.id
+    assert listed.has_passcode
+    assert listed.kind == "participant"
 
 
-def test_only_the_facilitator_reads_the_links(factory: sessionmaker[Session]):
+def test_the_maps_old_passcode_and_token_open_nothing(factory: sessionmaker[Session]):
+    with unit_of_work(factory) as s:
+        ws = create_workspace(s, "Old links").id
+        map_id = jm.create_map(s, ws, "blank", HOST).id
+        journey = s.get(JourneyMap, map_id)
+        assert journey is not None
+        journey.passcode, journey.readonly_token = "123456", "old-read-only-token-of-the-map"
+    for old in ("123456", "old-read-only-token-of-the-map"):
+        with pytest.raises(links.LinkRefused), unit_of_work(factory) as s:
+            links.open_link(s, old)
+
+
+def test_only_those_who_share_read_the_links(factory: sessionmaker[Session]):
     with unit_of_work(factory) as s:
         ws = create_workspace(s, "Links, guest").id
         map_id = jm.create_map(s, ws, "blank", HOST).id
-        workshop.ensure_links(s, map_id, HOST)
-    with unit_of_work(factory) as s, pytest.raises(jm.JourneyError):
-        workshop.links(s, map_id, jm.Actor("Guest", facilitator=False))
+        made = links.create_link(s, ws, "participant", map_id=map_id)
+    with unit_of_work(factory) as s:
+        link, _ = links.open_link(s, made.token)
+        guest, _ = links.join(s, link, "Pat")
+    pat = links.guest_access(link, guest)
+    vera = Access(ws, "Links, guest", Role.VIEWER, "Vera", person="vera@example.com")
+    for access in (pat, vera):
+        with unit_of_work(factory) as s:
+            bind(s, access)
+            with pytest.raises(PermissionDenied):
+                links.live_links(s, ws, map_id=map_id)

@@ -1,19 +1,27 @@
 """The Workshop tab: notes from the room with anonymous dot votes, and the facilitator's
-controls (lock, the stage the room sees, the timer, the links to share)."""
+controls (lock, the stage the room sees, the timer, the guest links to share and revoke)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from core import journey as jm
+from core.access import links
 from core.access.identity import Access
+from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.journey import workshop
-from ui.feedback import user_errors
+from ui.feedback import show_error, user_errors
 from ui.journey.access import actor
 from ui.journey.actions import control, run
 from ui.journey.fields import StageChoices, stage_choices
 from ui.state import transaction
+
+NEW_LINK_KEY = "workshop_new_link"
+"""The link just created, in this browser session only: its token is shown until the
+facilitator hides it (or makes another), and is stored nowhere else."""
+REVOKING_KEY = "workshop_revoking"
+MAP_LINK_KINDS = ("participant", "viewer")
 
 
 def notes(content: jm.MapContent, access: Access) -> None:
@@ -40,7 +48,7 @@ def notes(content: jm.MapContent, access: Access) -> None:
                 st.toast("Note added")
                 st.rerun()
     with transaction() as s:
-        found = workshop.list_notes(s, content.info.id, access.visitor)
+        found = workshop.list_notes(s, content.info.id)
     if not found:
         st.caption("No notes yet. Anyone with the participant link can add one.")
         return
@@ -65,7 +73,7 @@ def _note_row(
         ):
             on = not note.mine
             run(
-                lambda s: workshop.set_vote(s, map_id, note.id, access.visitor, on=on),
+                lambda s: workshop.set_vote(s, map_id, note.id, on=on),
                 "Dot added" if on else "Dot taken back",
             )
         if access.facilitates and not note.converted_to:
@@ -127,24 +135,161 @@ def facilitation(content: jm.MapContent, access: Access) -> None:
 
 
 def _links(info: jm.MapInfo, access: Access) -> None:
-    with transaction() as s:  # a read: the links exist after the map's first showing
-        links = workshop.links(s, info.id, actor(access))
-    if links is None:
+    """Guest links to this map: make one (shown once), see the live ones, revoke any."""
+    st.markdown("**Links for guests**")
+    st.caption(
+        "A participant link lets people join under their name, add notes, vote and edit while "
+        "the map is open; a read-only link shows this map and nothing else. Nobody who opens a "
+        "link sees any other map or page."
+    )
+    _new_link_form(info)
+    _just_made(info)
+    _live_links(info)
+
+
+def _new_link_form(info: jm.MapInfo) -> None:
+    with st.form("workshop_link_form"):
+        c1, c2, c3 = st.columns([2, 1, 2])
+        kind = c1.selectbox(
+            "Link for",
+            MAP_LINK_KINDS,
+            key="workshop_link_kind",
+            format_func=lambda k: links.KIND_WORDS[k],
+        )
+        days = c2.number_input(
+            "Valid for (days)",
+            min_value=1,
+            max_value=links.MAX_DAYS,
+            value=links.DEFAULT_DAYS,
+            step=1,
+            key="workshop_link_days",
+        )
+        passcode = c3.text_input(
+            "Passcode (optional)",
+            type="password",
+            max_chars=links.MAX_PASSCODE,
+            key="workshop_link_passcode",
+            help=f"Asked once when someone joins; {links.MAX_ATTEMPTS} wrong tries lock the link.",
+        )
+        label = st.text_input(
+            "Label (optional, e.g. who it is for)", max_chars=80, key="workshop_link_label"
+        )
+        if not st.form_submit_button("Create link", key="workshop_link_create"):
+            return
+    try:
         with transaction() as s:
-            links = workshop.ensure_links(s, info.id, actor(access))
-    base = _base_url()
-    st.markdown("**Links for the room**")
-    st.text(f"Participants (may edit, add notes, vote): passcode {links.passcode}")
-    st.code(f"{base}?map={info.id}&code={links.passcode}", language=None)
-    st.text("Executives (read only):")
-    st.code(f"{base}?map={info.id}&view={links.readonly_token}", language=None)
-    if st.button("Make new links (old ones stop working)", key="workshop_reset_links"):
-        run(lambda s: workshop.reset_links(s, info.id, actor(access)), "New links made")
+            made = links.create_link(
+                s,
+                info.workspace_id,
+                str(kind),
+                map_id=info.id,
+                days=int(days),
+                passcode=passcode,
+                label=label,
+            )
+    except UserError as exc:
+        show_error(exc)
+        return
+    st.session_state[NEW_LINK_KEY] = (info.id, made.info.kind, link_url(made.token))
+    for key in ("workshop_link_passcode", "workshop_link_label"):
+        st.session_state.pop(key, None)  # cleared once stored
+    st.toast("Link created: copy it now")
+    st.rerun()
+
+
+def _just_made(info: jm.MapInfo) -> None:
+    """The link just created, with its token: the only time anyone sees it."""
+    made = st.session_state.get(NEW_LINK_KEY)
+    if not made or made[0] != info.id:
+        return
+    _, kind, url = made
+    with st.container(border=True, key="workshop_new_link_box"):
+        st.success(
+            f"New {links.KIND_WORDS[kind].lower()} link. Copy it now: Waypoint keeps only a "
+            "fingerprint of it, so it cannot be shown again once you hide it.",
+            icon=":material/link:",
+        )
+        st.code(url, language=None)
+        if st.button("I have copied it, hide it", key="workshop_new_link_hide"):
+            st.session_state.pop(NEW_LINK_KEY, None)
+            st.rerun()
+
+
+def _live_links(info: jm.MapInfo) -> None:
+    with transaction() as s:
+        found = links.live_links(s, info.workspace_id, map_id=info.id)
+    if not found:
+        st.caption("No live links to this map: make one above to invite guests.")
+        return
+    st.markdown(f"**Live links ({len(found)})**")
+    for link in found:
+        with st.container(border=True, key=f"workshop_link_{link.id}"):
+            c1, c2 = st.columns([6, 1])
+            title = links.KIND_WORDS[link.kind]
+            if link.label:
+                title += f" · {link.label}"
+            c1.markdown(f"**{inert_markdown(title)}**")
+            tries = (
+                f" · wrong tries: {link.failed_attempts} of {links.MAX_ATTEMPTS}"
+                if link.has_passcode
+                else ""
+            )
+            c1.caption(
+                inert_markdown(
+                    f"Created by {link.created_by} on {link.created_at:%d %b %Y %H:%M} UTC · "
+                    f"expires {link.expires_at:%d %b %Y %H:%M} UTC · "
+                    f"passcode: {'yes' if link.has_passcode else 'no'}{tries}"
+                )
+            )
+            if c2.button("Revoke…", key=f"workshop_revoke_{link.id}"):
+                st.session_state[REVOKING_KEY] = link.id
+    revoking = st.session_state.get(REVOKING_KEY)
+    chosen = next((link for link in found if link.id == revoking), None)
+    if chosen is not None:
+        _confirm_revoke(chosen)
+    elif revoking is not None:
+        st.session_state.pop(REVOKING_KEY, None)
+
+
+@st.dialog("Revoke link", on_dismiss=lambda: st.session_state.pop(REVOKING_KEY, None))
+def _confirm_revoke(link: links.LinkInfo) -> None:
+    title = links.KIND_WORDS[link.kind] + (f" · {link.label}" if link.label else "")
+    st.write(
+        f"Revoke **{inert_markdown(title)}**? It stops opening at once, and everyone who "
+        "joined through it is refused at their next click or reload. This cannot be undone; "
+        "make a new link to invite them again."
+    )
+    left, right = st.columns(2)
+    if left.button("Cancel", key="workshop_revoke_cancel", width="stretch"):
+        st.session_state.pop(REVOKING_KEY, None)
+        st.rerun()
+    if right.button("Revoke", type="primary", key="workshop_revoke_confirm", width="stretch"):
+        try:
+            with transaction() as s:
+                links.revoke_link(s, link.workspace_id, link.id)
+        except UserError as exc:
+            show_error(exc)
+            return
+        st.session_state.pop(REVOKING_KEY, None)
+        st.toast("Link revoked")
+        st.rerun()
+
+
+def link_url(token: str) -> str:
+    """The address a guest opens: this app's base address + `/journey?link=TOKEN` (a path
+    from the site's root when the browser's address is not known)."""
+    return f"{_base_url()}/journey?link={token}"
 
 
 def _base_url() -> str:
+    """The app's address without the page: what the browser shows, up to `/journey`."""
     try:
-        url = st.context.url or ""
-    except AttributeError:
+        url = str(st.context.url or "")
+    except (AttributeError, RuntimeError):
         url = ""
-    return url.split("?")[0] or "/journey"
+    url = url.split("#")[0].split("?")[0].rstrip("/")
+    if "://" not in url:
+        return ""
+    if url.endswith("/journey"):
+        url = url[: -len("/journey")]
+    return url
