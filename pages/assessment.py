@@ -1,9 +1,11 @@
 """Maturity assessment: rate the onboarding operation on the six-capability matrix, together.
 
-Two ways in. The facilitator opens a round, shares its link, watches who has answered
-(never what), reveals and closes. A respondent arrives through the link (?round=TOKEN), joins
-with a name and answers on their own screen; their personal key goes into the URL (&me=...)
-so that they can come back and change their answers until the round closes.
+Two ways in. A member of the workspace: an owner or editor opens a round, creates respondent
+links (each shown once, valid for a number of days, revocable), watches who has answered
+(never what), reveals and closes; a viewer reads the rounds and their results. A respondent
+arrives through a respondent link (?round=TOKEN, opened by ui/guest.py, which limits them to
+that round), joins with a name and answers on their own screen; their personal key goes into
+the URL (&me=...) so that they can come back and change their answers until the round closes.
 
 Routing only: who is looking is worked out once here and handed to the view for them; the
 parts live in ui/assessment/.

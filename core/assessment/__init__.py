@@ -31,7 +31,7 @@ from core.assessment.matrix import (
     capability,
     level_label,
 )
-from core.assessment.report import RoundReport, build_report
+from core.assessment.report import RoundReport, build_report, respondent_report
 from core.assessment.results import (
     DISAGREEMENT_SPREAD,
     CapabilityResult,
@@ -68,7 +68,6 @@ from core.assessment.rounds import (
     reveal_round,
     revealed_answers,
     revealed_history,
-    round_by_token,
     save_answers,
 )
 
@@ -123,11 +122,11 @@ __all__ = [
     "read_map_parts",
     "reopen_round",
     "respondent_by_token",
+    "respondent_report",
     "reveal_round",
     "revealed_answers",
     "revealed_history",
     "roadmap",
-    "round_by_token",
     "round_results",
     "save_answers",
     "trend",

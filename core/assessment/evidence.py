@@ -24,6 +24,10 @@ reading, and the check says so.
 A rating is flagged when the median current level is above the lower of the two ceilings:
 by a full level or more, "not supported"; by half a level, "above evidence". Teams tend to
 over-rate themselves by half a level to a level, so half a level is worth a conversation.
+
+Both readings are the workspace's own: reading the maps requires Action.READ in the workspace
+(members only; a round's respondents do not reach its maps), and kpi_evidence computes from
+data and a plan the caller has read through their own checked use cases.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ import polars as pl
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.assessment.matrix import CAPABILITIES, CAPABILITY_KEYS
 from core.assessment.results import RoundResults
 from core.db.models import AssessmentRound, JourneyMap, MapChange
@@ -110,6 +116,7 @@ def _count(session: Session, query: Select[int]) -> int:
 
 def read_map_parts(session: Session, workspace_id: int, today: date | None = None) -> MapParts:
     """Score every map of the workspace with core.journey's completeness, plus map history."""
+    require(session, Action.READ, workspace_id)
     ids = session.scalars(
         select(JourneyMap.id).where(JourneyMap.workspace_id == workspace_id).order_by(JourneyMap.id)
     ).all()
@@ -188,6 +195,7 @@ def journey_checks(parts: MapParts) -> dict[str, JourneyCheck]:
 
 
 def journey_evidence(session: Session, workspace_id: int) -> dict[str, JourneyCheck]:
+    """What the workspace's maps show per capability; members of the workspace only."""
     return journey_checks(read_map_parts(session, workspace_id))
 
 

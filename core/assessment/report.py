@@ -1,4 +1,10 @@
-"""Everything the results view and the downloads show for one revealed round, in one call."""
+"""Everything the results view and the downloads show for one revealed round, in one call.
+
+Members of the workspace get the whole report (build_report). A respondent reaches their own
+round and nothing else of the workspace, so theirs (respondent_report) holds the round's
+answers and what follows from them alone: no evidence cross-check (the workspace's maps and
+customer data) and no other round (the trend has this one point).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.assessment.evidence import (
     CrossCheck,
     JourneyCheck,
@@ -73,8 +81,10 @@ def build_report(
     *,
     has_data: bool,
 ) -> RoundReport:
-    """Results, evidence and roadmap of a revealed round; AssessmentError while hidden."""
+    """Results, evidence and roadmap of a revealed round; AssessmentError while hidden.
+    Members of the round's workspace only (the evidence reads its maps and data)."""
     info = get_round(session, round_id)
+    require(session, Action.READ, info.workspace_id)
     answers = revealed_answers(session, round_id)
     results = round_results(answers)
     history = _up_to(revealed_history(session, info.workspace_id), round_id)
@@ -93,4 +103,26 @@ def build_report(
         kpis=kpis,
         checks=tuple(checks),
         roadmap=tuple(roadmap(results, checks)),
+    )
+
+
+def respondent_report(session: Session, round_id: int) -> RoundReport:
+    """What a respondent sees of their own revealed round: results, heatmap, answers and the
+    roadmap from the ratings alone, without evidence and without other rounds."""
+    info = get_round(session, round_id)
+    answers = revealed_answers(session, round_id)
+    results = round_results(answers)
+    history: History = [(info, answers)]
+    return RoundReport(
+        info=info,
+        answers=tuple(answers),
+        results=results,
+        heat=tuple(heatmap(answers)),
+        history=history,
+        trend=tuple(trend(history)),
+        index_change=None,
+        journey={},
+        kpis={},
+        checks=(),
+        roadmap=tuple(roadmap(results, [])),
     )

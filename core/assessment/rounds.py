@@ -1,7 +1,13 @@
 """Assessment rounds: one function per thing a facilitator or a respondent does.
 
-A round is shared through its token (the link); a respondent joins by name and gets a
-personal token that lets them come back and change their answers until the round closes.
+Who may do what (core.access): owners and editors open, reveal, close, reopen and delete
+rounds (Action.EDIT_ASSESSMENTS); every member reads them (Action.READ). A round is shared
+through respondent guest links (core.access.links.create_link(..., "respondent",
+round_id=...)): whoever opens one acts as a respondent of that one round, who may join it,
+answer, and read that round (its state, and its results once revealed) and nothing else of
+the workspace. A respondent joins by name and gets a personal token, shown once in their
+address and stored only as its SHA-256, that lets them come back and change their answers
+until the round closes.
 Nobody sees anyone's levels before the facilitator reveals the round, so that nobody anchors
 on the most senior voice in the room. Every function takes an open Session inside a unit of
 work and raises AssessmentError with a sentence a user can act on.
@@ -24,12 +30,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.access.guard import acting, require
+from core.access.links import hash_token, new_token
+from core.access.roles import Action, Role
 from core.assessment.matrix import CAPABILITY_KEYS, LEVELS, capability
 from core.common.errors import UserError
 from core.db.models import Answer, AssessmentRound, Respondent, Workspace
 
 MAX_NAME = 80
 MAX_EVIDENCE = 1000
+RESPONDENT_TOKEN_BYTES = 24  # 192 bits, like a guest link's token
 
 
 class AssessmentError(UserError):
@@ -41,7 +51,6 @@ class RoundInfo:
     id: int
     workspace_id: int
     name: str
-    token: str
     opened_at: datetime
     closed_at: datetime | None
     revealed: bool
@@ -60,6 +69,9 @@ class RoundInfo:
 
 @dataclass(frozen=True)
 class RespondentInfo:
+    """A respondent; `token` is their personal key as they gave it (or, from join_round, as
+    just made): the database holds only its hash."""
+
     id: int
     round_id: int
     name: str
@@ -143,11 +155,11 @@ class AnswerRow:
 
 
 def _round_info(r: AssessmentRound) -> RoundInfo:
-    return RoundInfo(r.id, r.workspace_id, r.name, r.token, r.opened_at, r.closed_at, r.revealed)
+    return RoundInfo(r.id, r.workspace_id, r.name, r.opened_at, r.closed_at, r.revealed)
 
 
-def _resp_info(r: Respondent) -> RespondentInfo:
-    return RespondentInfo(r.id, r.round_id, r.name, r.role, r.token)
+def _resp_info(r: Respondent, token: str) -> RespondentInfo:
+    return RespondentInfo(r.id, r.round_id, r.name, r.role, token)
 
 
 def _clean(text: str, what: str, limit: int = MAX_NAME) -> str:
@@ -166,15 +178,35 @@ def _round(session: Session, round_id: int) -> AssessmentRound:
     return found
 
 
-def _token() -> str:
-    return secrets.token_urlsafe(18)
+def _read_round(session: Session, round_id: int) -> AssessmentRound:
+    """The round, once the acting person may read it: a member of its workspace (READ), or a
+    respondent whose link names this round (their role allows ANSWER, inside that round)."""
+    row = _round(session, round_id)
+    access = acting(session)
+    action = Action.ANSWER if access.role is Role.RESPONDENT else Action.READ
+    require(session, action, row.workspace_id, round_id=row.id)
+    return row
+
+
+def _edit_round(session: Session, round_id: int) -> AssessmentRound:
+    row = _round(session, round_id)
+    require(session, Action.EDIT_ASSESSMENTS, row.workspace_id)
+    return row
+
+
+def _new_respondent_token() -> str:
+    """A respondent's personal key: 192 random bits; only its hash is stored."""
+    return secrets.token_urlsafe(RESPONDENT_TOKEN_BYTES)
 
 
 # ------------------------------------------------------------------ facilitator
 
 
 def open_round(session: Session, workspace_id: int, name: str) -> RoundInfo:
-    """Start a round (e.g. "2026 Q3") with a fresh share token."""
+    """Start a round (e.g. "2026 Q3"). It is shared through respondent links
+    (core.access.links.create_link); its own token column holds the hash of a random token
+    nobody is given (the column is unique), so it opens nothing."""
+    require(session, Action.EDIT_ASSESSMENTS, workspace_id)
     if session.get(Workspace, workspace_id) is None:
         raise AssessmentError("That workspace no longer exists; pick another one.")
     name = _clean(name, "The round name")
@@ -186,7 +218,7 @@ def open_round(session: Session, workspace_id: int, name: str) -> RoundInfo:
     ).first()
     if taken is not None:
         raise AssessmentError(f"A round called “{name}” already exists; pick another name.")
-    row = AssessmentRound(workspace_id=workspace_id, name=name, token=_token())
+    row = AssessmentRound(workspace_id=workspace_id, name=name, token=hash_token(new_token()))
     try:
         with session.begin_nested():  # the same name opened by someone else a moment ago
             session.add(row)
@@ -200,7 +232,8 @@ def open_round(session: Session, workspace_id: int, name: str) -> RoundInfo:
 
 
 def list_rounds(session: Session, workspace_id: int) -> list[RoundInfo]:
-    """The workspace's rounds, oldest first (the order of the trend)."""
+    """The workspace's rounds, oldest first (the order of the trend); members only."""
+    require(session, Action.READ, workspace_id)
     rows = session.scalars(
         select(AssessmentRound)
         .where(AssessmentRound.workspace_id == workspace_id)
@@ -210,23 +243,13 @@ def list_rounds(session: Session, workspace_id: int) -> list[RoundInfo]:
 
 
 def get_round(session: Session, round_id: int) -> RoundInfo:
-    return _round_info(_round(session, round_id))
-
-
-def round_by_token(session: Session, token: str) -> RoundInfo:
-    found = session.scalars(
-        select(AssessmentRound).where(AssessmentRound.token == (token or "").strip())
-    ).first()
-    if found is None:
-        raise AssessmentError(
-            "This assessment link is not valid; ask the facilitator for the current link."
-        )
-    return _round_info(found)
+    """A round of one's workspace, or a respondent's own round."""
+    return _round_info(_read_round(session, round_id))
 
 
 def reveal_round(session: Session, round_id: int) -> RoundInfo:
     """Show everyone's answers; refused while nobody has answered (nothing to show)."""
-    row = _round(session, round_id)
+    row = _edit_round(session, round_id)
     answers = session.scalar(
         select(func.count(Answer.id)).join(Respondent).where(Respondent.round_id == round_id)
     )
@@ -238,7 +261,7 @@ def reveal_round(session: Session, round_id: int) -> RoundInfo:
 
 def close_round(session: Session, round_id: int) -> RoundInfo:
     """Freeze the answers: nobody can join or change anything after this."""
-    row = _round(session, round_id)
+    row = _edit_round(session, round_id)
     if row.closed_at is not None:
         raise AssessmentError(f"Round “{row.name}” is already closed.")
     row.closed_at = datetime.now(UTC).replace(tzinfo=None)
@@ -247,7 +270,7 @@ def close_round(session: Session, round_id: int) -> RoundInfo:
 
 def reopen_round(session: Session, round_id: int) -> RoundInfo:
     """Undo a close made by mistake; answers become changeable again."""
-    row = _round(session, round_id)
+    row = _edit_round(session, round_id)
     if row.closed_at is None:
         raise AssessmentError(f"Round “{row.name}” is still open.")
     row.closed_at = None
@@ -255,12 +278,15 @@ def reopen_round(session: Session, round_id: int) -> RoundInfo:
 
 
 def delete_round(session: Session, round_id: int) -> None:
-    session.delete(_round(session, round_id))
+    """The round, its answers and its respondent links (the database cascades to them)."""
+    session.delete(_edit_round(session, round_id))
 
 
 def progress(session: Session, round_id: int) -> list[Progress]:
-    """Respondents in join order with how many capabilities they answered (no levels)."""
-    _round(session, round_id)
+    """Respondents in join order with how many capabilities they answered (no levels);
+    members only: a respondent does not see who else joined."""
+    row = _round(session, round_id)
+    require(session, Action.READ, row.workspace_id)
     rows = session.execute(
         select(
             Respondent.name,
@@ -286,14 +312,16 @@ def _open_round_for(row: AssessmentRound) -> None:
         )
 
 
-def join_round(session: Session, round_token: str, name: str, role: str = "") -> RespondentInfo:
-    """Join through the share link; the returned token is the respondent's personal key."""
-    info = round_by_token(session, round_token)
-    row = _round(session, info.id)
+def join_round(session: Session, round_id: int, name: str, role: str = "") -> RespondentInfo:
+    """Join a round (a respondent through their link, or a member); the returned token is the
+    respondent's personal key, given this once: only its hash is stored."""
+    row = _round(session, round_id)
+    require(session, Action.ANSWER, row.workspace_id, round_id=row.id)
     _open_round_for(row)
     name = _clean(name, "Your name")
     role = " ".join((role or "").split())[:MAX_NAME]
-    person = Respondent(round_id=row.id, name=name, role=role, token=_token())
+    token = _new_respondent_token()
+    person = Respondent(round_id=row.id, name=name, role=role, token=hash_token(token))
     try:
         with session.begin_nested():  # the name index decides between two joins at once
             session.add(person)
@@ -312,22 +340,30 @@ def join_round(session: Session, round_token: str, name: str, role: str = "") ->
             f"Someone called “{name}” has already joined this round. If that was you, open "
             "your personal link; otherwise add an initial to your name."
         ) from None
-    return _resp_info(person)
+    return _resp_info(person, token)
 
 
-def _respondent(session: Session, token: str) -> Respondent:
+def _respondent(session: Session, token: str, action: Action = Action.ANSWER) -> Respondent:
+    """The respondent a personal key names, once the acting person may `action` in their
+    round (ANSWER to change answers; reading one's own sheet is checked like reading the
+    round)."""
     found = session.scalars(
-        select(Respondent).where(Respondent.token == (token or "").strip())
+        select(Respondent).where(Respondent.token == hash_token((token or "").strip()))
     ).first()
     if found is None:
         raise AssessmentError(
             "Your personal link is not valid for this round; join again with your name."
         )
+    if action is Action.ANSWER:
+        row = _round(session, found.round_id)
+        require(session, Action.ANSWER, row.workspace_id, round_id=row.id)
+    else:
+        _read_round(session, found.round_id)
     return found
 
 
 def respondent_by_token(session: Session, token: str) -> RespondentInfo:
-    return _resp_info(_respondent(session, token))
+    return _resp_info(_respondent(session, token, Action.READ), (token or "").strip())
 
 
 def _check(key: str, given: AnswerInput) -> AnswerInput:
@@ -397,7 +433,7 @@ def save_answers(
 
 def answer_sheet(session: Session, respondent_token: str) -> AnswerSheet:
     """The respondent's own saved answers (always visible to them) and the sheet's version."""
-    person = _respondent(session, respondent_token)
+    person = _respondent(session, respondent_token, Action.READ)
     session.refresh(person)
     answers = {
         a.capability: AnswerInput(a.current_level, a.target_level, a.evidence)
@@ -431,8 +467,9 @@ def _rows(session: Session, round_id: int) -> list[AnswerRow]:
 
 
 def revealed_answers(session: Session, round_id: int) -> list[AnswerRow]:
-    """Everyone's answers, respondents in join order; refused until the round is revealed."""
-    row = _round(session, round_id)
+    """Everyone's answers, respondents in join order; refused until the round is revealed.
+    Members of the workspace, and the round's own respondents, may read them."""
+    row = _read_round(session, round_id)
     if not row.revealed:
         raise AssessmentError(
             f"The answers of “{row.name}” are hidden until the facilitator reveals them."
@@ -444,7 +481,8 @@ History = list[tuple[RoundInfo, list[AnswerRow]]]
 
 
 def revealed_history(session: Session, workspace_id: int) -> History:
-    """Every revealed round of the workspace with its answers, oldest first (for the trend)."""
+    """Every revealed round of the workspace with its answers, oldest first (for the trend);
+    members only (list_rounds checks)."""
     return [
         (info, _rows(session, info.id))
         for info in list_rounds(session, workspace_id)

@@ -266,7 +266,7 @@ def add_demo_rounds(session: Session, workspace_id: int) -> list[int]:
     for number, (name, people) in enumerate(DEMO_ROUNDS):
         found = assessment.open_round(session, workspace_id, name)
         for person, role, levels in people:
-            me = assessment.join_round(session, found.token, person, role)
+            me = assessment.join_round(session, found.id, person, role)
             sheet = assessment.answer_sheet(session, me.token)
             answers = {
                 key: assessment.AnswerInput(now, target) for key, (now, target) in levels.items()

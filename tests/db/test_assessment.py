@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.access.links import hash_token
 from core.assessment import (
     CAPABILITY_KEYS,
     AnswerInput,
@@ -22,15 +24,16 @@ from core.assessment import (
     open_round,
     progress,
     reopen_round,
+    respondent_by_token,
     reveal_round,
     revealed_answers,
     revealed_history,
-    round_by_token,
     round_results,
     save_answers,
     trend,
 )
 from core.db.engine import unit_of_work
+from core.db.models import AssessmentRound, GuestLink, Respondent
 from core.workspace import workspaces
 
 A = AnswerInput
@@ -47,9 +50,9 @@ def _open(factory: sessionmaker[Session], ws_id: int, name: str = "2026 Q3") -> 
         return open_round(s, ws_id, name)
 
 
-def _join(factory: sessionmaker[Session], token: str, name: str) -> str:
+def _join(factory: sessionmaker[Session], round_id: int, name: str) -> str:
     with unit_of_work(factory) as s:
-        return join_round(s, token, name).token
+        return join_round(s, round_id, name).token
 
 
 def _answer(factory: sessionmaker[Session], person: str, answers: dict[str, AnswerInput]) -> None:
@@ -67,7 +70,7 @@ def _round_with(
     """A revealed round where each person gave (current, target) for the listed capabilities."""
     info = _open(factory, ws_id, name)
     for person, levels in people.items():
-        token = _join(factory, info.token, person)
+        token = _join(factory, info.id, person)
         _answer(factory, token, {k: A(c, t, f"{person} says") for k, (c, t) in levels.items()})
     with unit_of_work(factory) as s:
         return reveal_round(s, info.id)
@@ -87,39 +90,46 @@ def _errors(factory: sessionmaker[Session], person: str, answers: dict[str, Answ
 # ------------------------------------------------------------------ rounds and respondents
 
 
-def test_a_round_has_a_share_token_and_a_unique_name(factory, ws_id):
+def test_a_round_has_a_unique_name_and_no_token_of_its_own(factory, ws_id):
     info = _open(factory, ws_id)
-    assert len(info.token) >= 20
     assert info.is_open
     assert not info.revealed
     assert info.state == "open"
+    assert not hasattr(info, "token")  # rounds are shared through respondent links
     with unit_of_work(factory) as s:
-        assert round_by_token(s, info.token).id == info.id
+        stored = s.get(AssessmentRound, info.id)
+        assert stored is not None
+        assert len(stored.token) == 64  # the hash of a token nobody was given
+        int(stored.token, 16)
+        assert not s.scalars(select(GuestLink)).all()
     with pytest.raises(AssessmentError, match="already exists"), unit_of_work(factory) as s:
         open_round(s, ws_id, "  2026   q3 ")
     with pytest.raises(AssessmentError, match="cannot be empty"), unit_of_work(factory) as s:
         open_round(s, ws_id, "   ")
-    with pytest.raises(AssessmentError, match="link is not valid"), unit_of_work(factory) as s:
-        round_by_token(s, "nope")
 
 
 def test_respondents_join_by_name_and_get_a_personal_token(factory, ws_id):
     info = _open(factory, ws_id)
-    ana = _join(factory, info.token, "Ana")
-    ben = _join(factory, info.token, "Ben")
+    ana = _join(factory, info.id, "Ana")
+    ben = _join(factory, info.id, "Ben")
     assert ana != ben
-    assert info.token not in (ana, ben)
+    assert len(ana) >= 32  # 192 random bits
     with pytest.raises(AssessmentError, match="already joined"), unit_of_work(factory) as s:
-        join_round(s, info.token, " ana ")
+        join_round(s, info.id, " ana ")
     with pytest.raises(AssessmentError, match="cannot be empty"), unit_of_work(factory) as s:
-        join_round(s, info.token, "")
-    with pytest.raises(AssessmentError, match="link is not valid"), unit_of_work(factory) as s:
-        join_round(s, "wrong-token", "Cleo")
+        join_round(s, info.id, "")
+    with pytest.raises(AssessmentError, match="no longer exists"), unit_of_work(factory) as s:
+        join_round(s, info.id + 1000, "Cleo")
+    with unit_of_work(factory) as s:
+        assert respondent_by_token(s, ana).name == "Ana"
+        assert respondent_by_token(s, f" {ben} ").name == "Ben"
+        stored = set(s.scalars(select(Respondent.token)))
+    assert stored == {hash_token(ana), hash_token(ben)}
 
 
 def test_answers_are_checked_whole_and_nothing_is_half_saved(factory, ws_id):
     info = _open(factory, ws_id)
-    person = _join(factory, info.token, "Ana")
+    person = _join(factory, info.id, "Ana")
     good = A(2, 3, "kickoff deck only")
     assert "must be a whole number from 1 to 5, not 0" in _errors(
         factory, person, {"milestones": good, "signals": A(0, 3)}
@@ -140,7 +150,7 @@ def test_answers_are_checked_whole_and_nothing_is_half_saved(factory, ws_id):
 
 def test_answers_change_until_the_round_closes(factory, ws_id):
     info = _open(factory, ws_id)
-    person = _join(factory, info.token, "Ana")
+    person = _join(factory, info.id, "Ana")
     _answer(factory, person, {"milestones": A(2, 3, "first"), "signals": A(1, 2)})
     _answer(factory, person, {"milestones": A(3, 5, " changed ")})
     with unit_of_work(factory) as s:
@@ -151,7 +161,7 @@ def test_answers_change_until_the_round_closes(factory, ws_id):
     assert closed.state == "closed"
     assert "is closed" in _errors(factory, person, {"milestones": A(1, 1)})
     with pytest.raises(AssessmentError, match="is closed"), unit_of_work(factory) as s:
-        join_round(s, info.token, "Late")
+        join_round(s, info.id, "Late")
     with pytest.raises(AssessmentError, match="already closed"), unit_of_work(factory) as s:
         close_round(s, info.id)
     with unit_of_work(factory) as s:
@@ -165,8 +175,8 @@ def test_answers_stay_hidden_until_the_reveal(factory, ws_id):
     info = _open(factory, ws_id)
     with pytest.raises(AssessmentError, match="Nobody has answered"), unit_of_work(factory) as s:
         reveal_round(s, info.id)
-    ana = _join(factory, info.token, "Ana")
-    _join(factory, info.token, "Ben")
+    ana = _join(factory, info.id, "Ana")
+    _join(factory, info.id, "Ben")
     _answer(factory, ana, {"milestones": A(2, 3), "signals": A(1, 4)})
     with unit_of_work(factory) as s:
         seen = progress(s, info.id)
@@ -286,7 +296,7 @@ def _history(factory: sessionmaker[Session], ws_id: int) -> Iterable:
 def test_trend_covers_revealed_rounds_in_order(factory, ws_id):
     _round_with(factory, ws_id, {"Ana": {k: (2, 4) for k in CAPABILITY_KEYS}}, name="2026 Q1")
     hidden = _open(factory, ws_id, "2026 Q2")
-    _answer(factory, _join(factory, hidden.token, "Ana"), {"milestones": A(5, 5)})
+    _answer(factory, _join(factory, hidden.id, "Ana"), {"milestones": A(5, 5)})
     _round_with(factory, ws_id, {"Ana": {k: (3, 4) for k in CAPABILITY_KEYS}}, name="2026 Q3")
     with unit_of_work(factory) as s:
         assert [r.name for r in list_rounds(s, ws_id)] == ["2026 Q1", "2026 Q2", "2026 Q3"]

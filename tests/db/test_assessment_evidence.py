@@ -316,7 +316,7 @@ def test_markdown_report_is_one_page_with_the_flags():
     rows = _rows({"Ana": {"milestones": (1, 3)}, "Ben": {"milestones": (3, 4)}})
     results = round_results(rows)
     checks = cross_check(results, _no_maps(), _no_kpis())
-    info = RoundInfo(1, 1, "Q3 <b>|x|</b>", "t", None, None, True)  # type: ignore[arg-type]
+    info = RoundInfo(1, 1, "Q3 <b>|x|</b>", None, None, True)  # type: ignore[arg-type]
     text = markdown_report(info, results, checks, roadmap(results, checks), change=5.0)
     assert text.startswith("# Onboarding maturity: Q3 &lt;b&gt;\\|x\\|&lt;/b&gt;")
     assert "Maturity index: 25.0 / 100** (+5.0 since the previous round)" in text
@@ -333,7 +333,7 @@ def test_charts_render_to_png():
     from core.assessment import heatmap, trend
     from core.assessment.rounds import RoundInfo
 
-    info = RoundInfo(1, 1, "Q3", "t", None, None, True)  # type: ignore[arg-type]
+    info = RoundInfo(1, 1, "Q3", None, None, True)  # type: ignore[arg-type]
     points = trend([(info, rows)])
     for chart in (
         heatmap_chart(heatmap(rows)),
@@ -350,8 +350,8 @@ def test_charts_render_to_png():
 def test_build_report_on_the_database(factory, ws_id, demo):
     with unit_of_work(factory) as s:
         info = open_round(s, ws_id, "2026 Q3")
-        ana = join_round(s, info.token, "Ana").token
-        ben = join_round(s, info.token, "Ben").token
+        ana = join_round(s, info.id, "Ana").token
+        ben = join_round(s, info.id, "Ben").token
         save_answers(s, ana, {k: AnswerInput(4, 5) for k in CAPABILITY_KEYS}, base_version=1)
         save_answers(s, ben, {k: AnswerInput(2, 4) for k in CAPABILITY_KEYS}, base_version=1)
         reveal_round(s, info.id)

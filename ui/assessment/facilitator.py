@@ -1,5 +1,11 @@
-"""The facilitator's view: open a round, share its link, watch who has answered (never what),
-reveal, close or reopen it, read the results, and browse the matrix."""
+"""The members' view. Owners and editors (Action.EDIT_ASSESSMENTS) open a round, create and
+revoke its respondent links, watch who has answered (never what), reveal, close, reopen or
+delete it; viewers see the rounds, who has answered and the results, with no controls.
+Everyone reads the results and browses the matrix.
+
+A respondent link's address is shown once, in the run that created it: Waypoint keeps only
+its hash and cannot show it again (a lost link is revoked and a new one made).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,10 @@ import polars as pl
 import streamlit as st
 
 from core import assessment as A
+from core.access import links
 from core.access.identity import Access
+from core.access.links import DEFAULT_DAYS, MAX_DAYS, LinkInfo
+from core.access.roles import Action
 from core.common.text import inert_markdown
 from ui.assessment.report import show_results
 from ui.assessment.rounds import (
@@ -24,9 +33,10 @@ from ui.state import transaction
 ACTIONS = {"reveal": A.reveal_round, "close": A.close_round, "reopen": A.reopen_round}
 
 
-def _share_link(info: A.RoundInfo) -> str:
-    base = st.context.url or "/assessment"
-    return f"{base.split('?')[0]}?{ROUND_PARAM}={info.token}"
+def share_url(token: str) -> str:
+    """The address a respondent opens: this page's own address with the link's token."""
+    base = (st.context.url or "").split("?")[0] or "/assessment"
+    return f"{base}?{ROUND_PARAM}={token}"
 
 
 def _new_round(access: Access, *, first: bool) -> None:
@@ -39,7 +49,10 @@ def _new_round(access: Access, *, first: bool) -> None:
                         created = A.open_round(session, access.workspace_id, name)
                     choose_round(created.id)
                     st.session_state.pop("assess_round_name", None)  # cleared once stored
-                    st.toast(f"Round {inert_markdown(created.name)} is open: share its link.")
+                    st.toast(
+                        f"Round {inert_markdown(created.name)} is open: create a respondent "
+                        "link to share it."
+                    )
                     st.rerun()
 
 
@@ -111,13 +124,101 @@ def _progress_table(people: list[A.Progress]) -> pl.DataFrame:
     )
 
 
-def _progress(info: A.RoundInfo) -> None:
+def _create_link(info: A.RoundInfo) -> None:
+    """The form that makes a respondent link; its address is drawn in this run only."""
+    with st.form("assess_link_form"):
+        left, right = st.columns([1, 2])
+        days = left.number_input(
+            "Valid for (days)",
+            min_value=1,
+            max_value=MAX_DAYS,
+            value=DEFAULT_DAYS,
+            step=1,
+            key="assess_link_days",
+        )
+        label = right.text_input(
+            "Label (optional)", placeholder="e.g. CS leads", max_chars=80, key="assess_link_label"
+        )
+        submitted = st.form_submit_button(
+            "Create a respondent link",
+            type="primary",
+            key="assess_link_create",
+            icon=":material/add_link:",
+            disabled=not info.is_open,
+        )
+    if not submitted:
+        return
+    with user_errors():
+        with transaction() as session:
+            made = links.create_link(
+                session,
+                info.workspace_id,
+                "respondent",
+                round_id=info.id,
+                days=int(days),
+                label=label,
+            )
+        st.success(
+            "Copy this link now and send it to the respondents: it is shown only this once "
+            "(Waypoint keeps only a fingerprint of it). Each person who opens it joins with "
+            f"their name. It works until {made.info.expires_at:%d %b %Y} unless revoked.",
+            icon=":material/link:",
+        )
+        st.code(share_url(made.token), language=None)
+
+
+@st.dialog("Revoke link")
+def _confirm_revoke(link: LinkInfo) -> None:
+    st.write(
+        "Revoke this respondent link? Nobody can join through it any more, and respondents "
+        "who joined through it can no longer open the round. Their answers stay."
+    )
+    st.text(_link_words(link))
+    left, right = st.columns(2)
+    if left.button("Cancel", key="assess_revoke_cancel", width="stretch"):
+        st.rerun()
+    if right.button("Revoke", type="primary", key="assess_revoke_confirm", width="stretch"):
+        with user_errors():
+            with transaction() as session:
+                links.revoke_link(session, link.workspace_id, link.id)
+            st.toast("Link revoked")
+            st.rerun()
+
+
+def _link_words(link: LinkInfo) -> str:
+    label = f"{link.label} · " if link.label else ""
+    return (
+        f"{label}made by {link.created_by or 'someone'} on {link.created_at:%d %b %Y} · "
+        f"valid until {link.expires_at:%d %b %Y}"
+    )
+
+
+def _links(info: A.RoundInfo) -> None:
+    """Create respondent links, and the live ones with a Revoke button each."""
+    st.markdown("**Respondent links**: each opens this round's answer form and nothing else.")
+    if not info.is_open:
+        st.caption("The round is closed: reopen it to let new respondents join.")
+    _create_link(info)
+    with transaction() as session:
+        live = links.live_links(session, info.workspace_id, round_id=info.id)
+    if not live:
+        st.caption("No live link: create one above to invite respondents.")
+        return
+    for link in live:
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        text.text(_link_words(link))
+        if button.button(
+            "Revoke", key=f"assess_revoke_{link.id}", icon=":material/link_off:", width="stretch"
+        ):
+            _confirm_revoke(link)
+
+
+def _progress(info: A.RoundInfo, *, runs: bool) -> None:
     with transaction() as session:
         people = A.progress(session, info.id)
-    st.markdown("**Share this link** with each respondent (it opens the answer form):")
-    st.code(_share_link(info), language=None)
     if not people:
-        st.info("Nobody has joined yet. Send the link above.", icon=":material/group_add:")
+        hint = " Create a respondent link above and send it." if runs else ""
+        st.info(f"Nobody has joined yet.{hint}", icon=":material/group_add:")
         return
     done = sum(1 for p in people if p.answered == len(A.CAPABILITIES))
     st.caption(f"{len(people)} joined · {done} answered every capability · levels stay hidden.")
@@ -135,24 +236,38 @@ def _matrix() -> None:
             st.markdown(levels_markdown(cap))
 
 
+def _empty(*, runs: bool) -> None:
+    if runs:
+        text = (
+            "No assessment round yet. Open one above (e.g. “2026 Q3”), create a respondent "
+            "link for the team, and reveal the results when everyone has answered."
+        )
+    else:
+        text = "No assessment round yet. The workspace's owners and editors open rounds."
+    st.info(text, icon=":material/info:")
+
+
 def show_facilitator(access: Access) -> None:
+    """The rounds of the member's workspace; controls only for those who may run rounds."""
+    runs = access.may(Action.EDIT_ASSESSMENTS)
     with transaction() as session:
         rounds = A.list_rounds(session, access.workspace_id)
-    _new_round(access, first=not rounds)
+    if runs:
+        _new_round(access, first=not rounds)
     if not rounds:
-        st.info(
-            "No assessment round yet. Open one above (e.g. “2026 Q3”), share its link with "
-            "the team, and reveal the results when everyone has answered.",
-            icon=":material/info:",
-        )
+        _empty(runs=runs)
         _matrix()
         return
     info = pick_round(rounds)
     st.caption(state_line(info))
     answers, results, matrix = st.tabs(["Answers", "Results", "Matrix"])
     with answers:
-        _controls(info)
-        _progress(info)
+        if runs:
+            _controls(info)
+            _links(info)
+        elif st.button("Refresh", key="assess_refresh", icon=":material/refresh:"):
+            st.rerun()
+        _progress(info, runs=runs)
     with results:
         show_results(info)
     with matrix:

@@ -1,5 +1,7 @@
-"""A round's results, for the facilitator and for respondents alike: hidden until revealed,
-then every part of the report in page order."""
+"""A round's results, for the workspace's members and the round's respondents: hidden until
+revealed, then every part of the report in page order. Respondents reach their round only,
+so theirs leaves out the evidence cross-check, the roadmap built on it and the trend across
+rounds (core.assessment.respondent_report)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ def build(info: A.RoundInfo) -> A.RoundReport:
         )
 
 
-def show_results(info: A.RoundInfo) -> None:
+def show_results(info: A.RoundInfo, *, respondent: bool = False) -> None:
     if not info.revealed:
         st.info(
             "Answers stay hidden until the facilitator reveals them, so nobody anchors on "
@@ -35,11 +37,16 @@ def show_results(info: A.RoundInfo) -> None:
             icon=":material/visibility_off:",
         )
         return
-    report = build(info)
+    if respondent:
+        with transaction() as session:
+            report = A.respondent_report(session, info.id)
+    else:
+        report = build(info)
     show_headline(report)
     show_capabilities(report)
-    show_charts(report)
-    show_evidence(report)
-    show_roadmap(report)
+    show_charts(report, trend=not respondent)
+    if not respondent:
+        show_evidence(report)
+        show_roadmap(report)
     show_notes(report)
     show_downloads(report)

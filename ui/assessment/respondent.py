@@ -45,7 +45,7 @@ def _join_form(info: A.RoundInfo) -> None:
         if st.form_submit_button("Join", type="primary", key="assess_join"):
             with user_errors():
                 with transaction() as session:
-                    me = A.join_round(session, info.token, name, role)
+                    me = A.join_round(session, info.id, name, role)
                 remember_me(me.token)
                 st.rerun()
 
@@ -174,7 +174,8 @@ def _answer_form(info: A.RoundInfo, me: A.RespondentInfo) -> None:
 
 
 def _me(who: Respondent, info: A.RoundInfo) -> A.RespondentInfo | None:
-    """The respondent's own record, once they have joined this round."""
+    """The respondent's own record, once they have joined this round (a key of another
+    round is refused by core and leaves the join form)."""
     if not who.me_token:
         return None
     try:
@@ -189,7 +190,7 @@ def _me(who: Respondent, info: A.RoundInfo) -> A.RespondentInfo | None:
 def show_respondent(who: Respondent) -> None:
     try:
         with transaction() as session:
-            info = A.round_by_token(session, who.round_token)
+            info = A.get_round(session, who.round_id)
     except UserError as exc:
         show_error(exc)
         return
@@ -203,4 +204,4 @@ def show_respondent(who: Respondent) -> None:
     if info.revealed:
         st.divider()
         st.header("Results")
-        show_results(info)
+        show_results(info, respondent=True)

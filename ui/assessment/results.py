@@ -15,8 +15,9 @@ def num(value: float | None) -> str:
 
 
 def capability_table(report: A.RoundReport) -> pl.DataFrame:
+    """One row per capability; the evidence verdict only when the report has evidence."""
     verdicts = {c.capability: c.verdict for c in report.checks}
-    return pl.DataFrame(
+    table = pl.DataFrame(
         [
             {
                 "Capability": c.name,
@@ -27,11 +28,12 @@ def capability_table(report: A.RoundReport) -> pl.DataFrame:
                 "Gap": num(c.gap),
                 "Spread": "–" if c.spread is None else f"{c.min_current}–{c.max_current}",
                 "Agreement": c.agreement_label,
-                "Evidence": verdicts[c.key],
+                "Evidence": verdicts.get(c.key, ""),
             }
             for c in report.results.capabilities
         ]
     )
+    return table if report.checks else table.drop("Evidence")
 
 
 def show_headline(report: A.RoundReport) -> None:
@@ -71,13 +73,15 @@ def show_capabilities(report: A.RoundReport) -> None:
         )
 
 
-def show_charts(report: A.RoundReport) -> None:
+def show_charts(report: A.RoundReport, *, trend: bool = True) -> None:
     st.subheader("Who sees what")
     st.caption("Current level per respondent and capability; each cell prints current→target.")
     st.altair_chart(heatmap_chart(report.heat), width="stretch")
     st.subheader("Current vs target")
     st.caption("Grey bar: the spread of current levels. ● median current, ◆ median target.")
     st.altair_chart(current_target_chart(report.results), width="stretch")
+    if not trend:
+        return
     st.subheader("Trend across rounds")
     if len(report.history) < 2:
         st.info(

@@ -1,8 +1,11 @@
-"""Who is looking at the assessment page, worked out once from the address.
+"""Who is looking at the assessment page: this run's access (ui.state.run_access), worked
+out once per run by app.py.
 
-A respondent arrives through a round's link (?round=TOKEN) and, once joined, carries their
-personal key in the address too (&me=KEY), so that they can come back and change their answers
-until the round closes. Anyone else is the workspace's facilitator.
+A respondent arrives through a round's respondent link (?round=TOKEN, opened by ui/guest.py:
+their access is Role.RESPONDENT on that one round) and, once joined, carries their personal
+key in the address too (&me=KEY), so that they can come back and change their answers until
+the round closes. A member of the workspace sees the facilitator's view: owners and editors
+run rounds, viewers read them.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from core.access.identity import Access, Role
 from core.common.errors import UserError
 from core.common.link_params import link_token
 from ui.feedback import show_error
-from ui.state import current_workspace
+from ui.state import current_workspace, run_access
 
 ROUND_PARAM, ME_PARAM = "round", "me"
 
@@ -27,33 +30,28 @@ class Respondent:
     `me_token` is their personal key, empty until they have joined.
     """
 
-    round_token: str
+    round_id: int
     me_token: str = ""
 
 
 def who_is_looking() -> Access | Respondent:
-    """The respondent of the round in the address, or the owner of the current workspace.
+    """The respondent of the round their link names, or the member looking at their workspace.
 
-    A link whose round or personal key cannot be a token (too long, not plain ASCII, a NUL
-    byte) stops the page with a message naming that parameter before the database sees it.
+    A personal key that cannot be a token (too long, not plain ASCII, a NUL byte) stops the
+    page with a message naming that parameter before the database sees it.
     """
-    round_token = st.query_params.get(ROUND_PARAM)
-    if round_token:
+    access = run_access()
+    if access.role is Role.RESPONDENT and access.round_id is not None:
         try:
-            return _respondent(round_token, st.query_params.get(ME_PARAM) or "")
+            me = link_token(
+                st.query_params.get(ME_PARAM) or "", what="personal key", param=ME_PARAM
+            )
         except UserError as exc:
             show_error(exc)
             st.stop()
-    ws = current_workspace()
-    return Access(ws.id, ws.name, Role.OWNER, actor="Facilitator")
-
-
-def _respondent(round_token: str, me_token: str) -> Respondent:
-    """The link's two tokens, checked for shape (core.common.link_params)."""
-    return Respondent(
-        link_token(round_token, what="round key", param=ROUND_PARAM),
-        link_token(me_token, what="personal key", param=ME_PARAM),
-    )
+        return Respondent(access.round_id, me)
+    current_workspace()  # stops with what to do when the person has no workspace yet
+    return access
 
 
 def remember_me(me_token: str) -> None:
