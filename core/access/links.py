@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.access.guard import require
@@ -123,6 +123,11 @@ def create_link(
         raise LinkRefused("Choose what the link lets a guest do.")
     action = Action.EDIT_ASSESSMENTS if kind == "respondent" else Action.SHARE
     access = require(session, action, workspace_id)
+    # A link reaches one thing: a map for a map link, a round for a respondent link.
+    if kind == "respondent":
+        map_id = None
+    else:
+        round_id = None
     _check_target(session, workspace_id, kind, map_id, round_id)
     if not 1 <= days <= MAX_DAYS:
         raise LinkRefused(f"Valid for: choose between 1 and {MAX_DAYS} days.")
@@ -176,8 +181,10 @@ def open_link(
     """The link a token opens and the guest a personal token names, or LinkRefused saying why
     not. A guest who joined (passcode and all) comes back with their token, no passcode.
 
-    A wrong passcode is counted and committed before the refusal is raised (the caller's unit
-    of work rolls back on the error, and a count that rolled back would allow endless tries).
+    A wrong passcode is counted in a transaction of its own, committed before the refusal is
+    raised: the caller's unit of work rolls back on the error (a count that rolled back would
+    allow endless tries) and is neither committed nor ended by the count. Call it in a unit of
+    work that has written nothing yet (on SQLite the count waits for any writer).
     """
     row = session.scalars(
         select(GuestLink).where(GuestLink.token_hash == hash_token(token or ""))
@@ -212,13 +219,29 @@ def _check_passcode(session: Session, row: GuestLink, passcode: str) -> None:
     if not passcode:
         raise PasscodeNeeded("This link needs its passcode: type it to join.")
     if _passcode_matches(row.passcode_hash, passcode):
+        # Wrong tries made meanwhile by others (committed apart) may have locked it.
+        counted = session.scalar(select(GuestLink.failed_attempts).where(GuestLink.id == row.id))
+        if (counted or 0) >= MAX_ATTEMPTS:
+            raise LinkRefused(_LOCKED)
         return
-    row.failed_attempts += 1
-    left = MAX_ATTEMPTS - row.failed_attempts
-    session.commit()
+    left = MAX_ATTEMPTS - _count_wrong_try(session, row.id)
     if left <= 0:
         raise LinkRefused(_LOCKED)
     raise PasscodeNeeded(f"Wrong passcode: {left} {'try' if left == 1 else 'tries'} left.")
+
+
+def _count_wrong_try(session: Session, link_id: int) -> int:
+    """Add one wrong try in a short transaction of its own and return the count. The update
+    adds in the database, so tries made at the same moment are each counted (a count read,
+    raised and written back would lose all but one of them)."""
+    statement = (
+        update(GuestLink)
+        .where(GuestLink.id == link_id)
+        .values(failed_attempts=GuestLink.failed_attempts + 1)
+        .returning(GuestLink.failed_attempts)
+    )
+    with session.get_bind().engine.begin() as conn:
+        return int(conn.execute(statement).scalar_one())
 
 
 def join(session: Session, link: LinkInfo, name: str) -> tuple[GuestInfo, str]:

@@ -150,6 +150,9 @@ def add_owner(session: Session, workspace_id: int) -> None:
 def adopt_local_workspaces(session: Session, admin: str) -> int:
     """With sign-in configured, the first administrator becomes an owner of every workspace
     whose only owner is the local owner (created before sign-in, or by the first start)."""
+    admin = (admin or "").strip().lower()  # as sign-in names them (ui.identity)
+    if not admin or admin == LOCAL_KEY:
+        return 0
     owned = select(Member.workspace_id).where(
         Member.role == Role.OWNER.value, Member.person != LOCAL_KEY
     )

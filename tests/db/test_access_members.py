@@ -290,13 +290,15 @@ def test_the_first_administrator_adopts_workspaces_only_local_owns(
         theirs = workspaces.create_workspace(s, "Ada's own").id
     # Acme has Olga as owner beside local: not adopted.
     with unit_of_work(factory) as s:
+        assert members.adopt_local_workspaces(s, "") == 0
+        assert members.adopt_local_workspaces(s, LOCAL_KEY) == 0
         assert members.adopt_local_workspaces(s, ADA.key) == 2
     assert _roles(factory, alone) == {LOCAL_KEY: "owner", ADA.key: "owner"}
     assert _roles(factory, viewed) == {LOCAL_KEY: "owner", ADA.key: "owner"}
     assert ADA.key not in _roles(factory, acme)
     assert _roles(factory, theirs) == {ADA.key: "owner"}
     with unit_of_work(factory) as s:
-        assert members.adopt_local_workspaces(s, ADA.key) == 0  # idempotent
+        assert members.adopt_local_workspaces(s, " ADA@x.com ") == 0  # idempotent
         assert members.adopt_local_workspaces(s, "second@x.com") == 0  # only the first
     with unit_of_work(factory) as s:
         rows = s.scalars(select(Member).where(Member.person == ADA.key)).all()
