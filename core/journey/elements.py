@@ -6,6 +6,10 @@ element's `version`: an edit or a delete names the version it started from, and 
 refused with both values instead of silently overwriting a colleague in the room. The check and
 the write are one statement (store.compare_and_set, store.drop_row), under the map's row lock
 (store.editable_map); bulk table saves live in bulk.py.
+
+Who acts is checked there too: changing elements needs Action.EDIT_MAP_CONTENT on this map
+(owners, editors, and a workshop participant on the map its link names, while the map is not
+locked); viewers and read-only guests change nothing.
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from polars.exceptions import PanicException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.common.archives import check_workbook
 from core.common.text import inert_markdown
 from core.db.models import JourneyMap, Segment
@@ -184,8 +186,10 @@ def build_map(
 ) -> tuple[MapInfo, list[str]]:
     """Create a map from a checked document; every row is validated, else nothing is created.
 
-    Returns the map and any warnings (such as a segment this workspace does not have).
+    Returns the map and any warnings (such as a segment this workspace does not have). Only
+    who may manage the workspace's maps (Action.EDIT_JOURNEYS) may import or create one.
     """
+    require(session, Action.EDIT_JOURNEYS, workspace_id)
     doc = check_document(doc)
     name = " ".join((name or _map_setting(doc, "name", "")).split())
     if not name:

@@ -6,6 +6,11 @@ showed (`expected_change_id`), and a change is only taken back while what it tou
 exactly as it left it. Otherwise nothing is undone and the message says what changed since.
 Undo is recorded too (the trail says who took what back) and, like every stored change, moves
 the map's revision on once. Snapshots and restore live in snapshots.py.
+
+Who may undo what: owners and editors take back the most recent change, whoever made it. A
+guest (a workshop participant) takes back only their own changes: the change offered is their
+latest not yet undone (MapChange.actor_key, the person who made it), and naming someone else's
+change is refused. What they touched must still be as they left it, as for everyone.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.access.guard import acting
+from core.access.identity import Access, PermissionDenied
 from core.db.models import JourneyMap, MapChange
 from core.journey.errors import JourneyError
 from core.journey.kinds import field_label, spec
@@ -129,23 +136,31 @@ def list_changes(session: Session, map_id: int, limit: int = 200) -> list[Change
     return [_info(c) for c in session.scalars(query)]
 
 
-def _last_undoable(session: Session, map_id: int) -> MapChange | None:
-    query = (
-        select(MapChange)
-        .where(
-            MapChange.map_id == map_id,
-            MapChange.undone.is_(False),
-            MapChange.action.in_(UNDOABLE),
-        )
-        .order_by(MapChange.id.desc())
-        .limit(1)
-    )
+def _own_only(access: Access) -> str | None:
+    """Whose changes this identity may undo: None for anyone's (members, the system), else
+    the guest's own person key ("" when it has none, which matches nothing)."""
+    return access.person if access.is_guest else None
+
+
+def _last_undoable(session: Session, map_id: int, own: str | None = None) -> MapChange | None:
+    conditions = [
+        MapChange.map_id == map_id,
+        MapChange.undone.is_(False),
+        MapChange.action.in_(UNDOABLE),
+    ]
+    if own is not None:
+        if not own:
+            return None
+        conditions.append(MapChange.actor_key == own)
+    query = select(MapChange).where(*conditions).order_by(MapChange.id.desc()).limit(1)
     return session.scalars(query).first()
 
 
 def next_undo(session: Session, map_id: int) -> ChangeInfo | None:
-    """What the undo button would take back, so it can say so before it is pressed."""
-    change = _last_undoable(session, map_id)
+    """What the undo button would take back for the acting identity, so it can say so before
+    it is pressed: the latest change (a participant's: their own latest)."""
+    get_map(session, map_id)
+    change = _last_undoable(session, map_id, _own_only(acting(session)))
     return _info(change) if change else None
 
 
@@ -157,13 +172,23 @@ def undo(
     `expected_change_id` is the change the Undo button named (next_undo().id): if another
     change came in since, or someone undid that one first, nothing is undone. None takes back
     whatever is most recent (callers that showed nothing).
+
+    A participant undoes only their own changes (see the module's note): naming a change
+    someone else made raises PermissionDenied, and nothing is undone.
     """
     journey = editable_map(session, map_id, actor)
-    change = _last_undoable(session, map_id)
+    own = _own_only(acting(session))
+    if expected_change_id is not None and own is not None:
+        _refuse_others(session, map_id, expected_change_id, own)
+    change = _last_undoable(session, map_id, own)
     if expected_change_id is not None and (change is None or change.id != expected_change_id):
         raise _moved_on(session, expected_change_id, change)
     if change is None:
-        raise JourneyError("There is nothing to undo on this map.")
+        raise JourneyError(
+            "There is nothing to undo on this map."
+            if own is None
+            else "There is no change of yours to undo on this map."
+        )
     _check_untouched(journey, change)
     claimed = updated_rows(
         session,
@@ -188,6 +213,16 @@ def undo(
         change.before,
     )
     return _info(change)
+
+
+def _refuse_others(session: Session, map_id: int, change_id: int, own: str) -> None:
+    """A participant named a change of this map that they did not make."""
+    change = session.get(MapChange, change_id)
+    if change is not None and change.map_id == map_id and (not own or change.actor_key != own):
+        raise PermissionDenied(
+            f"You can only undo your own changes; {change.who} {describe(change)}, so only "
+            "they or the facilitator can take it back. Nothing was undone."
+        )
 
 
 def _moved_on(session: Session, expected_id: int, latest: MapChange | None) -> JourneyError:

@@ -1,4 +1,8 @@
-"""Journey maps as a whole: list, create from a template, duplicate, change settings, delete."""
+"""Journey maps as a whole: list, create from a template, duplicate, change settings, delete.
+
+Listing reads the whole workspace, so a guest (whose link reaches one map) may not; making,
+copying, changing and deleting maps is for those who may manage them (Action.EDIT_JOURNEYS:
+owners and editors), never for viewers or workshop participants."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.db.models import JourneyMap, Segment, Workspace
 from core.journey.errors import ConflictError, JourneyError
 from core.journey.exchange import STATES, build_map, to_document
@@ -30,6 +36,8 @@ MAX_MAP_NAME = 120
 
 
 def list_maps(session: Session, workspace_id: int) -> list[MapInfo]:
+    """Every map of the workspace, by name; members only (a guest reaches one map)."""
+    require(session, Action.READ, workspace_id)
     if session.get(Workspace, workspace_id) is None:
         raise JourneyError("That workspace no longer exists.")
     query = (
@@ -67,6 +75,7 @@ def create_map(
     state: str = "current",
 ) -> MapInfo:
     """A new map filled from a template, ready to adapt."""
+    require(session, Action.EDIT_JOURNEYS, workspace_id)
     if session.get(Workspace, workspace_id) is None:
         raise JourneyError("That workspace no longer exists.")
     doc = copy.deepcopy(template(template_key).data)
@@ -113,7 +122,7 @@ def duplicate_map(
 ) -> MapInfo:
     """A full copy under a new name, e.g. the ideal state drawn from the current one; the
     original is locked while it is read, so the copy is one state of it."""
-    journey = map_for_update(session, map_id)
+    journey = map_for_update(session, map_id, Action.EDIT_JOURNEYS)
     doc = to_document(content(session, journey))
     if state is not None:
         doc["map"]["state"] = _state(state)
@@ -137,7 +146,7 @@ def update_map(
     revision, so a colleague adding a touchpoint does not block a rename). The comparison runs
     under the map's row lock, so nobody's setting can land between it and the write.
     """
-    journey = editable_map(session, map_id, actor)
+    journey = editable_map(session, map_id, actor, Action.EDIT_JOURNEYS)
     unknown = set(changes) - {"name", "segment", "variant", "state"}
     if unknown:
         raise JourneyError(f"Unknown map setting(s): {', '.join(sorted(unknown))}.")
@@ -188,9 +197,10 @@ def _apply_settings(session: Session, journey: JourneyMap, changes: Mapping[str,
 
 
 def delete_map(session: Session, map_id: int, actor: Actor) -> None:
-    """Delete a map with its history; only the facilitator (not a participant) may. Changes
-    under way finish first (the map's lock), so none of them meets half a deleted map."""
+    """Delete a map with its history; only who may manage maps (not a participant or a
+    viewer) may. Changes under way finish first (the map's lock), so none of them meets half
+    a deleted map."""
     if not actor.facilitator:
         raise JourneyError("Only the facilitator can delete a map.")
-    journey = map_for_update(session, map_id)
+    journey = map_for_update(session, map_id, Action.EDIT_JOURNEYS)
     session.delete(journey)

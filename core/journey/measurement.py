@@ -14,6 +14,8 @@ from typing import TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access.guard import require
+from core.access.roles import Action
 from core.db.models import JourneyMap
 from core.journey.shapes import MilestoneElement
 from core.journey.store import MapContent, content
@@ -80,7 +82,9 @@ def _rank(journey: JourneyMap) -> tuple[int, int, int]:
 
 
 def journey_events(session: Session, workspace_id: int) -> dict[str | None, JourneyEvents]:
-    """The defining map's event lists per segment name (None: maps without a segment)."""
+    """The defining map's event lists per segment name (None: maps without a segment).
+    Reads every map of the workspace: members only (a guest reaches one map)."""
+    require(session, Action.READ, workspace_id)
     query = select(JourneyMap).where(JourneyMap.workspace_id == workspace_id)
     chosen: dict[str | None, JourneyEvents] = {}
     for journey in sorted(session.scalars(query), key=_rank):

@@ -4,6 +4,10 @@ A restore replaces the whole map, so it is the one change that could silently ta
 others did a moment ago. The page therefore names the revision the person was looking at
 (`base_revision`): if any change was stored since, nothing is restored and the message lists
 those changes. One undo takes a restore back.
+
+Saving a version is a change of the map's content (participants may, while the map is not
+locked); restoring one replaces the whole map, so only who may manage maps may
+(Action.EDIT_JOURNEYS). Reading versions needs a read of the map.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access.roles import Action
 from core.db.models import MapChange, MapSnapshot
 from core.journey.errors import JourneyError
 from core.journey.history import describe
@@ -34,7 +39,7 @@ class SnapshotInfo:
 def take_snapshot(session: Session, map_id: int, label: str, actor: Actor) -> SnapshotInfo:
     """Freeze the whole map under a label, to come back to later. The map is locked while it is
     read, so the snapshot is one state of it, not kinds read on either side of a change."""
-    journey = map_for_update(session, map_id)
+    journey = map_for_update(session, map_id, Action.EDIT_MAP_CONTENT)
     label = " ".join(label.split())[:120] or f"Version {journey.version}"
     elements = content(session, journey).elements
     snap = MapSnapshot(
@@ -62,6 +67,7 @@ def list_snapshots(session: Session, map_id: int) -> list[SnapshotInfo]:
 
 def snapshot_elements(session: Session, map_id: int, snapshot_id: int) -> ElementLists:
     """The elements as they were in a snapshot, to browse before restoring."""
+    get_map(session, map_id)
     return stored_elements(_get_snapshot(session, map_id, snapshot_id).content)
 
 
@@ -86,7 +92,7 @@ def restore_snapshot(
     restore (MapInfo.version); a change stored after it refuses the restore. None restores
     over whatever is stored (callers that showed nothing).
     """
-    journey = editable_map(session, map_id, actor)
+    journey = editable_map(session, map_id, actor, Action.EDIT_JOURNEYS)
     if base_revision is not None:
         _nothing_since(session, map_id, base_revision)
     snap = _get_snapshot(session, map_id, snapshot_id)

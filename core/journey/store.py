@@ -4,6 +4,12 @@ Everything above this module works on dicts (`{"id", "version", "position", fiel
 one shape per kind in shapes.py) and frozen dataclasses, so pages, caches and exports never
 hold a live ORM object.
 
+Who acts: every use case of the package checks the identity bound to its session
+(core.access.guard) against the map it touches. get_map checks a read, map_for_update and
+editable_map a change of the map's elements unless told a stricter action (changing the map
+itself: Action.EDIT_JOURNEYS); the check runs once the map is found, so it knows the map's
+workspace, and a guest passes only for the one map its link names.
+
 Concurrency: every writer of a map first takes the map's row lock (map_for_update), then writes
 each element with a statement that checks its version (compare_and_set, drop_row), and moves
 the map's revision on in SQL (bump). The lock makes the writers of one map queue rather than
@@ -24,6 +30,8 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.access.guard import acting, require
+from core.access.roles import Action
 from core.db.models import JourneyMap, MapChange, MapElement, Segment, StageChild
 from core.journey.errors import ConflictError, JourneyError, LockedError
 from core.journey.kinds import CHILD_KINDS, KINDS, MAP_KINDS, ElementRow, spec
@@ -210,14 +218,21 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def get_map(session: Session, map_id: int) -> JourneyMap:
+GONE = "That journey map no longer exists; someone may have deleted it."
+
+
+def get_map(session: Session, map_id: int, action: Action = Action.READ) -> JourneyMap:
+    """The map, if the acting identity may `action` on it (reading, unless told otherwise)."""
     journey = session.get(JourneyMap, map_id)
     if journey is None:
-        raise JourneyError("That journey map no longer exists; someone may have deleted it.")
+        raise JourneyError(GONE)
+    require(session, action, journey.workspace_id, map_id=map_id)
     return journey
 
 
-def map_for_update(session: Session, map_id: int) -> JourneyMap:
+def map_for_update(
+    session: Session, map_id: int, action: Action = Action.EDIT_MAP_CONTENT
+) -> JourneyMap:
     """The map with its row locked until the transaction ends; every writer of a map calls
     this before reading anything else of it (see the module's note on concurrency).
 
@@ -226,25 +241,37 @@ def map_for_update(session: Session, map_id: int) -> JourneyMap:
     the database's write lock for the rest of the transaction, so no other writer can commit
     between what this transaction reads and what it writes, however the transaction began.
     The map is then read afresh, not trusted from an earlier read in this session.
+
+    The lock statement also gives the map's workspace, so who acts is checked (`action`, a
+    change of the elements unless told otherwise) before anything of the map is read; a
+    refusal ends the transaction with nothing changed.
     """
     locked = session.execute(
         update(JourneyMap)
         .where(JourneyMap.id == map_id)
         .values(version=JourneyMap.version)
-        .returning(JourneyMap.id)
+        .returning(JourneyMap.workspace_id)
         .execution_options(synchronize_session=False)
     ).first()
-    journey = session.get(JourneyMap, map_id, populate_existing=True) if locked else None
+    if locked is None:
+        raise JourneyError(GONE)
+    require(session, action, locked.workspace_id, map_id=map_id)
+    journey = session.get(JourneyMap, map_id, populate_existing=True)
     if journey is None:
-        raise JourneyError("That journey map no longer exists; someone may have deleted it.")
+        raise JourneyError(GONE)
     return journey
 
 
-def editable_map(session: Session, map_id: int, actor: Actor) -> JourneyMap:
-    """The map, locked for this change, if this person may change it now (the facilitator's
-    lock stops everyone else)."""
-    journey = map_for_update(session, map_id)
-    if journey.locked and not actor.facilitator:
+def editable_map(
+    session: Session, map_id: int, actor: Actor, action: Action = Action.EDIT_MAP_CONTENT
+) -> JourneyMap:
+    """The map, locked for this change, if this person may change it now: they may `action`
+    (a change of the elements unless told otherwise), and the facilitator's lock stops
+    everyone who does not facilitate (the acting identity may not manage maps, or the page
+    says this person takes part rather than facilitates)."""
+    journey = map_for_update(session, map_id, action)
+    facilitates = acting(session).facilitates and actor.facilitator
+    if journey.locked and not facilitates:
         raise LockedError("The facilitator has locked this map; your change was not saved.")
     return journey
 
@@ -337,6 +364,7 @@ def content(session: Session, journey: JourneyMap) -> MapContent:
 
 
 def load(session: Session, map_id: int) -> MapContent:
+    """The map with its elements, if the acting identity may read it."""
     return content(session, get_map(session, map_id))
 
 
@@ -385,7 +413,9 @@ def record(
     after: Payload | None,
 ) -> int:
     """Write the audit line (also the undo stack) and move the map's revision on, once per
-    stored change; returns the revision the change produced (kept on the line)."""
+    stored change; returns the revision the change produced (kept on the line). The line
+    keeps who acts (`actor_key`, the bound identity's person), which a participant's undo
+    is limited to."""
     revision = bump(session, journey)
     session.add(
         MapChange(
@@ -398,6 +428,7 @@ def record(
             before=before,
             after=after,
             revision=revision,
+            actor_key=acting(session).person,
         )
     )
     return revision

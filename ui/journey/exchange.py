@@ -1,5 +1,6 @@
-"""The Export & import tab: the map as JSON, Excel and Markdown, the measurement plan it feeds,
-and importing a map file back (the facilitator only)."""
+"""The Export & import tab: the map as JSON, Excel and Markdown, the measurement plan it feeds
+(members: the plan reads every map of the workspace), and importing a map file back (who may
+manage maps only)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ui.journey.maps import NEXT_MAP_KEY
 from ui.state import plan, transaction
 
 
-def exports(content: jm.MapContent) -> None:
+def exports(content: jm.MapContent, access: Access) -> None:
     slug = re.sub(r"[^a-z0-9]+", "-", content.info.name.lower()).strip("-") or "journey-map"
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button(
@@ -42,13 +43,14 @@ def exports(content: jm.MapContent) -> None:
         mime="text/markdown",
         key="export_md",
     )
-    c4.download_button(
-        "Measurement plan (TOML)",
-        plan_to_toml(plan(content.info.workspace_id)),
-        file_name="plan.toml",
-        mime="application/toml",
-        key="export_plan",
-    )
+    if not access.is_guest:
+        c4.download_button(
+            "Measurement plan (TOML)",
+            plan_to_toml(plan(content.info.workspace_id)),
+            file_name="plan.toml",
+            mime="application/toml",
+            key="export_plan",
+        )
     st.caption("Charts: use the ⋯ menu on each chart to save it as PNG or SVG.")
 
 

@@ -1,4 +1,8 @@
-"""Which map the facilitator works on, and making, renaming, duplicating and deleting maps."""
+"""Which map a member works on, and making, renaming, duplicating and deleting maps.
+
+Members only: listing maps reads the whole workspace, which a guest's link does not reach. The
+forms that make, change or delete maps are drawn only for who may manage maps
+(Action.EDIT_JOURNEYS: owners and editors); core refuses anyone else anyway."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import streamlit as st
 
 from core import journey as jm
 from core.access.identity import Access
+from core.access.roles import Action
 from core.common.text import inert_markdown
 from core.journey.templates import TEMPLATES
 from core.workspace.workspaces import measurement_plan
@@ -29,9 +34,17 @@ def _segments(workspace_id: int) -> list[str]:
 
 
 def choose_map(access: Access) -> jm.MapInfo | None:
-    """The map picker (with the management popover); None while the workspace has no map."""
+    """The map picker (with the management popover for who may manage maps); None while the
+    workspace has no map."""
     found = maps(access.workspace_id)
+    manages = access.may(Action.EDIT_JOURNEYS)
     if not found:
+        if not manages:
+            st.info(
+                "This workspace has no journey map yet; an owner or editor can create one.",
+                icon=":material/info:",
+            )
+            return None
         st.info(
             "This workspace has no journey map yet. Create one from a template below: it comes "
             "filled with stages, milestones, touchpoints, signals and rescue plays to adapt.",
@@ -48,21 +61,24 @@ def choose_map(access: Access) -> jm.MapInfo | None:
     left, right = st.columns([3, 2])
     map_id = left.selectbox("Journey map", ids, format_func=lambda i: titles[i], key=MAP_KEY)
     chosen = next(m for m in found if m.id == map_id)
-    if not st.session_state.get("journey_presenter"):
+    if manages and not st.session_state.get("journey_presenter"):
         with right.popover("New, duplicate, rename, delete", icon=":material/edit_note:"):
             _create_form(access)
             _settings_form(chosen, access)
     return chosen
 
 
-def other_map(content: jm.MapContent, key: str) -> jm.MapContent | None:
-    """Another map of the workspace to set beside this one.
+def other_map(content: jm.MapContent, access: Access, key: str) -> jm.MapContent | None:
+    """Another map of the workspace to set beside this one (members only: a guest's link
+    reaches this map alone, so a guest has nothing to compare with).
 
     The map last chosen here stays chosen across switches of the map on screen while it is
     still another map of the workspace; otherwise the other state of the same segment is
     offered. The widget's value is set before it is drawn from that remembered choice, so
     nothing the browser still holds for the previous map's options can reset it to nothing.
     """
+    if access.is_guest:
+        return None
     others = [m for m in maps(content.info.workspace_id) if m.id != content.info.id]
     if not others:
         st.caption("Duplicate this map as the ideal state to compare the two.")

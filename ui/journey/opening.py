@@ -1,5 +1,5 @@
 """The top of the page: its title, the name a person acts under, the map this screen shows
-(picked by the facilitator, fixed by a guest's link) and the live bar under it."""
+(picked by a member of the workspace, fixed by a guest's link) and the live bar under it."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from ui.state import transaction
 
 
 def open_map(access: Access) -> jm.MapContent | None:
-    """The map as loaded for this run; None while the facilitator's workspace has none."""
-    if access.facilitates:
-        st.title("Journey maps")
+    """The map as loaded for this run; None while the member's workspace has none. A guest
+    never lists the workspace's maps: their link names the one map they see."""
+    if not access.is_guest:
+        st.title("Journey maps" + (" (read only)" if access.read_only else ""))
         name_input(access)
         chosen = choose_map(access)
         if chosen is None:
@@ -32,7 +33,7 @@ def open_map(access: Access) -> jm.MapContent | None:
         map_id = access.map_id
     with transaction() as s:
         content = jm.load(s, map_id)
-    if not access.facilitates:
+    if access.is_guest:
         st.subheader(inert_markdown(content.info.name))
     live_bar(content)
     flash()

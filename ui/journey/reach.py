@@ -1,4 +1,6 @@
-"""Map meets data: how many of the workspace's accounts reach each milestone and stage."""
+"""Map meets data: how many of the workspace's accounts reach each milestone and stage.
+
+Members only: the workspace's customer data lies outside what a guest's link reaches."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from ui.state import current_dataset, plan, transaction
 
 
 def reach(content: jm.MapContent, access: Access, *, show: bool) -> Overlay | None:
-    """The overlay when the data toggle is on and the workspace has data; else None."""
-    if not show:
+    """The overlay when the data toggle is on, a member looks and the workspace has data;
+    else None."""
+    if not show or access.is_guest:
         return None
     info, data = current_dataset(access.workspace_id)
     if info is None:
@@ -35,9 +38,8 @@ def reach(content: jm.MapContent, access: Access, *, show: bool) -> Overlay | No
 
 
 def _pinned_as_of(access: Access) -> date | None:
-    """The workspace's pinned analysis date, for the facilitator; a guest's overlay has always
-    used the default analysis date."""
-    if not access.facilitates:
+    """The workspace's pinned analysis date (the overlay is drawn for members only)."""
+    if access.is_guest:
         return None
     with transaction() as s:
         return get_workspace(s, access.workspace_id).as_of

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import journey as jm
 from core.access.identity import Access
+from core.access.roles import Action
 from core.charts import journey as charts
 from core.common.text import inert_markdown
 from core.journey.kinds import field_label
@@ -39,11 +40,11 @@ def check(content: jm.MapContent) -> None:
         st.success("Nothing missing: all eight parts are covered.", icon=":material/check:")
 
 
-def compare(content: jm.MapContent) -> None:
+def compare(content: jm.MapContent, access: Access) -> None:
     """What differs between this map and the one chosen, worded from this map: an element
     only this map holds is "only in this map", never "removed" (which reads backwards when
     looking from the ideal map at the current one)."""
-    other = other_map(content, "compare_with")
+    other = other_map(content, access, "compare_with")
     if other is None:
         return
     st.caption(
@@ -81,7 +82,8 @@ def _shown(value: object) -> str:
 
 
 def history(content: jm.MapContent, access: Access, *, editable: bool) -> None:
-    """Every change, newest first; who may edit can also save and restore versions."""
+    """Every change, newest first; who may edit can also save versions, and who may manage
+    maps restore one."""
     with transaction() as s:
         changes = jm.list_changes(s, content.info.id)
         snaps = jm.list_snapshots(s, content.info.id)
@@ -127,7 +129,9 @@ def _versions(content: jm.MapContent, access: Access, snaps: list[jm.SnapshotInf
     with transaction() as s:
         elements = jm.snapshot_elements(s, map_id, chosen)
     st.caption(" · ".join(_count(k, len(v)) for k, v in elements.items()))
-    if st.button("Restore this version…", key="snapshot_restore"):
+    if access.may(Action.EDIT_JOURNEYS) and st.button(
+        "Restore this version…", key="snapshot_restore"
+    ):
         _confirm_restore(map_id, access, chosen, content.info.version)
 
 

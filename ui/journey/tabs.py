@@ -1,5 +1,6 @@
 """The editor's tabs, and which part each shows to whom: editing parts only while `editable`,
-the workshop controls and the import only to the facilitator, notes to all but viewers."""
+the workshop controls and the import only to who may manage maps (owners and editors), notes
+to all but viewers, other maps to compare with only to members."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from core import journey as jm
 from core.access.identity import Access
+from core.access.roles import Action
 from ui.journey.bulk import bulk
 from ui.journey.exchange import exports, imports
 from ui.journey.forms import add_form, editor
@@ -49,7 +51,7 @@ def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) 
             st.caption("Editing is closed for you right now.")
     with drawn[3]:
         timeline(content)
-        emotion(content, other_map(content, "emotion_compare"))
+        emotion(content, other_map(content, access, "emotion_compare"))
     with drawn[4]:
         if access.facilitates:
             facilitation(content, access)
@@ -59,12 +61,12 @@ def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) 
         opportunities(content, access, editable=editable)
     with drawn[6]:
         check(content)
-        compare(content)
+        compare(content, access)
     with drawn[7]:
         history(content, access, editable=editable)
     with drawn[8]:
-        exports(content)
-        if access.facilitates:
+        exports(content, access)
+        if access.may(Action.EDIT_JOURNEYS):
             imports(access)
 
 

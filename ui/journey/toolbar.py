@@ -67,7 +67,7 @@ def toolbar(content: jm.MapContent, access: Access, *, editable: bool) -> View:
         value=not access.facilitates,
         help="Jump to the stage the facilitator is showing.",
     )
-    data = c4.toggle(
+    data = not access.is_guest and c4.toggle(  # the workspace's data: members only
         "Show data",
         key="journey_overlay",
         value=False,
