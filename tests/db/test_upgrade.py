@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from core import assessment, journey
+from core.access import links, members
+from core.access.identity import LOCAL_KEY
+from core.access.links import LinkRefused, hash_token
+from core.access.roles import Role
+from core.assessment.rounds import respondent_by_token
 from core.at_risk.risk_states import list_risk_states
 from core.backup import backup_workspace, restore_workspace, revisions
 from core.backup.archive import BackupReader
@@ -278,14 +283,42 @@ def _fill_map(old: OldRows, ws: int, segment: int) -> None:
     )
 
 
-def _still_there(conn: Connection, inserted: Inserted) -> None:
-    """Every row written at the old revision, read through the head's models, unchanged."""
+def _gone(_value: Any) -> str:
+    return ""
+
+
+CHANGED_ON_PURPOSE: dict[str, dict[tuple[str, str], Any]] = {
+    # 0004: share links become hashed, expiring guest links; the old keys are stored as
+    # their hashes (rounds, respondents) or moved to guest_link and emptied (maps).
+    "0004": {
+        ("assessment_round", "token"): hash_token,
+        ("respondent", "token"): hash_token,
+        ("journey_map", "readonly_token"): _gone,
+        ("journey_map", "passcode"): _gone,
+    },
+}
+
+
+def _changed_on_purpose(engine: Engine, before: str) -> dict[tuple[str, str], Any]:
+    """What the migrations after `before` change in old rows, by (table, column)."""
+    history = revisions.history(engine)
+    crossed = history[history.index(before) + 1 :]
+    return {key: how for r in crossed for key, how in CHANGED_ON_PURPOSE.get(r, {}).items()}
+
+
+def _still_there(
+    conn: Connection, inserted: Inserted, changed: Mapping[tuple[str, str], Any] | None = None
+) -> None:
+    """Every row written at the old revision, read through the head's models, unchanged
+    (but for what a migration `changed` on purpose, as it says)."""
     for table, row_id, values in inserted:
         t = Base.metadata.tables[table]
         found = conn.execute(select(t).where(t.c.id == row_id)).mappings().one()
         for column, value in values.items():
             if column in t.c:
-                assert found[column] == value, (table, column)
+                how = (changed or {}).get((table, column))
+                expected = value if how is None else how(value)
+                assert found[column] == expected, (table, column)
 
 
 def _read_by_use_cases(factory: sessionmaker[Session], frames: Mapping[str, pl.DataFrame]) -> int:
@@ -335,7 +368,7 @@ def test_a_database_of_the_previous_release_upgrades_with_its_data(kind: str, tm
         migrate(engine)  # what every start of the app does
         with engine.connect() as conn:
             assert revisions.current(conn) == head
-            _still_there(conn, old.inserted)
+            _still_there(conn, old.inserted, _changed_on_purpose(engine, before))
         _read_by_use_cases(factory_for(engine), frames)
         upgraded = tmp_path / "upgraded.zip"
         backup_workspace(engine, NAME, upgraded)
@@ -347,6 +380,102 @@ def test_a_database_of_the_previous_release_upgrades_with_its_data(kind: str, tm
             restored = tmp_path / "restored.zip"
             backup_workspace(other, NAME, restored)
         _same_rows(upgraded, restored, set(old.metadata.tables))
+
+
+OLD_READONLY = "readonly-0123456789abcdef0123456789abcdef"
+OLD_ROUND = "round-0123456789abcdef0123456789ab"
+OLD_RESPONDENT = "person-0123456789abcdef0123456789"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0004_gives_workspaces_an_owner_and_old_share_links_expiring_hashes(
+    kind: str, tmp_path: Path
+):
+    """0003 -> 0004 (and on to the head): each workspace gets the local owner; a map's
+    read-only key opens a read-only guest link for 14 days from the upgrade, and the map no
+    longer holds it or its 6-digit workshop passcode; a round's link opens a respondent link;
+    round and respondent keys are kept only as SHA-256 hashes of the old values."""
+    with empty_database(kind, tmp_path) as url, engine_for(url) as engine:
+        _migrate_to(engine, "0003")
+        with engine.begin() as conn:
+            old = OldRows(conn)
+            first = old.put("workspace", name="First", settings={}, created_at=WHEN)
+            second = old.put("workspace", name="Second", settings={}, created_at=WHEN)
+            map_id = old.put(
+                "journey_map",
+                workspace_id=first,
+                name="Enterprise onboarding",
+                readonly_token=OLD_READONLY,
+                passcode="123456",
+                created_at=WHEN,
+            )
+            plain_map = old.put("journey_map", workspace_id=second, name="Plain", created_at=WHEN)
+            round_id = old.put(
+                "assessment_round",
+                workspace_id=first,
+                name="2026 Q3",
+                token=OLD_ROUND,
+                opened_at=WHEN,
+            )
+            old.put("respondent", round_id=round_id, name="Ana", token=OLD_RESPONDENT)
+        upgraded_at = links.now()
+        migrate(engine)
+        done_at = links.now()
+
+        with engine.connect() as conn:
+            assert revisions.current(conn) == revisions.head(engine)
+            t = Base.metadata.tables
+            maps = conn.execute(select(t["journey_map"].c["id", "readonly_token", "passcode"]))
+            assert sorted(tuple(m) for m in maps) == [(map_id, "", ""), (plain_map, "", "")]
+            rounds = conn.execute(select(t["assessment_round"].c.token)).scalars().all()
+            assert rounds == [hash_token(OLD_ROUND)]
+            people = conn.execute(select(t["respondent"].c.token)).scalars().all()
+            assert people == [hash_token(OLD_RESPONDENT)]
+            hashes = conn.execute(select(t["guest_link"].c.token_hash)).scalars().all()
+            assert sorted(hashes) == sorted([hash_token(OLD_READONLY), hash_token(OLD_ROUND)])
+            stored = [str(v) for row in conn.execute(select(t["guest_link"])) for v in row]
+            assert not any(o in v for o in (OLD_READONLY, OLD_ROUND) for v in stored)
+
+        factory = factory_for(engine)
+        with unit_of_work(factory) as s:
+            for workspace_id in (first, second):
+                owners = [(m.person, m.role) for m in members.list_members(s, workspace_id)]
+                assert owners == [(LOCAL_KEY, Role.OWNER)], workspace_id
+            assert members.memberships(s, LOCAL_KEY) == {first: Role.OWNER, second: Role.OWNER}
+
+            viewer, nobody = links.open_link(s, OLD_READONLY)
+            assert nobody is None
+            assert (viewer.kind, viewer.role, viewer.map_id, viewer.round_id) == (
+                "viewer",
+                Role.GUEST_VIEWER,
+                map_id,
+                None,
+            )
+            assert (viewer.workspace_id, viewer.workspace_name) == (first, "First")
+            assert not viewer.has_passcode
+            keep = timedelta(days=14)
+            assert upgraded_at + keep - timedelta(seconds=1) <= viewer.expires_at
+            assert viewer.expires_at <= done_at + keep + timedelta(seconds=1)
+            guest = links.guest_access(viewer, None)
+            assert guest.read_only
+            assert guest.map_id == map_id
+
+            asked, _ = links.open_link(s, OLD_ROUND)
+            assert (asked.kind, asked.role, asked.round_id, asked.map_id) == (
+                "respondent",
+                Role.RESPONDENT,
+                round_id,
+                None,
+            )
+            assert abs(asked.expires_at - viewer.expires_at) < timedelta(seconds=5)
+            assert respondent_by_token(s, OLD_RESPONDENT).name == "Ana"
+
+            # Only those two: no participant link came from the map number and passcode.
+            assert [i.id for i in links.live_links(s, first, map_id=map_id)] == [viewer.id]
+            assert links.live_links(s, second) == []
+            for old_key in ("123456", f"{map_id}", hash_token(OLD_READONLY)):
+                with pytest.raises(LinkRefused, match="does not open anything"):
+                    links.open_link(s, old_key)
 
 
 def _same_rows(upgraded: Path, restored: Path, old_tables: set[str]) -> None:
