@@ -16,7 +16,7 @@ from ui.at_risk.context import at_risk_context
 from ui.at_risk.csm_load import show_csm_load
 from ui.at_risk.expansion import show_expansion
 from ui.at_risk.listing import show_list
-from ui.state import stop_without_data
+from ui.data.empty import may_import, stop_without_data_for
 
 context = at_risk_context()
 bands = context.plan.bands
@@ -28,14 +28,16 @@ st.caption(
     "worst first, with the signals that fired and the rescue play from the journey map."
 )
 
-stop_without_data(
+stop_without_data_for(
+    context.access,
     context.dataset,
     "There is no customer data in this workspace yet. Load your tables or the demo data "
     "on the Data page to see which accounts need attention.",
 )
 
 at_risk = at_risk_rows(context)
-st.caption(f"As of {context.as_of} (set the analysis date on the Data page).")
+where = " (set the analysis date on the Data page)" if may_import(context.access) else ""
+st.caption(f"As of {context.as_of}{where}.")
 tab_list, tab_expansion, tab_load = st.tabs(
     ["At-risk list", "Expansion-ready", "CSM load"], key="ar_tab", on_change="rerun"
 )

@@ -7,7 +7,8 @@ keep_app_shell()  # first: a legacy-mode start reruns through app.py
 import streamlit as st
 
 from core.common.text import inert_markdown
-from ui.registry import PAGES
+from ui.data.empty import stop_without_data_for
+from ui.registry import pages_for
 from ui.state import (
     current_dataset,
     current_workspace,
@@ -16,17 +17,19 @@ from ui.state import (
     overview,
     plan,
     plan_key,
-    stop_without_data,
+    run_access,
     workspace_as_of,
 )
 
 ws = current_workspace()
+access = run_access()
 info, dataset = current_dataset(ws.id)
 
 st.title(inert_markdown(ws.name))
 st.caption(inert_markdown(ws.description or "Design, run and measure your customers' onboarding."))
 
-stop_without_data(
+stop_without_data_for(
+    access,
     dataset,
     "This workspace has no customer data yet. Open **Data** to upload your accounts, "
     "users, events and touches, or to load the demo data set.",
@@ -71,7 +74,7 @@ st.markdown(
 
 
 st.subheader("Where to go")
-cards = [p for p in PAGES if p.path != "pages/home.py"]
+cards = [p for p in pages_for(access.role) if p.path != "pages/home.py"]
 columns = st.columns(min(3, len(cards)))
 for number, entry in enumerate(cards):
     with columns[number % len(columns)].container(border=True):

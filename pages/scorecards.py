@@ -11,6 +11,7 @@ keep_app_shell()  # first: a legacy-mode start reruns through app.py
 import streamlit as st
 
 from core.common.text import inert_markdown
+from ui.data.empty import stop_without_data_for
 from ui.scorecards import compute
 from ui.scorecards.ab_comparison import show_ab
 from ui.scorecards.attribution import show_attribution
@@ -22,7 +23,6 @@ from ui.scorecards.filters import filters_bar, stop_without_matches
 from ui.scorecards.funnel import show_funnel
 from ui.scorecards.summary import show_summary_downloads
 from ui.scorecards.time_to_value import show_ttv
-from ui.state import stop_without_data
 
 context = scorecards_context()
 
@@ -32,7 +32,8 @@ st.caption(
     "the same day last month. Status is shown by word and symbol as well as colour."
 )
 
-stop_without_data(
+stop_without_data_for(
+    context.access,
     context.dataset,
     "There is no customer data in this workspace yet, so there is nothing to score. Load "
     "your tables or the demo data on the Data page.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from core.access.identity import Access, Role
+from core.access.identity import Access
 from core.data.store import DatasetInfo
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
@@ -17,6 +17,7 @@ from ui.state import (
     data_key,
     plan,
     plan_key,
+    run_access,
     workspace_as_of,
 )
 
@@ -43,12 +44,13 @@ class AtRiskContext:
 
 
 def at_risk_context() -> AtRiskContext:
-    """The current workspace as its owner sees it (sign-in will decide the role later)."""
+    """The current workspace as this run's person sees it (their role decides what the
+    parts below draw; core refuses anything else whatever is drawn)."""
     ws = current_workspace()
     info, dataset = current_dataset(ws.id)
     the_plan = plan(ws.id)
     return AtRiskContext(
-        access=Access(ws.id, ws.name, Role.OWNER, actor=""),
+        access=run_access(),
         workspace=ws,
         info=info,
         dataset=dataset,

@@ -1,5 +1,9 @@
 """The CSM's call on one account (risk state, note, their name), saved to the database.
 
+Owners and editors get the form; viewers read the saved call and get no form (core refuses
+them anyway). The call is saved under the signed-in person's name; only in local mode (no
+sign-in, one person at the machine) does the form ask for a name.
+
 The form remembers the version of the call it was opened at and sends it with the save, so a
 colleague's call saved meanwhile is never overwritten unseen: the save is refused, both calls
 are shown, and the CSM chooses to load theirs or to save their own over it.
@@ -10,6 +14,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from core.access.identity import LOCAL_KEY, Access
+from core.access.roles import Action
 from core.at_risk import risk_states
 from core.at_risk.risk_states import STATES, RiskStateConflict, RiskStateInfo, state_label
 from core.common.errors import UserError
@@ -34,10 +40,33 @@ def _open_form(account_id: str, saved: RiskStateInfo | None) -> None:
     st.session_state[BASE_KEY] = saved.version if saved else None
 
 
+def _show_saved(saved: RiskStateInfo | None) -> None:
+    """The call as saved, for someone who may not change it."""
+    with st.container(border=True, key="ar_state_read"):
+        st.markdown("**The team's call on this account**")
+        if saved is None:
+            st.markdown(f"{state_label(risk_states.DEFAULT_STATE)} (no call saved yet)")
+            return
+        st.markdown(inert_markdown(saved.label))
+        if saved.note:
+            st.markdown(inert_markdown(saved.note, risk_states.MAX_NOTE))
+
+
+def _asks_name(access: Access) -> bool:
+    """Local mode: nobody is signed in, so the CSM types the name saved with the call."""
+    return access.person == LOCAL_KEY
+
+
 def risk_state_form(context: AtRiskContext, account_id: str) -> None:
-    workspace_id = context.access.workspace_id
+    access = context.access
+    workspace_id = access.workspace_id
     with transaction() as session:
         saved = risk_states.get_risk_state(session, workspace_id, account_id)
+    if not access.may(Action.EDIT_RISK):
+        _show_saved(saved)
+        _last_saved(saved)
+        st.caption("Owners and editors set the risk state; you can read it.")
+        return
     keys = list(STATES)
     _open_form(account_id, saved)
     with st.form(f"ar_state_form_{account_id}", border=True):
@@ -56,10 +85,20 @@ def risk_state_form(context: AtRiskContext, account_id: str) -> None:
             key="ar_note",
             max_chars=risk_states.MAX_NOTE,
         )
-        author = st.text_input("Your name (shown beside the state)", key="ar_author", max_chars=80)
+        if _asks_name(access):
+            author = st.text_input(
+                "Your name (shown beside the state)", key="ar_author", max_chars=80
+            )
+        else:
+            author = ""
+            st.caption(f"Saved as {inert_markdown(access.actor, 80)}.")
         if st.form_submit_button("Save risk state", type="primary", key="ar_state_save"):
             _save(workspace_id, account_id, state, note, author, st.session_state[BASE_KEY])
     _conflict_choices(workspace_id, account_id, saved, author)
+    _last_saved(saved)
+
+
+def _last_saved(saved: RiskStateInfo | None) -> None:
     if saved and saved.updated_at:
         by = f" by {inert_markdown(saved.updated_by)}" if saved.updated_by else ""
         st.caption(f"Last saved {saved.updated_at:%Y-%m-%d %H:%M} UTC{by}.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core.access.identity import Role
+from core.access.roles import Action
 from core.at_risk.listing import SIGNAL_WORDS
 from core.engine.calibration import MEASURES, Calibration, Figures
 from ui.scorecards.compute import calibration
@@ -41,12 +41,14 @@ def show_calibration(view: ScorecardsView) -> None:
     if result.suggested == result.current:
         st.success("The current penalties are already the best fit to this history.")
         return
+    if not view.context.access.may(Action.EDIT_SETTINGS):
+        st.caption("The workspace's owners can try the suggestion in the score builder.")
+        return
     st.button(
         "Try the suggestion in the score builder",
         key="sb_use_suggestion",
         on_click=_use_suggestion,
         args=(view, result),
-        disabled=view.context.access.role is not Role.OWNER,
         help=(
             "Sets the penalties below to the suggestion; adjust them, save them as a new "
             "version of the plan, or set them back."

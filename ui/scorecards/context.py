@@ -10,13 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from core.access.identity import Access, Role
+from core.access.identity import Access
 from core.data.store import DatasetInfo
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
 from core.scorecards.bundle import Filters
 from core.workspace.workspaces import WorkspaceInfo
-from ui.state import DataKey, current_dataset, current_workspace, data_key, plan, plan_key
+from ui.state import (
+    DataKey,
+    current_dataset,
+    current_workspace,
+    data_key,
+    plan,
+    plan_key,
+    run_access,
+)
 
 
 @dataclass(frozen=True)
@@ -46,12 +54,13 @@ class ScorecardsView:
 
 
 def scorecards_context() -> ScorecardsContext:
-    """The current workspace as its owner sees it (sign-in will decide the role later)."""
+    """The current workspace as this run's person sees it (their role decides what the
+    parts below draw; core refuses anything else whatever is drawn)."""
     ws = current_workspace()
     info, dataset = current_dataset(ws.id)
     the_plan = plan(ws.id)
     return ScorecardsContext(
-        access=Access(ws.id, ws.name, Role.OWNER, actor=""),
+        access=run_access(),
         workspace=ws,
         info=info,
         dataset=dataset,

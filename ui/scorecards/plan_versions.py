@@ -5,7 +5,9 @@ Each browser session remembers the version its builder was opened at (its base).
 states that base, so a save made after someone else saved is refused with their name
 (core/workspace/plan_versions.py). While nothing is edited the builder follows the newest
 version by itself; with edits, it says who saved since and offers to load the newest.
-Owners save and restore; everyone else sees the history read-only.
+Owners save and restore; everyone else sees the history read-only, with no save, upload or
+restore drawn (core refuses them anyway). A version is saved under the signed-in person's
+name; only in local mode (no sign-in) is a name typed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from dataclasses import asdict, dataclass, replace
 import polars as pl
 import streamlit as st
 
-from core.access.identity import Access, Role
+from core.access.identity import LOCAL_KEY, Access
+from core.access.roles import Action
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.model.plan import MeasurementPlan, PlanError, plan_to_toml
@@ -144,6 +147,16 @@ def _load(workspace_id: int, number: int) -> None:
     adopt(workspace_id, number, plan)
 
 
+def may_save(access: Access) -> bool:
+    """Whether this person may save or restore versions of the plan (owners)."""
+    return access.may(Action.EDIT_SETTINGS)
+
+
+def asks_name(access: Access) -> bool:
+    """Local mode: nobody is signed in, so the name saved with a version is typed."""
+    return access.person == LOCAL_KEY
+
+
 def _saver(access: Access) -> Access:
     name = str(st.session_state.get(AUTHOR_KEY) or "").strip()
     return replace(access, actor=name or access.actor or DEFAULT_AUTHOR)
@@ -170,22 +183,25 @@ def _save(access: Access, edited: MeasurementPlan, base: int) -> None:
 
 
 def show_save(access: Access, edited: MeasurementPlan, base: int, *, changed: bool) -> None:
-    """Name, note and the save button (owners only; nothing to save without a change)."""
-    owner = access.role is Role.OWNER
+    """Name, note and the save button (owners only: nothing is drawn for anyone else; nothing
+    to save without a change)."""
+    if not may_save(access):
+        return
     with st.container(border=True):
         cols = st.columns([1, 2])
-        cols[0].text_input(
-            "Your name (saved with the version)",
-            key=AUTHOR_KEY,
-            max_chars=80,
-            disabled=not owner,
-            placeholder=DEFAULT_AUTHOR,
-        )
+        if asks_name(access):
+            cols[0].text_input(
+                "Your name (saved with the version)",
+                key=AUTHOR_KEY,
+                max_chars=80,
+                placeholder=DEFAULT_AUTHOR,
+            )
+        else:
+            cols[0].caption(f"Saved as {inert_markdown(access.actor, 80)}.")
         cols[1].text_input(
             "Note (what changed and why)",
             key=NOTE_KEY,
             max_chars=pv.MAX_NOTE,
-            disabled=not owner,
         )
         st.button(
             f"Save as version {base + 1}",
@@ -194,7 +210,7 @@ def show_save(access: Access, edited: MeasurementPlan, base: int, *, changed: bo
             icon=":material/save:",
             on_click=_save,
             args=(access, edited, base),
-            disabled=not owner or not changed,
+            disabled=not changed,
             help=None if changed else "Change a setting first.",
         )
 
@@ -239,7 +255,6 @@ def uploaded_plan(access: Access, current: MeasurementPlan) -> UploadedPlan | No
         "Upload a plan file (TOML) to preview it and save it as a new version",
         type=["toml"],
         key=f"sb_upload_{count}",
-        disabled=access.role is not Role.OWNER,
     )
     if found is None:
         return None
@@ -261,7 +276,6 @@ def show_file_save(access: Access, base: int, upload: UploadedPlan) -> None:
         icon=":material/upload_file:",
         on_click=_save_file,
         args=(access, upload.written, base, upload.name),
-        disabled=access.role is not Role.OWNER,
     )
 
 
@@ -316,20 +330,21 @@ def show_history(access: Access, versions: Versions, base: int) -> None:
         key="sb_version_toml",
         icon=":material/download:",
     )
+    if not may_save(access):
+        st.caption("Only the workspace's owners can save or restore versions.")
+        return
     cols[2].button(
         f"Restore version {chosen}…",
         key="sb_restore",
         icon=":material/history:",
         on_click=_ask_restore,
         args=(chosen,),
-        disabled=access.role is not Role.OWNER or chosen == versions.current,
+        disabled=chosen == versions.current,
         help="Makes a new version that copies this one; no version is changed or deleted.",
     )
     asked = st.session_state.get(RESTORE_KEY)
     if isinstance(asked, int):
         confirm_restore(access, asked, base)
-    if access.role is not Role.OWNER:
-        st.caption("Only the workspace's owners can save or restore versions.")
 
 
 def _ask_restore(number: int) -> None:
@@ -350,7 +365,8 @@ def confirm_restore(access: Access, number: int, base: int) -> None:
         f"Version {number}'s settings become version {base + 1}, the plan every page "
         "computes with. Every earlier version stays in the history."
     )
-    st.text_input("Your name (saved with the version)", key="sb_restore_author", max_chars=80)
+    if asks_name(access):
+        st.text_input("Your name (saved with the version)", key="sb_restore_author", max_chars=80)
     error = st.session_state.pop(RESTORE_ERROR_KEY, None)
     if error:
         st.error(inert_markdown(error, 2000), icon=":material/error:")

@@ -1,11 +1,11 @@
 """The score builder: the health score's settings, and what a change would do before it is
 saved (accounts changing band, which ones, contract value at risk before and after).
 
-Owners edit; everyone else sees the settings read-only. The preview covers every account of
-the workspace, since the plan is the workspace's. Saving makes a new version of the plan with
-who and when; a plan file can be uploaded the same way, and any earlier version restored
-(ui/scorecards/plan_versions.py). The inputs show the version this session opened; while
-nothing is edited they follow the newest.
+Owners edit; everyone else sees the settings read-only, with no save, upload or restore.
+The preview covers every account of the workspace, since the plan is the workspace's. Saving
+makes a new version of the plan with who and when; a plan file can be uploaded the same way,
+and any earlier version restored (ui/scorecards/plan_versions.py). The inputs show the
+version this session opened; while nothing is edited they follow the newest.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from core.access.identity import Role
 from core.at_risk.listing import ACTION_WORDS, SIGNAL_WORDS
 from core.common.downloads import csv_bytes
 from core.engine.journey_signals import because
@@ -55,7 +54,7 @@ CHANGED_COLUMNS = {
 def show_score_builder(view: ScorecardsView) -> None:
     context = view.context
     access = context.access
-    editable = access.role is Role.OWNER
+    editable = versions_ui.may_save(access)
     workspace_id = access.workspace_id
     versions = versions_ui.load_versions(workspace_id)
     base = versions_ui.base_number(workspace_id, versions, context.plan)
@@ -77,7 +76,8 @@ def show_score_builder(view: ScorecardsView) -> None:
         versions_ui.show_newer(access, versions, base)
     if edited is not None:
         _show_change(view, edited, base, changed=edited != shown)
-    _show_upload(view, base)
+    if editable:
+        _show_upload(view, base)
     versions_ui.show_history(access, versions, base)
 
 
