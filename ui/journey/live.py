@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core import journey as jm
-from core.access.identity import Access
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.journey import workshop
 from ui.feedback import show_error
-from ui.state import run_access, transaction
+from ui.state import transaction
 
 REVISION_KEY = "journey_rev"
 
@@ -18,19 +17,14 @@ REVISION_KEY = "journey_rev"
 def live_bar(content: jm.MapContent) -> None:
     """Remember the revision this run drew, then keep polling for a newer one."""
     st.session_state[REVISION_KEY] = content.info.version
-    _poll(content.info.id, run_access())
+    _poll(content.info.id)
 
 
 @st.fragment(run_every=2)
-def _poll(map_id: int, access: Access) -> None:
-    """Polls the map's revision every 2 s; a change by anyone reruns this screen.
-
-    A fragment's rerun runs only this function, not app.py, so it acts as the identity the
-    full run worked out (passed in, kept with the fragment), never as whoever a fresh look
-    would find: a guest's poll stays the guest's.
-    """
+def _poll(map_id: int) -> None:
+    """Polls the map's revision every 2 s; a change by anyone reruns this screen."""
     try:
-        with transaction(access) as s:
+        with transaction() as s:
             content = jm.load(s, map_id)
     except UserError as exc:
         show_error(exc)
