@@ -36,10 +36,9 @@ def link_in_address() -> tuple[str, str] | None:
     return None
 
 
-def guest_access() -> Access | None:
-    """The Access of a guest link in the address; None when there is none. A link that does
-    not open stops the run with the reason; a workshop link first asks for a name (and a
-    passcode, when it has one)."""
+def open_guest_link() -> tuple[LinkInfo, GuestInfo | None] | None:
+    """The link in the address and the guest it already knows; None when there is no link.
+    A link that does not open stops the run with the reason (or asks for its passcode)."""
     found = link_in_address()
     if found is None:
         return None
@@ -47,15 +46,26 @@ def guest_access() -> Access | None:
     try:
         token = link_token(raw, what="link key", param=param)
         me = link_token(st.query_params.get(ME_PARAM) or "", what="personal key", param=ME_PARAM)
-        link, guest = _open(token, me, str(st.session_state.get(PASSCODE_KEY) or ""))
+        return _open(token, me, str(st.session_state.get(PASSCODE_KEY) or ""))
     except PasscodeNeeded as exc:
         typed = bool(st.session_state.get(PASSCODE_KEY))
         _join_form(str(exc) if typed else "", passcode=True)
     except UserError as exc:
         _refused(exc)
-    if link.kind == "participant" and guest is None:
+
+
+def as_guest(link: LinkInfo, guest: GuestInfo | None) -> Access:
+    """A guest's Access. A workshop participant first says their name; anyone who typed a
+    passcode gets their own identity too, so a reload does not ask for it again."""
+    if guest is None and (link.kind == "participant" or st.session_state.get(PASSCODE_KEY)):
         guest = _join(link)
     return links.guest_access(link, guest)
+
+
+def guest_access() -> Access | None:
+    """The Access of a guest link in the address; None when there is none."""
+    opened = open_guest_link()
+    return None if opened is None else as_guest(*opened)
 
 
 def _factory() -> sessionmaker[Session]:
@@ -72,10 +82,10 @@ def _open(token: str, me: str, passcode: str) -> tuple[LinkInfo, GuestInfo | Non
 def _join(link: LinkInfo) -> GuestInfo:
     """A new workshop participant, once they have said the name their notes carry."""
     name = st.session_state.get(NAME_KEY)
-    if name is None:
+    if name is None and link.kind == "participant":
         _join_form("", passcode=False)
     with unit_of_work(_factory()) as session:
-        guest, me = links.join(session, link, str(name))
+        guest, me = links.join(session, link, str(name or ""))
     st.query_params[ME_PARAM] = me  # a reload now brings back the same person
     st.session_state.pop(PASSCODE_KEY, None)
     return guest

@@ -10,10 +10,10 @@ from streamlit.navigation.page import StreamlitPage
 
 from core.access.identity import Access
 from ui import identity
-from ui.guest import guest_access
+from ui.guest import as_guest, open_guest_link
 from ui.registry import guest_page, pages_for
 from ui.sidebar import account_box, workspace_switcher
-from ui.state import run_access, set_run_access
+from ui.state import is_member, member_access, select_workspace, set_run_access
 
 
 def start_run(icon: str) -> StreamlitPage:
@@ -21,15 +21,13 @@ def start_run(icon: str) -> StreamlitPage:
     set_run_access(None)
     if identity.local_mode_refused():
         _refuse_local_mode()
-    guest = guest_access()
-    if guest is not None:
-        set_run_access(guest)
-        return _guest_navigation(guest)
+    access = resolve_access(icon)
+    set_run_access(access)
+    if access.is_guest:
+        return _guest_navigation(access)
     person = identity.signed_in()
-    if person is None:
-        _sign_in_screen(icon)
-    set_run_access(None, person)
-    access = run_access()
+    assert person is not None  # resolve_access signed them in or stopped
+    set_run_access(access, person)
     navigation = st.navigation(
         [
             st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
@@ -40,6 +38,24 @@ def start_run(icon: str) -> StreamlitPage:
     if access.workspace_id or access.is_admin:
         workspace_switcher()
     return navigation
+
+
+def resolve_access(icon: str = "") -> Access:
+    """Who acts in this run: a guest from the link in the address, or the signed-in member in
+    the workspace they chose. With sign-in configured, a member who opens a guest link of one
+    of their workspaces acts as themselves (in local mode a link always makes a guest: the
+    local owner is everybody there). May stop the run with a sign-in, join or refusal screen."""
+    opened = open_guest_link()
+    if opened is not None:
+        link, guest = opened
+        person = identity.signed_in() if identity.auth_configured() else None
+        if person is None or not is_member(person, link.workspace_id):
+            return as_guest(link, guest)
+        select_workspace(link.workspace_id)
+    person = identity.signed_in()
+    if person is None:
+        _sign_in_screen(icon)
+    return member_access(person)
 
 
 def _guest_navigation(guest: Access) -> StreamlitPage:
@@ -56,7 +72,8 @@ def _guest_navigation(guest: Access) -> StreamlitPage:
 
 
 def _sign_in_screen(icon: str) -> NoReturn:
-    st.image(icon, width=64)
+    if icon:
+        st.image(icon, width=64)
     st.title("Waypoint")
     st.write("Sign in with your company account to see your workspaces.")
     if st.button("Sign in", type="primary", icon=":material/login:"):

@@ -60,7 +60,20 @@ def _engine() -> Engine:
     with startup_lock(engine):  # app servers started together take turns
         migrate(engine)
         ensure_demo_workspace(session_factory(engine))
+        _hand_local_workspaces_to_first_admin(engine)
     return engine
+
+
+def _hand_local_workspaces_to_first_admin(engine: Engine) -> None:
+    """Once sign-in is configured, nobody signs in as the local owner: the workspaces it alone
+    owns (the demo, and everything from before sign-in) go to the first administrator."""
+    from ui.identity import administrators, auth_configured
+
+    admins = administrators()
+    if not (auth_configured() and admins):
+        return
+    with unit_of_work(session_factory(engine)) as session:
+        members.adopt_local_workspaces(session, admins[0])
 
 
 @st.cache_resource
@@ -80,13 +93,16 @@ from one person's run to another's."""
 
 
 def set_run_access(access: Access | None, person: Person | None = None) -> None:
+    """Start this run's identity afresh (app.py), or set what it worked out."""
     _RUN.access = access
-    if person is not None:
-        _RUN.person = person
+    _RUN.person = person
 
 
 def run_person() -> Person:
-    """The person acting in this run (app.py signs them in before any page draws)."""
+    """The member acting in this run; a guest is nobody's person and reaches no workspace
+    list (their access is the one thing their link names)."""
+    if run_access().is_guest:
+        raise PermissionDenied("A guest link reaches one thing only.")
     found = getattr(_RUN, "person", None)
     if found is None:
         from ui.identity import signed_in
@@ -99,10 +115,16 @@ def run_person() -> Person:
 
 
 def run_access() -> Access:
-    """Who acts in this run, in the workspace they look at (worked out once per run)."""
+    """Who acts in this run, in the workspace they look at (worked out once per run).
+
+    A fragment's rerun runs in a thread of its own, without app.py: it works the access out
+    again the same way (a guest from the link in the address first, so a guest's fragment can
+    never run as anyone else)."""
     found = getattr(_RUN, "access", None)
     if found is None:
-        found = _member_access(run_person())
+        from ui.session import resolve_access
+
+        found = resolve_access()
         _RUN.access = found
     return found
 
@@ -122,7 +144,12 @@ def all_workspaces() -> list[WorkspaceInfo]:
         return workspaces.list_workspaces(session)
 
 
-def _member_access(person: Person) -> Access:
+def is_member(person: Person, workspace_id: int) -> bool:
+    with transaction(outside_any_workspace(person)) as session:
+        return members.role_in(session, person, workspace_id) is not None
+
+
+def member_access(person: Person) -> Access:
     """The chosen workspace of a member, with their role; a guest's access is set by app.py."""
     with transaction(outside_any_workspace(person)) as session:
         members.signed_in(session, person)
@@ -169,7 +196,7 @@ def _no_workspace(access: Access) -> None:
 def select_workspace(workspace_id: int) -> None:
     """Choose the workspace for this tab's next run (the run's access is worked out anew)."""
     st.session_state[WORKSPACE_KEY] = workspace_id
-    set_run_access(None)
+    set_run_access(None, getattr(_RUN, "person", None))
 
 
 def dataset_info(workspace_id: int) -> DatasetInfo | None:

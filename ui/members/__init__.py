@@ -69,8 +69,30 @@ def _add_form(workspace_id: int) -> None:
                 show_error(exc)
                 return
             st.session_state.pop("member_email", None)
-            st.toast(f"Added {added.person} as {added.role.label}")
+            st.toast(f"Added {inert_markdown(added.person)} as {added.role.label}")
             st.rerun()
+
+
+_REMOVING = "removing_member"
+
+
+@st.dialog("Remove a member", on_dismiss=lambda: st.session_state.pop(_REMOVING, None))
+def _confirm_remove(workspace_id: int, person: str) -> None:
+    st.write(f"Remove **{inert_markdown(person)}** from this workspace? They lose access at once.")
+    left, right = st.columns(2)
+    if left.button("Cancel", key="remove_cancel", width="stretch"):
+        st.session_state.pop(_REMOVING, None)
+        st.rerun()
+    if right.button("Remove", type="primary", key="remove_confirm", width="stretch"):
+        try:
+            with transaction() as session:
+                members.remove_member(session, workspace_id, person)
+        except UserError as exc:
+            show_error(exc)
+            return
+        st.session_state.pop(_REMOVING, None)
+        st.toast(f"Removed {inert_markdown(person)}")
+        st.rerun()
 
 
 def _change_form(workspace_id: int, found: list[MemberInfo]) -> None:
@@ -83,17 +105,16 @@ def _change_form(workspace_id: int, found: list[MemberInfo]) -> None:
         role = mid.selectbox("New role", [r.value for r in MEMBER_ROLES], key="change_role")
         change, remove = st.columns(2)
         changed = change.form_submit_button("Change role")
-        removed = remove.form_submit_button("Remove from workspace")
-    if not (changed or removed):
-        return
-    try:
-        with transaction() as session:
-            if removed:
-                members.remove_member(session, workspace_id, person)
-            else:
+        if remove.form_submit_button("Remove from workspace…"):
+            st.session_state[_REMOVING] = person
+    if changed:
+        try:
+            with transaction() as session:
                 members.change_role(session, workspace_id, person, role)
-    except UserError as exc:
-        show_error(exc)
-        return
-    st.toast(f"Removed {person}" if removed else f"{person} is now {role}")
-    st.rerun()
+        except UserError as exc:
+            show_error(exc)
+            return
+        st.toast(f"{inert_markdown(person)} is now {role}")
+        st.rerun()
+    if st.session_state.get(_REMOVING):
+        _confirm_remove(workspace_id, str(st.session_state[_REMOVING]))
