@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.access.guard import acting, require
@@ -186,6 +186,16 @@ def _existing(session: Session, workspace_id: int, person: str) -> Member:
 
 
 def _keep_an_owner(session: Session, workspace_id: int) -> None:
+    """Refuse to take away the workspace's last owner. The owners' rows are written (to
+    themselves) before they are counted: PostgreSQL then locks them and SQLite takes its write
+    lock, so two owners taking each other out at once cannot both count two owners; the
+    second waits for the first and counts what it left."""
+    session.execute(
+        update(Member)
+        .where(Member.workspace_id == workspace_id, Member.role == Role.OWNER.value)
+        .values(role=Member.role)
+        .execution_options(synchronize_session=False)
+    )
     owners = session.scalar(
         select(func.count())
         .select_from(Member)

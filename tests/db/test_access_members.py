@@ -4,6 +4,7 @@ the hand-over from the local owner to the first administrator."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -306,3 +307,38 @@ def test_the_first_administrator_adopts_workspaces_only_local_owns(
     with acting_as(factory, outside_any_workspace(ADA)) as s:
         names = [w.name for w in workspaces.list_workspaces(s)]
     assert names == ["Local only", "Local, Ada views", "Ada's own"]
+
+
+@pytest.mark.parametrize("second_step", ["demote", "remove"])
+def test_two_owners_taking_each_other_out_at_once_leave_one(
+    factory: sessionmaker[Session], second_step: str
+):
+    """Olga demotes Ada while Ada, at the same moment, demotes or removes Olga: each saw
+    two owners. The second waits for the first and is refused; one owner is left."""
+    with acting_as(factory, outside_any_workspace(ADA)) as s:
+        ws = workspaces.create_workspace(s, "Pair").id
+    with acting_as(factory, as_member(ws, ADA, Role.OWNER)) as s:
+        members.add_member(s, ws, OLGA.key, "owner")
+    outcome: dict[str, str] = {}
+
+    def ada_at_once() -> None:
+        try:
+            with acting_as(factory, as_member(ws, ADA, Role.OWNER)) as s:
+                if second_step == "demote":
+                    members.change_role(s, ws, OLGA.key, "viewer")
+                else:
+                    members.remove_member(s, ws, OLGA.key)
+            outcome["ada"] = "done"
+        except MemberError as exc:
+            outcome["ada"] = str(exc)
+
+    with acting_as(factory, as_member(ws, OLGA, Role.OWNER)) as first:
+        members.change_role(first, ws, ADA.key, "editor")
+        first.flush()  # Olga's change is written, not yet committed
+        second = threading.Thread(target=ada_at_once)
+        second.start()
+        second.join(timeout=1.5)  # Ada's request runs meanwhile
+    second.join(timeout=30)
+    assert not second.is_alive()
+    assert "at least one owner" in outcome["ada"]
+    assert _roles(factory, ws) == {OLGA.key: "owner", ADA.key: "editor"}
