@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import journey as j
+from core.access.guard import bind
+from core.access.identity import Access, Role
 from core.db.engine import unit_of_work
 from core.journey import views, workshop
 from core.journey.completeness import PARTS
@@ -237,18 +239,28 @@ def test_milestone_order_follows_stage_order(factory, map_id):
     assert events[:3] == ("integration_connected", "data_imported", "kickoff_completed")
 
 
-def test_workshop_notes_votes_and_conversion(factory, map_id):
+def _voter(ws_id: int, key: str) -> Access:
+    """A member whose dots count as `key` (a dot is counted against who acts)."""
+    return Access(ws_id, "Workshop", Role.EDITOR, key, person=key)
+
+
+def test_workshop_notes_votes_and_conversion(factory, ws_id, map_id):
     m = _load(factory, map_id)
     setup = m.stages[2]["id"]
     with unit_of_work(factory) as s:
         note = workshop.add_note(s, map_id, setup, "pain", "Waiting on IT for access", BEN)
         other = workshop.add_note(s, map_id, setup, "idea", "Sandbox on day 1", BEN)
-        assert workshop.toggle_vote(s, map_id, other, "voter-a")
-        assert workshop.toggle_vote(s, map_id, other, "voter-b")
-        assert workshop.toggle_vote(s, map_id, note, "voter-a")
-        assert not workshop.toggle_vote(s, map_id, note, "voter-a")  # second click takes it back
     with unit_of_work(factory) as s:
-        notes = workshop.list_notes(s, map_id, "voter-a")
+        bind(s, _voter(ws_id, "voter-a"))
+        assert workshop.toggle_vote(s, map_id, other)
+        assert workshop.toggle_vote(s, map_id, note)
+        assert not workshop.toggle_vote(s, map_id, note)  # second click takes it back
+    with unit_of_work(factory) as s:
+        bind(s, _voter(ws_id, "voter-b"))
+        assert workshop.toggle_vote(s, map_id, other)
+    with unit_of_work(factory) as s:
+        bind(s, _voter(ws_id, "voter-a"))
+        notes = workshop.list_notes(s, map_id)
     assert [(n.id, n.votes, n.mine) for n in notes] == [(other, 2, True), (note, 0, False)]
     with pytest.raises(j.JourneyError, match="Only the facilitator"), unit_of_work(factory) as s:
         workshop.convert_note(s, map_id, note, "touchpoint", BEN)
@@ -263,17 +275,7 @@ def test_workshop_notes_votes_and_conversion(factory, map_id):
         workshop.add_note(s, map_id, None, "idea", "   ", BEN)
 
 
-def test_workshop_links_timer_and_presenting(factory, map_id):
-    with unit_of_work(factory) as s:
-        links = workshop.ensure_links(s, map_id, ANA)
-        assert workshop.ensure_links(s, map_id, ANA) == links
-    with unit_of_work(factory) as s:
-        assert workshop.access(s, map_id, code=links.passcode) == "participant"
-        assert workshop.access(s, map_id, token=links.readonly_token) == "viewer"
-        with pytest.raises(j.JourneyError, match="not valid"):
-            workshop.access(s, map_id, code="000000x")
-        with pytest.raises(j.JourneyError, match="not valid"):
-            workshop.access(s, map_id, token="")
+def test_workshop_timer_and_presenting(factory, map_id):
     m = _load(factory, map_id)
     with unit_of_work(factory) as s:
         before = j.map_revision(s, map_id)
