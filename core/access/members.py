@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.access.guard import acting, require
@@ -100,7 +101,14 @@ def add_member(session: Session, workspace_id: int, email: str, role: str) -> Me
         workspace_id=workspace_id, person=person, role=chosen.value, added_by=access.actor, name=""
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same person added by another owner a moment ago
+        if "unique" not in str(exc.orig).lower():
+            raise
+        # No savepoint: on SQLite one opened before the first write commits on release.
+        # The unit of work rolls back on this error, as on any other.
+        raise MemberError(f"{person} is already a member; change their role instead.") from None
     return MemberInfo(person, chosen, "", access.actor, row.added_at, None)
 
 

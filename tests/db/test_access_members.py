@@ -342,3 +342,42 @@ def test_two_owners_taking_each_other_out_at_once_leave_one(
     assert not second.is_alive()
     assert "at least one owner" in outcome["ada"]
     assert _roles(factory, ws) == {OLGA.key: "owner", ADA.key: "editor"}
+
+
+def test_the_same_person_added_by_two_owners_at_once_is_added_once(
+    factory: sessionmaker[Session], acme: int
+):
+    """Both saw no such member; the second is told the person is already a member (it was
+    a database error) and the first's addition stands."""
+    outcome: dict[str, str] = {}
+
+    def another_tab_at_once() -> None:
+        try:
+            with acting_as(factory, as_member(acme, OLGA, Role.OWNER)) as s:
+                members.add_member(s, acme, "nina@x.com", "viewer")
+            outcome["second"] = "done"
+        except MemberError as exc:
+            outcome["second"] = str(exc)
+
+    with acting_as(factory, as_member(acme, OLGA, Role.OWNER)) as first:
+        members.add_member(first, acme, "nina@x.com", "editor")  # written, not committed
+        second = threading.Thread(target=another_tab_at_once)
+        second.start()
+        second.join(timeout=1.5)
+    second.join(timeout=30)
+    assert not second.is_alive()
+    assert "nina@x.com is already a member" in outcome["second"]
+    assert _roles(factory, acme)["nina@x.com"] == "editor"
+
+
+def test_an_addition_is_undone_with_the_rest_of_its_unit_of_work(
+    factory: sessionmaker[Session], acme: int
+):
+    def add_then_fail() -> None:
+        with acting_as(factory, as_member(acme, OLGA, Role.OWNER)) as s:
+            members.add_member(s, acme, "nina@x.com", "editor")
+            raise RuntimeError("something after it failed")
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
+    assert "nina@x.com" not in _roles(factory, acme)
