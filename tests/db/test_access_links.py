@@ -386,3 +386,15 @@ def test_live_links_lists_only_live_ones_and_revoke_is_idempotent(
     assert {i.id for i in everything} == {first.info.id, second.info.id, asked.info.id}
     with pytest.raises(LinkRefused, match="no longer exists"), unit_of_work(factory) as s:
         links.revoke_link(s, place.ws, 10**6)
+
+
+def test_a_passcode_too_long_or_a_long_label(factory: sessionmaker[Session], place: Place):
+    with pytest.raises(LinkRefused, match="Passcode: keep it under 64 characters"):
+        _make(factory, place, passcode="x" * 65)
+    with unit_of_work(factory) as s:
+        assert s.scalars(select(GuestLink)).all() == []
+    made = _make(factory, place, passcode="p" * 64, label="Board " * 40)
+    assert len(made.info.label) == 80
+    assert made.info.has_passcode
+    link, _ = _open(factory, made.token, passcode="p" * 64)
+    assert link.id == made.info.id
