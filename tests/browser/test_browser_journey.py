@@ -133,6 +133,25 @@ def _new_map(page: Page, name: str) -> None:
     page.keyboard.press("Escape")
 
 
+def _participant_link(host: Page) -> str:
+    """Make a participant link in the Workshop tab (the defaults: 14 days, no passcode) and
+    read it from the box that shows it once."""
+    host.get_by_role("tab", name="Workshop").click()
+    host.locator(".st-key-workshop_link_create button").click()
+    code = host.locator(".st-key-workshop_new_link_box").get_by_test_id("stCode")
+    expect(code).to_contain_text("/journey?link=")
+    link = (code.text_content() or "").strip()
+    host.get_by_role("tab", name="Map").click()
+    return link
+
+
+def _join(page: Page, name: str) -> None:
+    """A guest's first visit: the join screen asks the name their notes and changes carry."""
+    expect(main_heading(page)).to_have_text("Join")
+    page.get_by_label("Your name (shown with your notes and changes)").fill(name)
+    page.get_by_role("button", name="Join").click()
+
+
 def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: Browser) -> None:
     ctx_a, host = _open(browser, f"{server}/journey")
     _new_map(host, "Live edit test")
@@ -153,11 +172,11 @@ def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: Br
     _wait_for_label(host, "Welcome video", present=False)
     expect(host.locator(".wp-grid").first).not_to_contain_text("Welcome video")
 
-    code = host.locator('[data-testid="stCode"]', has_text="&code=").first
-    link = (code.text_content() or "").strip()
-    assert "/journey?map=" in link
+    link = _participant_link(host)
+    assert "/journey?link=" in link
     ctx_b, guest = _open(browser, link)
-    expect(guest.get_by_text("Journey map · workshop").first).to_be_visible()
+    _join(guest, "Pat")
+    expect(main_heading(guest)).to_have_text("Journey map · workshop")
     _add(guest, "Touchpoint", "Added by a participant")
     _wait_for_label(guest, "Added by a participant")
     started = time.monotonic()
@@ -177,6 +196,7 @@ def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: Br
 def _seed_hostile_map(db_path: Path) -> None:
     """A map with a script payload in every text field of every kind, written through core."""
     from core import journey as jm
+    from core.access import links
     from core.access.guard import system_factory
     from core.db.engine import make_engine, unit_of_work
     from core.journey import workshop
@@ -245,6 +265,8 @@ def _seed_hostile_map(db_path: Path) -> None:
                 actor,
             )
             workshop.add_note(s, info.id, stage["id"], "idea", payload, actor)
+        # A guest link whose label is a payload: the Workshop tab lists it.
+        links.create_link(s, ws.id, "participant", map_id=info.id, label=PAYLOADS[0])
     engine.dispose()
 
 
@@ -320,6 +342,8 @@ def test_hostile_labels_never_run(server: str, browser: Browser, db_path: Path) 
         expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
     expect(page.locator(".wp-grid").first).to_contain_text(PAYLOADS[1])
     assert page.locator(".wp-grid img, .wp-grid script").count() == 0
+    page.get_by_role("tab", name="Workshop").click()
+    expect(page.get_by_text(f"Workshop participant · {PAYLOADS[0]}").first).to_be_visible()
     assert page.evaluate("() => typeof window.__xss") == "undefined"
     for other in page.frames:
         assert other.evaluate("() => typeof window.__xss") == "undefined"

@@ -4,8 +4,8 @@ Issue 13, item 5: an image `![x](http://elsewhere/...)` typed into a name made e
 browser fetch that address; links and `:red[...]` directives rendered too. Here every field a
 person types or uploads holds the payloads below, seeded through the core use cases (quick)
 and, for a representative set, typed through the UI; then every page is opened in Chromium
-as the owner, a journey participant (?map=&code=), a journey viewer (?map=&view=) and an
-assessment respondent (?round=&me=), and on each:
+as the owner, a journey participant and a journey viewer (their guest links,
+/journey?link=...) and an assessment respondent (?round=&me=), and on each:
 
 - no request leaves for payload.invalid (a listener on the browser context, iframes included),
 - no JavaScript dialog opens (the payloads call alert(1)),
@@ -109,7 +109,7 @@ class Seeded:
 
     workspace_id: int = 0
     map_id: int = 0
-    passcode: str = ""
+    participant_token: str = ""
     view_token: str = ""
     round_token: str = ""
     me_token: str = ""
@@ -205,6 +205,7 @@ def _preset(s: Session, workspace_id: int) -> None:
 
 def _journey(s: Session, out: Seeded) -> None:
     from core import journey as jm
+    from core.access import links
     from core.journey import workshop
 
     actor = jm.Actor(f"F {NAME_A}", facilitator=True)
@@ -230,8 +231,12 @@ def _journey(s: Session, out: Seeded) -> None:
         jm.add_element(s, info.id, "opportunity", {"title": f"O{n} {name}", "owner": FULL}, actor)
         workshop.add_note(s, info.id, stage["id"], "idea", FULL, actor)
     jm.take_snapshot(s, info.id, f"V {NAME_B}", actor)
-    links = workshop.ensure_links(s, info.id, actor)
-    out.map_id, out.passcode, out.view_token = info.id, links.passcode, links.readonly_token
+    # Guest links whose labels are payloads (the facilitator's Workshop tab lists them).
+    participant = links.create_link(
+        s, out.workspace_id, "participant", map_id=info.id, label=NAME_A
+    )
+    viewer = links.create_link(s, out.workspace_id, "viewer", map_id=info.id, label=NAME_B)
+    out.map_id, out.participant_token, out.view_token = info.id, participant.token, viewer.token
 
 
 def _assessment(s: Session, out: Seeded) -> None:
@@ -391,6 +396,8 @@ def test_owner_sees_every_page_with_payloads_as_text(server: str, watch: Watch) 
     for tab in ("Grid", "Tables", "Workshop", "Opportunities", "Check & compare", "History"):
         page.get_by_role("tab", name=tab).click()
     _literal(page, f"T0 {NAME_A}")
+    _literal(page, f"Workshop participant · {NAME_A}")  # the live guest links, by label
+    _literal(page, f"Read only · {NAME_B}")
     watch.check("Journey (facilitator)")
 
     page = _open(watch, f"{server}/assessment", "Maturity assessment")
@@ -400,22 +407,27 @@ def test_owner_sees_every_page_with_payloads_as_text(server: str, watch: Watch) 
 
 
 def test_journey_participant_and_viewer_links(server: str, seeded: Seeded, watch: Watch) -> None:
-    link = f"{server}/journey?map={seeded.map_id}"
-    page = _open(watch, f"{link}&code={seeded.passcode}", "Journey map · workshop", guest=True)
+    link = f"{server}/journey?link={seeded.participant_token}"
+    page = _open(watch, link, "Join", guest=True)
+    watch.check("Journey (participant, join screen)")
+    # Typed through the UI: the name a participant joins under (it goes with their notes).
+    page.get_by_label("Your name (shown with your notes and changes)").fill(RISK_BY)
+    page.get_by_role("button", name="Join").click()
+    expect(main_heading(page)).to_have_text("Journey map · workshop")
     _literal(page, MAP_NAME)
+    _literal(page, RISK_BY)  # "You joined as <name>"
     for tab in ("Grid", "Workshop", "Opportunities"):
         page.get_by_role("tab", name=tab).click()
     watch.check("Journey (participant)")
-    # Typed through the UI: a sticky note, under a typed name.
+    # Typed through the UI: a sticky note.
     page.get_by_role("tab", name="Workshop").click()
-    page.locator(".st-key-journey_who input").fill(RISK_BY)
-    page.locator(".st-key-journey_who input").press("Enter")
     page.locator(".st-key-note_text textarea").fill(f"typed {FULL}")
     page.locator(".st-key-note_submit button").click()
     _literal(page, f"typed {FULL}")
     watch.check("Journey (participant, after a typed note)")
 
-    page = _open(watch, f"{link}&view={seeded.view_token}", "Journey map (read only)", guest=True)
+    link = f"{server}/journey?link={seeded.view_token}"
+    page = _open(watch, link, "Journey map (read only)", guest=True)
     _literal(page, MAP_NAME)
     watch.check("Journey (viewer)")
 
