@@ -1,6 +1,7 @@
-"""The assessment flow in headless Chromium: a facilitator opens a round, two people answer
-on their own screens (two browser contexts), the facilitator reveals, everyone sees the
-results and the disagreement flag."""
+"""The assessment flow in headless Chromium: a facilitator opens a round and creates a
+respondent link, two people answer on their own screens through it (two browser contexts),
+the facilitator reveals, everyone sees the results and the disagreement flag; the respondents
+see their round only."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def _respond(
 
 
 def _open_round(host: Page, name: str) -> str:
-    """Open a round through the facilitator's form; returns the link shown to share it."""
+    """Open a round through the facilitator's form and create a respondent link; returns the
+    link as shown (once) to share it."""
     # The form sits in an expander that is open only while the workspace has no round (the
     # demo workspace holds two).
     expander = host.get_by_test_id("stExpander").filter(has_text="Open a new round")
@@ -57,8 +59,9 @@ def _open_round(host: Page, name: str) -> str:
         expander.locator("summary").click()
     round_name.fill(name)
     host.get_by_role("button", name="Open round").click()
-    # The new round becomes the one shown; the link below the picker is then this round's.
+    # The new round becomes the one shown; the link form below the picker is this round's.
     expect(keyed(host, "assess_round_pick").locator("input")).to_have_value(name)
+    keyed(host, "assess_link_create").get_by_role("button").click()
     code = host.get_by_test_id("stCode").filter(has_text="?round=")
     shared = drawn(host, code).get_by_test_id("stCode")
     expect(shared).to_be_visible()
@@ -102,11 +105,15 @@ def test_two_respondents_reveal_and_disagreement(server: str, browser: Browser) 
     ARTIFACTS.mkdir(exist_ok=True)
     host.screenshot(path=str(ARTIFACTS / "assessment-results.png"), full_page=True)
 
-    # A respondent sees the revealed results on their own screen too.
+    # A respondent sees the revealed results on their own screen too, and nothing else: no
+    # menu, no workspace switcher, no other round, no evidence from the workspace's data.
     page = ana.pages[0]
     page.reload()
     _text(page, "⚠ Disagreement on Milestones & exit criteria")
     expect_no_errors(page)
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    expect(page.get_by_text("Evidence cross-check")).to_have_count(0)
+    expect(page.get_by_text("Open a new round")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "assessment-respondent.png"), full_page=True)
     for context in (ana, ben, facilitator_ctx):
         context.close()

@@ -3,8 +3,8 @@ revoke its respondent links, watch who has answered (never what), reveal, close,
 delete it; viewers see the rounds, who has answered and the results, with no controls.
 Everyone reads the results and browses the matrix.
 
-A respondent link's address is shown once, in the run that created it: Waypoint keeps only
-its hash and cannot show it again (a lost link is revoked and a new one made).
+A respondent link's address is shown once, from its creation until "hide": Waypoint keeps
+only its hash and cannot show it again (a lost link is revoked and a new one made).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from ui.feedback import user_errors
 from ui.state import transaction
 
 ACTIONS = {"reveal": A.reveal_round, "close": A.close_round, "reopen": A.reopen_round}
+NEW_LINK_KEY = "assess_new_link"  # (round id, address, expiry) of the link just made
+REVOKING_KEY = "assess_revoking"  # the link whose Revoke was clicked, until confirmed or not
+DELETING_KEY = "assess_deleting"  # the round whose Delete was clicked, until confirmed or not
 
 
 def share_url(token: str) -> str:
@@ -56,14 +59,18 @@ def _new_round(access: Access, *, first: bool) -> None:
                     st.rerun()
 
 
-@st.dialog("Delete round")
+@st.dialog("Delete round", on_dismiss=lambda: st.session_state.pop(DELETING_KEY, None))
 def _confirm_delete(info: A.RoundInfo) -> None:
-    st.write("Delete this round and every answer in it? This cannot be undone.")
+    st.write(
+        "Delete this round, every answer in it and its respondent links? This cannot be undone."
+    )
     st.text(info.name)
     left, right = st.columns(2)
     if left.button("Cancel", key="assess_delete_cancel", width="stretch"):
+        st.session_state.pop(DELETING_KEY, None)
         st.rerun()
     if right.button("Delete", type="primary", key="assess_delete_confirm", width="stretch"):
+        st.session_state.pop(DELETING_KEY, None)
         with user_errors():
             with transaction() as session:
                 A.delete_round(session, info.id)
@@ -105,6 +112,8 @@ def _controls(info: A.RoundInfo) -> None:
     if cols[3].button(
         "Delete round", key="assess_delete", icon=":material/delete:", width="stretch"
     ):
+        st.session_state[DELETING_KEY] = info.id
+    if st.session_state.get(DELETING_KEY) == info.id:
         _confirm_delete(info)
 
 
@@ -125,7 +134,7 @@ def _progress_table(people: list[A.Progress]) -> pl.DataFrame:
 
 
 def _create_link(info: A.RoundInfo) -> None:
-    """The form that makes a respondent link; its address is drawn in this run only."""
+    """The form that makes a respondent link (its address is then shown by _just_made)."""
     with st.form("assess_link_form"):
         left, right = st.columns([1, 2])
         days = left.number_input(
@@ -158,16 +167,33 @@ def _create_link(info: A.RoundInfo) -> None:
                 days=int(days),
                 label=label,
             )
+        st.session_state[NEW_LINK_KEY] = (info.id, share_url(made.token), made.info.expires_at)
+        st.session_state.pop("assess_link_label", None)  # cleared once stored
+        st.toast("Link created: copy it now")
+        st.rerun()
+
+
+def _just_made(info: A.RoundInfo) -> None:
+    """The link just created, with its token: the only time anyone sees it."""
+    made = st.session_state.get(NEW_LINK_KEY)
+    if not made or made[0] != info.id:
+        return
+    _, url, expires = made
+    with st.container(border=True, key="assess_new_link_box"):
         st.success(
-            "Copy this link now and send it to the respondents: it is shown only this once "
-            "(Waypoint keeps only a fingerprint of it). Each person who opens it joins with "
-            f"their name. It works until {made.info.expires_at:%d %b %Y} unless revoked.",
+            "New respondent link. Copy it now and send it to the respondents: Waypoint keeps "
+            "only a fingerprint of it, so it cannot be shown again once you hide it. Each "
+            f"person who opens it joins with their name; it works until {expires:%d %b %Y} "
+            "unless revoked.",
             icon=":material/link:",
         )
-        st.code(share_url(made.token), language=None)
+        st.code(url, language=None)
+        if st.button("I have copied it, hide it", key="assess_new_link_hide"):
+            st.session_state.pop(NEW_LINK_KEY, None)
+            st.rerun()
 
 
-@st.dialog("Revoke link")
+@st.dialog("Revoke link", on_dismiss=lambda: st.session_state.pop(REVOKING_KEY, None))
 def _confirm_revoke(link: LinkInfo) -> None:
     st.write(
         "Revoke this respondent link? Nobody can join through it any more, and respondents "
@@ -176,8 +202,10 @@ def _confirm_revoke(link: LinkInfo) -> None:
     st.text(_link_words(link))
     left, right = st.columns(2)
     if left.button("Cancel", key="assess_revoke_cancel", width="stretch"):
+        st.session_state.pop(REVOKING_KEY, None)
         st.rerun()
     if right.button("Revoke", type="primary", key="assess_revoke_confirm", width="stretch"):
+        st.session_state.pop(REVOKING_KEY, None)
         with user_errors():
             with transaction() as session:
                 links.revoke_link(session, link.workspace_id, link.id)
@@ -199,6 +227,7 @@ def _links(info: A.RoundInfo) -> None:
     if not info.is_open:
         st.caption("The round is closed: reopen it to let new respondents join.")
     _create_link(info)
+    _just_made(info)
     with transaction() as session:
         live = links.live_links(session, info.workspace_id, round_id=info.id)
     if not live:
@@ -208,9 +237,15 @@ def _links(info: A.RoundInfo) -> None:
         text, button = st.columns([4, 1], vertical_alignment="center")
         text.text(_link_words(link))
         if button.button(
-            "Revoke", key=f"assess_revoke_{link.id}", icon=":material/link_off:", width="stretch"
+            "Revoke…", key=f"assess_revoke_{link.id}", icon=":material/link_off:", width="stretch"
         ):
-            _confirm_revoke(link)
+            st.session_state[REVOKING_KEY] = link.id
+    revoking = st.session_state.get(REVOKING_KEY)
+    chosen = next((link for link in live if link.id == revoking), None)
+    if chosen is not None:
+        _confirm_revoke(chosen)
+    elif revoking is not None:
+        st.session_state.pop(REVOKING_KEY, None)
 
 
 def _progress(info: A.RoundInfo, *, runs: bool) -> None:

@@ -4,8 +4,9 @@ out once per run by app.py.
 A respondent arrives through a round's respondent link (?round=TOKEN, opened by ui/guest.py:
 their access is Role.RESPONDENT on that one round) and, once joined, carries their personal
 key in the address too (&me=KEY), so that they can come back and change their answers until
-the round closes. A member of the workspace sees the facilitator's view: owners and editors
-run rounds, viewers read them.
+the round closes. A member of the round's workspace who opens such a link (with sign-in
+configured, ui/session.py lets them in as themselves) answers that round as themselves. Anyone
+else sees the members' view: owners and editors run rounds, viewers read them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core.access.identity import Access, Role
 from core.common.errors import UserError
 from core.common.link_params import link_token
 from ui.feedback import show_error
+from ui.guest import open_guest_link
 from ui.state import current_workspace, run_access
 
 ROUND_PARAM, ME_PARAM = "round", "me"
@@ -41,7 +43,8 @@ def who_is_looking() -> Access | Respondent:
     page with a message naming that parameter before the database sees it.
     """
     access = run_access()
-    if access.role is Role.RESPONDENT and access.round_id is not None:
+    round_id = access.round_id if access.role is Role.RESPONDENT else _members_round(access)
+    if round_id is not None:
         try:
             me = link_token(
                 st.query_params.get(ME_PARAM) or "", what="personal key", param=ME_PARAM
@@ -49,9 +52,22 @@ def who_is_looking() -> Access | Respondent:
         except UserError as exc:
             show_error(exc)
             st.stop()
-        return Respondent(access.round_id, me)
+        return Respondent(round_id, me)
     current_workspace()  # stops with what to do when the person has no workspace yet
     return access
+
+
+def _members_round(access: Access) -> int | None:
+    """The round of a respondent link a member opened in their own workspace, if any."""
+    if not access.role.is_member or not st.query_params.get(ROUND_PARAM):
+        return None
+    opened = open_guest_link()  # opened once already this run (ui/session.py), so it opens
+    if opened is None:
+        return None
+    link, _ = opened
+    if link.kind != "respondent" or link.workspace_id != access.workspace_id:
+        return None
+    return link.round_id
 
 
 def remember_me(me_token: str) -> None:
