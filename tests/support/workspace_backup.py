@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import journey
+from core.access import links, members
 from core.access.guard import system_factory
 from core.at_risk.risk_states import set_risk_state
 from core.backup.archive import BackupReader
@@ -49,7 +50,8 @@ def engine_for(url: str) -> Iterator[Engine]:
 def populate(factory: sessionmaker[Session]) -> int:
     """The demo workspace (data, maps, rounds) plus what the demo lacks: a snapshot, deleted
     elements (ids only history and snapshots still hold), a reorder, a converted and voted
-    note, the presented stage, an opportunity, a risk state and a saved import mapping."""
+    note, the presented stage, an opportunity, a risk state, a saved import mapping, guest
+    links (one with a passcode and a joined guest) and a second member."""
     ensure_demo_workspace(factory)
     with unit_of_work(factory) as s:
         ws = next(w.id for w in list_workspaces(s) if w.name == DEMO_NAME)
@@ -67,10 +69,14 @@ def populate(factory: sessionmaker[Session]) -> int:
         values = {"title": "Welcome pack", "owner": "CS Ops", "target_date": "2026-12-24"}
         journey.add_element(s, map_id, "opportunity", values, FACILITATOR)
         note = workshop.add_note(s, map_id, stages[0]["id"], "idea", "Office hours", FACILITATOR)
-        workshop.set_vote(s, map_id, note, "voter-1", on=True)
+        workshop.set_vote(s, map_id, note, on=True)
         workshop.convert_note(s, map_id, note, "touchpoint", FACILITATOR)
         workshop.present_stage(s, map_id, stages[1]["id"], FACILITATOR)
-        workshop.ensure_links(s, map_id, FACILITATOR)
+        made = links.create_link(s, ws, "participant", map_id=map_id, passcode="tulip-42")
+        links.create_link(s, ws, "viewer", map_id=map_id, label="Board")
+        opened, _ = links.open_link(s, made.token, passcode="tulip-42")
+        links.join(s, opened, "Gus")
+        members.add_member(s, ws, "erin@example.com", "editor")
         set_risk_state(
             s, ws, "ACC-00007", "plan_in_place", "Called the sponsor", "Sam", base_version=None
         )
