@@ -8,7 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import journey as jm
+from core.access import links
 from core.db.engine import unit_of_work
+from core.db.models import MapChange
 from core.journey import workshop
 from tests.support.apptest import open_in_empty_workspace, workspace_id_named
 
@@ -130,32 +132,67 @@ def test_every_tab_renders_with_data_overlay(app, factory):
     assert not app.exception
 
 
-def test_participant_link_and_read_only_link(app, factory):
-    _create(app)
+def _link(factory, map_id: int, kind: str) -> str:
+    """A new guest link to the map (made by the system, as a facilitator's page would)."""
     with unit_of_work(factory) as s:
-        (info,) = jm.list_maps(s, _ws(factory))
-        links = workshop.ensure_links(s, info.id, jm.Actor())
-    app.query_params["map"] = str(info.id)
-    app.query_params["code"] = "wrong"
-    app.run()
-    assert "not valid" in app.error[0].value
-    app.query_params["code"] = links.passcode
+        return links.create_link(s, _ws(factory), kind, map_id=map_id).token
+
+
+def _open_link(app: AppTest, token: str, name: str = "Pia") -> None:
+    """Open a guest link in this browser session; a participant joins under `name`."""
+    app.query_params.clear()
+    app.query_params["link"] = token
     app.run()
     assert not app.exception
-    assert not app.error
+    if app.title and app.title[0].value == "Join":
+        next(t for t in app.text_input if t.label.startswith("Your name")).input(name)
+        next(b for b in app.button if b.label == "Join").click().run()
+        assert not app.exception
+
+
+def _management_controls(app: AppTest) -> list[str]:
+    """Keys of the widgets a guest must not get: the map picker and the comparisons (which
+    list the workspace's maps), making, changing, importing, restoring or deleting maps, and
+    the workspace's data overlay."""
+    keys = (
+        "journey_map_id",
+        "compare_with",
+        "emotion_compare",
+        "create_submit",
+        "set_save_",
+        "duplicate_submit",
+        "delete_map",
+        "import_submit",
+        "snapshot_restore",
+        "journey_overlay",
+    )
+    found = [*app.button, *app.selectbox, *app.toggle]
+    return [w.key for w in found if w.key and w.key.startswith(keys)]
+
+
+def test_participant_link_and_read_only_link(app, factory):
+    _create(app)
+    info = _only_map(factory)
+    app.query_params["link"] = "wrong-token-" + "x" * 20
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "This link does not open"
+    _open_link(app, _link(factory, info.id, "participant"))
+    assert not app.error, [e.value for e in app.error]
     assert app.title[0].value == "Journey map · workshop"
+    # A guest reaches one map: no picker (it would list the workspace's maps), no management.
+    assert _management_controls(app) == []
     app.text_area(key="note_text").input("Too many tools at kickoff")
     app.button(key="note_submit").click().run()
     assert not app.exception
     with unit_of_work(factory) as s:
         (note,) = workshop.list_notes(s, info.id)
     assert note.text == "Too many tools at kickoff"
-    del app.query_params["code"]
-    app.query_params["view"] = links.readonly_token
-    app.run()
-    assert not app.exception
+    _open_link(app, _link(factory, info.id, "viewer"))
+    assert not app.error, [e.value for e in app.error]
     assert app.title[0].value == "Journey map (read only)"
-    assert not [b for b in app.button if b.key == "add_submit"]
+    assert not [b for b in app.button if b.key in ("add_submit", "journey_undo", "bulk_save")]
+    assert _management_controls(app) == []
 
 
 def _only_map(factory) -> jm.MapInfo:
@@ -195,14 +232,10 @@ def test_locked_map_and_follow_for_participants(app, factory):
     _create(app)
     info = _only_map(factory)
     with unit_of_work(factory) as s:
-        links = workshop.ensure_links(s, info.id, jm.Actor())
         setup = next(x for x in jm.load(s, info.id).stages if x["name"] == "Setup")
         workshop.present_stage(s, info.id, setup["id"], jm.Actor())
         workshop.set_locked(s, info.id, jm.Actor(), locked=True)
-    app.query_params["map"] = str(info.id)
-    app.query_params["code"] = links.passcode
-    app.run()
-    assert not app.exception
+    _open_link(app, _link(factory, info.id, "participant"))
     assert any("locked the map" in i.value for i in app.info)
     assert not [b for b in app.button if b.key == "add_submit"]
     app.toggle(key="journey_follow").set_value(True).run()  # a new participant starts with it on
@@ -236,32 +269,26 @@ def test_bulk_table_save_without_changes(app, factory):
     assert _only_map(factory).version == before
 
 
-def _participant(app: AppTest, factory) -> jm.MapInfo:
-    """The only map, opened through its participant link."""
+def _participant(app: AppTest, factory, name: str = "Pia") -> jm.MapInfo:
+    """The only map, opened through a participant link, joined under `name`."""
     info = _only_map(factory)
-    with unit_of_work(factory) as s:
-        links = workshop.ensure_links(s, info.id, jm.Actor())
-    app.query_params["map"] = str(info.id)
-    app.query_params["code"] = links.passcode
-    app.run()
-    assert not app.exception
+    _open_link(app, _link(factory, info.id, "participant"), name)
+    assert app.title[0].value == "Journey map · workshop"
     return info
 
 
-def test_link_with_a_map_that_is_not_a_number_is_refused(app):
-    app.query_params["map"] = "abc"
-    app.query_params["code"] = "anything"
+def test_a_link_that_is_not_one_is_refused(app):
+    app.query_params["link"] = "not a link\x00"
     app.run()
     assert not app.exception
-    assert app.title[0].value == "Journey maps"
-    assert "This link is not valid." in app.error[0].value
+    assert app.title[0].value == "This link does not open"
+    assert app.error
     assert not [b for b in app.button if b.key == "add_submit"]
 
 
-def test_participant_acts_under_the_name_they_type(app, factory):
+def test_participant_acts_under_the_name_they_join_with(app, factory):
     _create(app)
-    info = _participant(app, factory)
-    app.text_input(key="journey_who").input("Ana").run()
+    info = _participant(app, factory, "Ana")
     app.selectbox(key="add_kind").set_value("touchpoint")
     app.text_input(key="add_name").input("Office hours")
     app.button(key="add_submit").click().run()
@@ -272,7 +299,36 @@ def test_participant_acts_under_the_name_they_type(app, factory):
     with unit_of_work(factory) as s:
         assert jm.list_changes(s, info.id)[0].who == "Ana"
         (note,) = workshop.list_notes(s, info.id)
+        keys = s.query(MapChange.actor_key).order_by(MapChange.id.desc()).limit(1).scalar()
     assert note.author == "Ana"
+    assert keys.startswith("guest:")  # the change is bound to her, for her undo
+
+
+def test_a_participant_undoes_their_own_change_not_the_facilitators(app, factory):
+    _create(app)
+    info = _only_map(factory)
+    with unit_of_work(factory) as s:  # the facilitator's change comes first
+        jm.add_element(s, info.id, "risk", {"name": "Facilitator's risk"}, jm.Actor("Host"))
+    _participant(app, factory, "Pia")
+    undo = app.button(key="journey_undo")
+    assert undo.disabled  # nothing of hers yet, though the map has changes
+    app.selectbox(key="add_kind").set_value("risk")
+    app.text_input(key="add_name").input("Pia's risk")
+    app.button(key="add_submit").click().run()
+    assert not app.exception
+    assert "Pia" in app.button(key="journey_undo").label
+    with unit_of_work(factory) as s:  # someone else changes the map after her
+        jm.add_element(s, info.id, "risk", {"name": "Later risk"}, jm.Actor("Host"))
+    app.run()
+    undo = app.button(key="journey_undo")
+    assert "Pia's risk" in (undo.help or "") + undo.label  # still her own change, not the later one
+    undo.click().run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    with unit_of_work(factory) as s:
+        names = {r["name"] for r in jm.load(s, info.id).of("risk")}
+    assert "Pia's risk" not in names
+    assert {"Facilitator's risk", "Later risk"} <= names
 
 
 def test_a_participant_dot_vote_counts_for_their_session(app, factory):

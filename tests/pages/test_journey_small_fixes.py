@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import journey as jm
+from core.access import links
 from core.db.engine import unit_of_work
-from core.journey import workshop
 from tests.support.apptest import open_in_empty_workspace, workspace_id_named
 
 PAGE = "pages/journey.py"
@@ -116,11 +116,11 @@ def test_compare_with_keeps_the_chosen_map_across_map_switches(app, factory):
 
 def test_read_only_view_says_element_and_details_not_edit(app, factory):
     info = _maps(factory)["Six-stage onboarding"]
+    ws = workspace_id_named(factory, WORKSPACE)
     with unit_of_work(factory) as s:
-        links = workshop.ensure_links(s, info.id, jm.Actor())
+        token = links.create_link(s, ws, "viewer", map_id=info.id).token
         stage = jm.load(s, info.id).stages[0]
-    app.query_params["map"] = str(info.id)
-    app.query_params["view"] = links.readonly_token
+    app.query_params["link"] = token
     app.run()
     assert not app.exception
     assert app.title[0].value == "Journey map (read only)"
