@@ -241,16 +241,18 @@ def _journey(s: Session, out: Seeded) -> None:
 
 def _assessment(s: Session, out: Seeded) -> None:
     from core import assessment as A
+    from core.access import links
 
     info = A.open_round(s, out.workspace_id, ROUND)
     answers = {key: A.AnswerInput(2, 4, FULL) for key in A.CAPABILITY_KEYS}
     for n, name in enumerate((RESPONDENT, f"Q {NAME_B}")):
-        me = A.join_round(s, info.token, name, f"Role {NAME_C}"[:80])
+        me = A.join_round(s, info.id, name, f"Role {NAME_C}"[:80])
         A.save_answers(s, me.token, answers, base_version=A.answer_sheet(s, me.token).version)
         if n == 0:
             out.me_token = me.token
     A.reveal_round(s, info.id)
-    out.round_token = info.token
+    link = links.create_link(s, out.workspace_id, "respondent", round_id=info.id, label=NAME_C)
+    out.round_token = link.token
 
 
 @pytest.fixture(scope="module")
