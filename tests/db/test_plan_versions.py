@@ -4,6 +4,8 @@ plan parser (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -20,6 +22,14 @@ from core.workspace import plan_versions as pv
 from core.workspace.effective_plan import effective_plan, version_plan
 from core.workspace.workspaces import create_workspace, delete_workspace
 from tests.db.test_concurrency_races import split, together
+
+
+@contextmanager
+def acting(factory: sessionmaker[Session], access: Access) -> Iterator[Session]:
+    """A unit of work acting as `access` (what a page's transaction gives)."""
+    with unit_of_work(factory) as s:
+        bind(s, access)
+        yield s
 
 
 def owner(ws_id: int, name: str = "Dana") -> Access:
@@ -115,18 +125,12 @@ def test_restore_copies_an_old_version_as_a_new_one(factory, ws_id):
 )
 def test_only_owners_may_save_or_restore(factory, ws_id, role):
     who = Access(ws_id, "Acme", role, actor="Someone", person="someone@example.com")
-    with pytest.raises(PermissionDenied):
-        with unit_of_work(factory) as s:
-            bind(s, who)
-            pv.save_settings(s, who, harsher(MeasurementPlan()), base_version=1)
-    with pytest.raises(PermissionDenied):
-        with unit_of_work(factory) as s:
-            bind(s, who)
-            pv.save_plan_file(s, who, harsher(MeasurementPlan()), base_version=1)
-    with pytest.raises(PermissionDenied):
-        with unit_of_work(factory) as s:
-            bind(s, who)
-            pv.restore_version(s, who, 1, base_version=1)
+    with pytest.raises(PermissionDenied), acting(factory, who) as s:
+        pv.save_settings(s, who, harsher(MeasurementPlan()), base_version=1)
+    with pytest.raises(PermissionDenied), acting(factory, who) as s:
+        pv.save_plan_file(s, who, harsher(MeasurementPlan()), base_version=1)
+    with pytest.raises(PermissionDenied), acting(factory, who) as s:
+        pv.restore_version(s, who, 1, base_version=1)
     with unit_of_work(factory) as s:
         assert pv.current_number(s, ws_id) == 1
 
@@ -135,14 +139,10 @@ def test_the_owner_of_another_workspace_may_not_save_here(factory, ws_id):
     with unit_of_work(factory) as s:
         other = create_workspace(s, "Elsewhere").id
     theirs = Access(other, "Elsewhere", Role.OWNER, actor="Olga", person="olga@example.com")
-    with pytest.raises(PermissionDenied):
-        with unit_of_work(factory) as s:
-            bind(s, theirs)
-            pv.save_settings(s, owner(ws_id), harsher(MeasurementPlan()), base_version=1)
-    with pytest.raises(PermissionDenied):
-        with unit_of_work(factory) as s:
-            bind(s, theirs)
-            pv.list_versions(s, ws_id)
+    with pytest.raises(PermissionDenied), acting(factory, theirs) as s:
+        pv.save_settings(s, owner(ws_id), harsher(MeasurementPlan()), base_version=1)
+    with pytest.raises(PermissionDenied), acting(factory, theirs) as s:
+        pv.list_versions(s, ws_id)
     with unit_of_work(factory) as s:
         assert pv.current_number(s, ws_id) == 1
 
