@@ -27,7 +27,8 @@ access = run_access()
 st.title("Data")
 if not may_import(access):
     st.info(
-        f"As {access.role.label} of this workspace you cannot import data, change the active "
+        f"As {'an' if access.role.label[0] in 'aeiou' else 'a'} {access.role.label} of this "
+        "workspace you cannot import data, change the active "
         "data version, the analysis date or the segment targets: the Data page is for the "
         "workspace's owners. Ask one of them.",
         icon=":material/lock:",

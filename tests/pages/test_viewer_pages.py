@@ -145,6 +145,7 @@ def test_the_data_page_stops_for_anyone_but_an_owner(app: AppTest, factory, monk
     app.switch_page("pages/data.py").run()
     assert not app.exception, app.exception
     assert [t.value for t in app.title] == ["Data"]
+    assert any("As an editor of this workspace" in i.value for i in app.info)
     assert any("the Data page is for the workspace's owners" in i.value for i in app.info)
     keys = _keys(app)
     assert not {"import_files", "demo_load", "demo_accounts"} & keys
