@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -42,6 +42,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port() -> int:
+    """A port nothing on loopback listens on now (for a server a test starts)."""
+    return _free_port()
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -56,7 +61,25 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) 
     raise TimeoutError("streamlit did not become healthy")
 
 
-def start_server(tmp_path_factory: pytest.TempPathFactory, **extra_env: str) -> Iterator[str]:
+def start_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    secrets: str | None = None,
+    address: str = "127.0.0.1",
+    args: Sequence[str] = (),
+    **extra_env: str,
+) -> Iterator[str]:
+    """Run this repository's app.py (with its .streamlit/config.toml) on a free port and its
+    own SQLite file until the generator is closed; yields the loopback URL to open.
+
+    `secrets`: the text of a secrets.toml for this server alone (e.g. an `[auth]` section,
+    tests/support/oidc.py), given through Streamlit's `secrets.files` option so that no
+    .streamlit/secrets.toml in the work tree or home folder is read (`""` for none at all);
+    without it Streamlit looks in its usual places.
+    `address`: what the server listens on (`0.0.0.0` to check local mode's refusal); the
+    URL yielded is loopback whatever it is. `args`: more `streamlit run` options.
+    `extra_env`: environment variables (DATABASE_URL to use another database).
+    """
     port = _free_port()
     db = tmp_path_factory.mktemp("browser") / "app.db"
     env = {
@@ -74,10 +97,15 @@ def start_server(tmp_path_factory: pytest.TempPathFactory, **extra_env: str) -> 
         str(ROOT / "app.py"),
         "--server.headless=true",
         f"--server.port={port}",
-        "--server.address=127.0.0.1",
+        f"--server.address={address}",
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
     ]
+    if secrets is not None:
+        secrets_file = tmp_path_factory.mktemp("secrets") / "secrets.toml"
+        secrets_file.write_text(secrets, encoding="utf-8")
+        cmd.append(f"--secrets.files={secrets_file}")
+    cmd += list(args)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -101,6 +129,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=30)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server process a test started (see `_stop`)."""
+    _stop(proc)
 
 
 def launch_browser() -> Iterator[Browser]:
