@@ -25,6 +25,7 @@ LINK_PARAMS = ("link", "view", "round")
 ME_PARAM = "me"
 PASSCODE_KEY = "guest_passcode"
 NAME_KEY = "guest_name"
+PASSED_KEY = "guest_passcode_passed"
 
 
 def link_in_address() -> tuple[str, str] | None:
@@ -43,21 +44,27 @@ def open_guest_link() -> tuple[LinkInfo, GuestInfo | None] | None:
     if found is None:
         return None
     param, raw = found
+    passcode = ""
     try:
         token = link_token(raw, what="link key", param=param)
         me = link_token(st.query_params.get(ME_PARAM) or "", what="personal key", param=ME_PARAM)
-        return _open(token, me, str(st.session_state.get(PASSCODE_KEY) or ""))
+        # Tried once: a wrong passcode left here would be counted again at every rerun.
+        passcode = str(st.session_state.pop(PASSCODE_KEY, "") or "")
+        opened = _open(token, me, passcode)
     except PasscodeNeeded as exc:
-        typed = bool(st.session_state.get(PASSCODE_KEY))
-        _join_form(str(exc) if typed else "", passcode=True)
+        _join_form(str(exc) if passcode else "", passcode=True)
     except UserError as exc:
         _refused(exc)
+    if passcode:
+        st.session_state[PASSED_KEY] = True
+    return opened
 
 
 def as_guest(link: LinkInfo, guest: GuestInfo | None) -> Access:
     """A guest's Access. A workshop participant first says their name; anyone who typed a
     passcode gets their own identity too, so a reload does not ask for it again."""
-    if guest is None and (link.kind == "participant" or st.session_state.get(PASSCODE_KEY)):
+    passed = st.session_state.pop(PASSED_KEY, False)
+    if guest is None and (link.kind == "participant" or passed):
         guest = _join(link)
     return links.guest_access(link, guest)
 
@@ -87,7 +94,6 @@ def _join(link: LinkInfo) -> GuestInfo:
     with unit_of_work(_factory()) as session:
         guest, me = links.join(session, link, str(name or ""))
     st.query_params[ME_PARAM] = me  # a reload now brings back the same person
-    st.session_state.pop(PASSCODE_KEY, None)
     return guest
 
 

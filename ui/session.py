@@ -59,16 +59,19 @@ def resolve_access(icon: str = "") -> Access:
 
 
 def _guest_navigation(guest: Access) -> StreamlitPage:
-    """One page, no menu: a guest reaches the one thing their link names."""
-    page = guest_page(guest.role)
-    return st.navigation(
-        [
-            st.Page(
-                page.path, title=page.title, icon=page.icon, url_path=page.url_path, default=True
-            )
-        ],
-        position="hidden",
-    )
+    """One page, no menu: a guest reaches the one thing their link names.
+
+    The page answers at its own address (`/journey?link=…`, `/assessment?round=…`): a lone
+    page would be the default, which Streamlit serves at `/` only, so `/journey` would pop up
+    "Page not found". The default is a hop that opens the guest's page, links kept."""
+    entry = guest_page(guest.role)
+    page = st.Page(entry.path, title=entry.title, icon=entry.icon, url_path=entry.url_path)
+
+    def hop() -> None:
+        st.switch_page(page, query_params=st.query_params.to_dict())
+
+    landing = st.Page(hop, title=entry.title, url_path="guest", default=True)
+    return st.navigation([landing, page], position="hidden")
 
 
 def _sign_in_screen(icon: str) -> NoReturn:

@@ -2,9 +2,10 @@
 
 Issue 13, item 4: a non-ASCII passcode (hmac.compare_digest raised TypeError), a map id of
 20 digits (SQLite's driver raised OverflowError), a NUL byte (PostgreSQL's driver refuses it
-in a string parameter) and their kind ended in an uncaught exception. Each run here goes
-through the whole app in AppTest, on SQLite and PostgreSQL, and must show an error box that
-names the parameter and nothing else.
+in a string parameter) and their kind ended in an uncaught exception. Since issue 12 the
+parameters are the guest link's key (`link=`, `view=`, `round=`) and the guest's personal key
+(`me=`). Each run here goes through the whole app in AppTest, on SQLite and PostgreSQL, and
+must show an error box that names the parameter and nothing else.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ from streamlit.testing.v1 import AppTest
 
 from core import assessment as A
 from core import journey as jm
+from core.access import links
+from core.access.links import LinkRefused
 from core.common.link_params import MAX_ID, LinkError, link_id, link_token
 from core.db.engine import unit_of_work
-from core.journey import workshop
 from tests.support.apptest import open_in_empty_workspace
 
 JOURNEY, ASSESSMENT = "pages/journey.py", "pages/assessment.py"
 WORKSPACE = "Link tests"
 NUL = "\x00"
 
-# (parameter value, the words the message must hold); the map's own passcode goes in `code`.
 BAD_MAP_IDS = [
     "12345678901234567890",  # 20 digits: more than any 64-bit id
     str(2**63),
@@ -59,88 +60,76 @@ def _names_the_parameter(app: AppTest, what: str, param: str) -> None:
     assert "/" not in messages[0].split("…")[0]
 
 
+def _nothing_of_the_workspace(app: AppTest) -> None:
+    assert not [b for b in app.button if b.key == "add_submit"]
+    assert not [t for t in app.text_input if t.key == "assess_join_name"]
+    assert WORKSPACE not in " ".join(str(t.value) for t in [*app.title, *app.markdown])
+
+
 @pytest.fixture
-def journey_map(app: AppTest, factory: sessionmaker[Session]) -> tuple[int, workshop.Links]:
-    """A map with links, in an empty workspace the AppTest looks at."""
+def map_links(app: AppTest, factory: sessionmaker[Session]) -> tuple[str, str]:
+    """A participant link and a read-only link of a map in an empty workspace."""
     ws_id = open_in_empty_workspace(app, factory, WORKSPACE)
     with unit_of_work(factory) as s:
         info = jm.create_map(s, ws_id, "six_stage", jm.Actor())
-        links = workshop.ensure_links(s, info.id, jm.Actor())
-    return info.id, links
+        participant = links.create_link(s, ws_id, "participant", map_id=info.id).token
+        viewer = links.create_link(s, ws_id, "viewer", map_id=info.id).token
+    return participant, viewer
 
 
-def test_odd_map_ids_are_refused_naming_the_map_number(app, journey_map):
-    _, links = journey_map
-    app.query_params["code"] = links.passcode
-    app.switch_page(JOURNEY)
-    for raw in BAD_MAP_IDS:
-        app.query_params["map"] = raw
-        app.run()
-        _names_the_parameter(app, "map number", "map")
-        assert app.title[0].value == "Journey maps"
-        assert not [b for b in app.button if b.key == "add_submit"]
-
-
-def test_the_largest_map_id_is_looked_up_and_not_found(app, journey_map):
-    """Up to the id column's range (32 bits on PostgreSQL) the id reaches the database."""
-    _, links = journey_map
-    app.query_params["code"] = links.passcode
-    app.switch_page(JOURNEY)
-    for raw in (str(MAX_ID), f" {MAX_ID - 1} ", "0002000000000"):
-        app.query_params["map"] = raw
-        app.run()
-        assert not app.exception, app.exception
-        assert "no longer exists" in app.error[0].value
-
-
-@pytest.mark.parametrize(("param", "what"), [("code", "passcode"), ("view", "read-only key")])
-def test_odd_passcodes_and_keys_are_refused_naming_them(app, journey_map, param, what):
-    map_id, _ = journey_map
-    app.query_params["map"] = str(map_id)
+@pytest.mark.parametrize("param", ["link", "view", "round"])
+def test_odd_link_keys_are_refused_naming_them(app, map_links, param):
     app.switch_page(JOURNEY)
     for raw in BAD_TOKENS:
+        app.query_params.clear()
         app.query_params[param] = raw
         app.run()
-        _names_the_parameter(app, what, param)
-        assert not [b for b in app.button if b.key == "add_submit"]
+        _names_the_parameter(app, "link key", param)
+        _nothing_of_the_workspace(app)
 
 
-def test_the_right_links_still_open_the_map(app, journey_map):
-    map_id, links = journey_map
-    app.query_params["map"] = f" {map_id}"
-    app.query_params["code"] = f"{links.passcode} "  # a careless paste
+def test_odd_personal_keys_are_refused_naming_the_personal_key(app, map_links):
+    participant, _ = map_links
+    app.query_params["link"] = participant
+    app.switch_page(JOURNEY)
+    for raw in BAD_TOKENS:
+        app.query_params["me"] = raw
+        app.run()
+        _names_the_parameter(app, "personal key", "me")
+        _nothing_of_the_workspace(app)
+
+
+def test_the_right_links_still_open_the_map(app, map_links):
+    participant, viewer = map_links
+    app.query_params["link"] = f" {participant} "  # a careless paste
     app.switch_page(JOURNEY).run()
+    assert not app.exception
+    app.text_input[0].input("Ana")
+    app.button[0].click().run()
     assert not app.exception
     assert not app.error
     assert app.title[0].value == "Journey map · workshop"
-    del app.query_params["code"]
-    app.query_params["view"] = links.readonly_token
+    app.query_params.clear()
+    app.query_params["view"] = viewer  # a read-only link from before sign-in used `view=`
     app.run()
     assert not app.exception
     assert app.title[0].value == "Journey map (read only)"
 
 
 @pytest.fixture
-def round_info(app: AppTest, factory: sessionmaker[Session]) -> A.RoundInfo:
+def round_link(app: AppTest, factory: sessionmaker[Session]) -> tuple[A.RoundInfo, str]:
     ws_id = open_in_empty_workspace(app, factory, WORKSPACE)
     with unit_of_work(factory) as s:
-        return A.open_round(s, ws_id, "2026 Q4")
+        info = A.open_round(s, ws_id, "2026 Q4")
+        token = links.create_link(s, ws_id, "respondent", round_id=info.id).token
+    return info, token
 
 
-def test_odd_round_keys_are_refused_naming_the_round_key(app, round_info):
-    app.switch_page(ASSESSMENT)
-    for raw in BAD_TOKENS:
-        app.query_params["round"] = raw
-        app.run()
-        _names_the_parameter(app, "round key", "round")
-        assert not [t for t in app.text_input if t.key == "assess_join_name"]
-        assert not [t for t in app.text_input if t.key == "assess_round_name"]
-
-
-def test_odd_personal_keys_are_refused_naming_the_personal_key(app, round_info, factory):
+def test_odd_respondent_keys_are_refused_naming_the_personal_key(app, round_link, factory):
+    info, token = round_link
     with unit_of_work(factory) as s:
-        me = A.join_round(s, round_info.token, "Ana")
-    app.query_params["round"] = round_info.token
+        me = A.join_round(s, info.id, "Ana")
+    app.query_params["round"] = token
     app.switch_page(ASSESSMENT)
     for raw in BAD_TOKENS:
         app.query_params["me"] = raw
@@ -153,11 +142,13 @@ def test_odd_personal_keys_are_refused_naming_the_personal_key(app, round_info, 
     assert any("Ana" in m.value for m in app.markdown)
 
 
-def test_an_unknown_round_key_of_the_right_shape_says_so(app, round_info):
-    app.query_params["round"] = "x" * 128
+@pytest.mark.parametrize("param", ["link", "round"])
+def test_an_unknown_key_of_the_right_shape_says_so(app, round_link, param):
+    app.query_params[param] = "x" * 128
     app.switch_page(ASSESSMENT).run()
     assert not app.exception
-    assert "assessment link is not valid" in app.error[0].value
+    assert "does not open anything" in app.error[0].value
+    _nothing_of_the_workspace(app)
 
 
 def test_core_checks_without_a_page():
@@ -174,11 +165,10 @@ def test_core_checks_without_a_page():
             link_token(raw, what="passcode", param="code")
 
 
-def test_workshop_access_checks_the_shape_itself(factory):
-    """core.journey.workshop.access is safe for any caller, not only the page."""
+def test_opening_a_link_is_safe_for_any_key(factory):
+    """core.access.links.open_link refuses any odd key with its message, never a driver
+    error: only the key's hash reaches the database."""
     with unit_of_work(factory) as s:
-        for code in BAD_TOKENS:
-            with pytest.raises(LinkError, match="passcode"):
-                workshop.access(s, 1, code=code)
-        with pytest.raises(LinkError, match="map number"):
-            workshop.access(s, 10**20, code="123456")  # type: ignore[arg-type]
+        for raw in [*BAD_TOKENS, "x" * 10_000, ""]:
+            with pytest.raises(LinkRefused, match="does not open anything"):
+                links.open_link(s, raw, guest_token=raw)
