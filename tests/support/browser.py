@@ -65,7 +65,7 @@ def start_server(
     tmp_path_factory: pytest.TempPathFactory,
     *,
     secrets: str | None = None,
-    address: str = "127.0.0.1",
+    address: str | None = "127.0.0.1",
     args: Sequence[str] = (),
     **extra_env: str,
 ) -> Iterator[str]:
@@ -76,8 +76,9 @@ def start_server(
     tests/support/oidc.py), given through Streamlit's `secrets.files` option so that no
     .streamlit/secrets.toml in the work tree or home folder is read (`""` for none at all);
     without it Streamlit looks in its usual places.
-    `address`: what the server listens on (`0.0.0.0` to check local mode's refusal); the
-    URL yielded is loopback whatever it is. `args`: more `streamlit run` options.
+    `address`: what the server listens on (`0.0.0.0` to check local mode's refusal; None for
+    the one .streamlit/config.toml sets); the URL yielded is loopback whatever it is.
+    `args`: more `streamlit run` options.
     `extra_env`: environment variables (DATABASE_URL to use another database).
     """
     port = _free_port()
@@ -97,10 +98,11 @@ def start_server(
         str(ROOT / "app.py"),
         "--server.headless=true",
         f"--server.port={port}",
-        f"--server.address={address}",
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
     ]
+    if address is not None:
+        cmd.append(f"--server.address={address}")
     if secrets is not None:
         secrets_file = tmp_path_factory.mktemp("secrets") / "secrets.toml"
         secrets_file.write_text(secrets, encoding="utf-8")
