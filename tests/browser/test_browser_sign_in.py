@@ -8,7 +8,7 @@ Members page, Bob sees her workspace after a reload, read-only; signing out brin
 sign-in screen.
 
 The first-start demo workspace is the local owner's, and is handed to the first administrator
-when sign-in is configured; nothing here depends on whether Alice got it.
+listed (Alice) when sign-in is configured; Bob, the second, does not get it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ ALICE, BOB = "alice@example.com", "bob@example.com"
 PEOPLE = {ALICE: "Alice", BOB: "Bob"}
 ALICE_CO, BOB_CO = "Alice Co", "Bob Co"
 ALICE_MAP = "Alice Co launch journey"
+DEMO = "Demo workspace"
 
 # Everything a person can read on the screen: the text, what the inputs hold (a selectbox
 # shows its choice in an input), and the tab's title.
@@ -206,11 +207,13 @@ def test_two_people_sign_in_see_their_own_workspaces_and_share_one(
 ) -> None:
     alice_context, alice = _sign_in(browser, server, ALICE)
     _create_workspace(alice, ALICE_CO)
+    # The first-start demo was the local owner's; sign-in hands it to the first administrator.
+    assert _switcher_options(alice) == [ALICE_CO, DEMO]
     alice_ws, alice_map = _seed_alice_map(db_path)
 
     bob_context, bob = _sign_in(browser, server, BOB)
     _create_workspace(bob, BOB_CO)
-    assert _switcher_options(bob) == [BOB_CO]
+    assert _switcher_options(bob) == [BOB_CO]  # neither Alice's nor the demo
 
     # Bob types the addresses of Alice's workspace, map and pages by hand.
     for path in (
