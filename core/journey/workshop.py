@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from core.access.guard import require
+from core.access.guard import acting
 from core.access.identity import Access
 from core.access.roles import Action
 from core.db.models import JourneyMap, NoteVote, Stage, StickyNote
@@ -49,22 +49,13 @@ CONVERT_TO = ("touchpoint", "risk", "milestone", "signal", "opportunity")
 MAX_TIMER_MINUTES = 240
 
 
-def _allowed(session: Session, action: Action, map_id: int) -> Access:
-    """Refuse (before any lock is taken) unless the acting identity may `action` on this map;
-    a guest only on the map its link names."""
-    workspace_id = session.scalar(select(JourneyMap.workspace_id).where(JourneyMap.id == map_id))
-    if workspace_id is None:
-        raise JourneyError("That journey map no longer exists; someone may have deleted it.")
-    return require(session, action, workspace_id, map_id=map_id)
-
-
 def _facilitator(session: Session, map_id: int, actor: Actor) -> JourneyMap:
-    """The map, locked for a change only a facilitator (owner or editor) makes. `actor` is
-    how the journey's records name them; it must say facilitator too."""
-    _allowed(session, Action.EDIT_JOURNEYS, map_id)
+    """The map, locked for a change only a facilitator makes: the acting identity may run
+    workshops (Action.EDIT_JOURNEYS: owners and editors; checked before anything of the map
+    is read), and `actor`, how the journey's records name them, says facilitator too."""
     if not actor.facilitator:
         raise JourneyError("Only the facilitator can do that.")
-    return map_for_update(session, map_id)
+    return map_for_update(session, map_id, Action.EDIT_JOURNEYS)
 
 
 def _unchanged_since(
@@ -173,8 +164,7 @@ def add_note(
 ) -> int:
     """Anyone in the room may add a note (members who edit, participants of this map), even
     while the map itself is locked."""
-    _allowed(session, Action.ADD_NOTES, map_id)
-    journey = map_for_update(session, map_id)
+    journey = map_for_update(session, map_id, Action.ADD_NOTES)
     if kind not in NOTE_KINDS:
         raise JourneyError(f"A note is a pain point, an idea or a question, not “{kind}”.")
     text = text.strip()
@@ -194,8 +184,8 @@ def add_note(
 def list_notes(session: Session, map_id: int) -> list[NoteInfo]:
     """Notes with their dot counts, most dots first; `mine` says if the acting person dotted
     it."""
-    voter = _voter_key(_allowed(session, Action.READ, map_id))
-    get_map(session, map_id)
+    get_map(session, map_id)  # reading it is allowed, on this map
+    voter = _voter_key(acting(session))
     counts = dict(
         session.execute(
             select(NoteVote.note_id, func.count())
@@ -236,10 +226,10 @@ def _note(session: Session, map_id: int, note_id: int) -> StickyNote:
     return note
 
 
-def _voter(session: Session, map_id: int) -> str:
+def _voter(session: Session) -> str:
     """Who a dot is counted against: the acting person (their e-mail, the local owner, or a
     guest's own identity), so it survives a reload and a second tab cannot add another."""
-    voter = _voter_key(_allowed(session, Action.ADD_NOTES, map_id))
+    voter = _voter_key(acting(session))
     if not voter:
         raise JourneyError("Voting needs to know who you are; open your link again.")
     return voter
@@ -256,8 +246,8 @@ def toggle_vote(session: Session, map_id: int, note_id: int) -> bool:
     """Add or take back the acting person's dot; returns whether the dot is now on. Dots are
     anonymous: who gave one only stops double votes and is never shown. Two clicks at once
     count as two toggles; set_vote says which way the voter meant."""
-    voter = _voter(session, map_id)
-    map_for_update(session, map_id)
+    map_for_update(session, map_id, Action.ADD_NOTES)
+    voter = _voter(session)
     note = _note(session, map_id, note_id)
     on = not session.scalars(_vote_query(note.id, voter)).first()
     set_vote(session, map_id, note_id, on=on)
@@ -267,8 +257,8 @@ def toggle_vote(session: Session, map_id: int, note_id: int) -> bool:
 def set_vote(session: Session, map_id: int, note_id: int, *, on: bool) -> bool:
     """Put the acting person's dot on the note (on) or take it back; returns whether anything
     changed (a second click from another tab that asks for the same changes nothing)."""
-    voter = _voter(session, map_id)
-    journey = map_for_update(session, map_id)
+    journey = map_for_update(session, map_id, Action.ADD_NOTES)
+    voter = _voter(session)
     note = _note(session, map_id, note_id)
     present = session.scalars(_vote_query(note.id, voter)).first() is not None
     if present == on:
@@ -332,10 +322,9 @@ def convert_note(
     given, the version the screen showed, in the WHERE), so two facilitators converting it at
     once add one element, not two.
     """
-    _allowed(session, Action.EDIT_JOURNEYS, map_id)
     if not actor.facilitator:
         raise JourneyError("Only the facilitator can do that.")
-    editable_map(session, map_id, actor)
+    editable_map(session, map_id, actor, Action.EDIT_JOURNEYS)
     note = _note(session, map_id, note_id)
     if note.converted_to:
         raise JourneyError("That note is already on the map.")
