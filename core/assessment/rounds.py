@@ -54,6 +54,7 @@ class RoundInfo:
     opened_at: datetime
     closed_at: datetime | None
     revealed: bool
+    opened_by: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -155,7 +156,9 @@ class AnswerRow:
 
 
 def _round_info(r: AssessmentRound) -> RoundInfo:
-    return RoundInfo(r.id, r.workspace_id, r.name, r.opened_at, r.closed_at, r.revealed)
+    return RoundInfo(
+        r.id, r.workspace_id, r.name, r.opened_at, r.closed_at, r.revealed, r.opened_by
+    )
 
 
 def _resp_info(r: Respondent, token: str) -> RespondentInfo:
@@ -206,7 +209,7 @@ def open_round(session: Session, workspace_id: int, name: str) -> RoundInfo:
     """Start a round (e.g. "2026 Q3"). It is shared through respondent links
     (core.access.links.create_link); its own token column holds the hash of a random token
     nobody is given (the column is unique), so it opens nothing."""
-    require(session, Action.EDIT_ASSESSMENTS, workspace_id)
+    access = require(session, Action.EDIT_ASSESSMENTS, workspace_id)
     if session.get(Workspace, workspace_id) is None:
         raise AssessmentError("That workspace no longer exists; pick another one.")
     name = _clean(name, "The round name")
@@ -218,7 +221,12 @@ def open_round(session: Session, workspace_id: int, name: str) -> RoundInfo:
     ).first()
     if taken is not None:
         raise AssessmentError(f"A round called “{name}” already exists; pick another name.")
-    row = AssessmentRound(workspace_id=workspace_id, name=name, token=hash_token(new_token()))
+    row = AssessmentRound(
+        workspace_id=workspace_id,
+        name=name,
+        token=hash_token(new_token()),
+        opened_by=access.actor,
+    )
     try:
         with session.begin_nested():  # the same name opened by someone else a moment ago
             session.add(row)

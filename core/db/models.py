@@ -121,6 +121,8 @@ class DatasetVersion(Timestamped, Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     is_active: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(Text, default="")
+    # Who imported it: the signed-in person's name (empty for imports before sign-in).
+    imported_by: Mapped[str] = mapped_column(default="", server_default="")
     row_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     first_event_at: Mapped[datetime | None]
     last_event_at: Mapped[datetime | None]
@@ -410,6 +412,7 @@ class AssessmentRound(Base):
     name: Mapped[str]
     token: Mapped[str] = mapped_column(String(64), unique=True)
     opened_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    opened_by: Mapped[str] = mapped_column(default="", server_default="")
     closed_at: Mapped[datetime | None]
     revealed: Mapped[bool] = mapped_column(default=False)
 

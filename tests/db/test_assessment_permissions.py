@@ -172,6 +172,9 @@ def test_an_editor_runs_rounds_and_shares_them_through_respondent_links(factory,
     with acting_as(factory, eddie) as s:
         new = A.open_round(s, place.workspace_id, "Editor's round")
         made = links.create_link(s, place.workspace_id, "respondent", round_id=new.id, days=3)
+    assert new.opened_by == "Editor"  # the signed-in name, not a typed one
+    with acting_as(factory, member(place, Role.VIEWER)) as s:
+        assert A.get_round(s, new.id).opened_by == "Editor"
     guest = respondent(factory, place, new.id)
     with acting_as(factory, guest) as s:
         me = A.join_round(s, new.id, "Guest")

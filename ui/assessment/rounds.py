@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import assessment as A
+from core.common.text import inert_markdown
 
 PICK_KEY = "assess_round_pick"
 
@@ -14,7 +15,10 @@ def state_line(info: A.RoundInfo) -> str:
     """The round's state in words with a symbol, never by colour alone."""
     answering = "✎ open for answers" if info.is_open else "✖ closed"
     shown = "◉ results revealed" if info.revealed else "○ answers hidden"
-    return f"{answering} · {shown} · opened {info.opened_at:%Y-%m-%d}"
+    opened = f"opened {info.opened_at:%Y-%m-%d}"
+    if info.opened_by:  # a signed-in person's name: shown as text, never as Markdown
+        opened += f" by {inert_markdown(info.opened_by)}"
+    return f"{answering} · {shown} · {opened}"
 
 
 def levels_markdown(cap: A.Capability) -> str:

@@ -4,7 +4,9 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-30 11:45:00
 
-Every existing workspace gets one owner, the local owner (`local`); when sign-in is
+Records name who made them: map changes (actor_key, to bind undo to a person), data
+versions (imported_by) and assessment rounds (opened_by). Every existing workspace gets one
+owner, the local owner (`local`); when sign-in is
 configured, the app hands workspaces owned only by `local` to the first administrator at
 start (core.access.members.adopt_local_workspaces). Existing share links become expiring
 links stored as hashes: a map's read-only key and an assessment round's link keep working for
@@ -83,6 +85,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('map_change') as batch:
         batch.add_column(sa.Column('actor_key', sa.String(length=200), server_default='', nullable=False))
+    with op.batch_alter_table('dataset_version') as batch:
+        batch.add_column(sa.Column('imported_by', sa.String(length=200), server_default='', nullable=False))
+    with op.batch_alter_table('assessment_round') as batch:
+        batch.add_column(sa.Column('opened_by', sa.String(length=200), server_default='', nullable=False))
     _owners()
     _links()
 
@@ -153,6 +159,10 @@ def _links() -> None:
 
 def downgrade() -> None:
     """Downgrade schema (links and memberships are lost; old share links do not come back)."""
+    with op.batch_alter_table('assessment_round') as batch:
+        batch.drop_column('opened_by')
+    with op.batch_alter_table('dataset_version') as batch:
+        batch.drop_column('imported_by')
     with op.batch_alter_table('map_change') as batch:
         batch.drop_column('actor_key')
     op.drop_table('guest')
