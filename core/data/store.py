@@ -33,6 +33,7 @@ from core.model.dataset import Dataset
 
 CHUNK_ROWS = 1_000_000
 KEEP_VERSIONS = 3
+MAX_IMPORTER = 200
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class DatasetInfo:
     row_counts: dict[str, int]
     first_event_at: datetime | None
     last_event_at: datetime | None
+    imported_by: str = ""
+    """The name of who imported it (the signed-in person; "Waypoint" for the demo/scripts)."""
 
 
 def _to_parquet(frame: pl.DataFrame) -> bytes:
@@ -61,6 +64,7 @@ def _info(version: DatasetVersion) -> DatasetInfo:
         {k: int(v) for k, v in version.row_counts.items()},
         version.first_event_at,
         version.last_event_at,
+        version.imported_by or "",
     )
 
 
@@ -72,12 +76,13 @@ def save_dataset(
     on_progress: ProgressFn | None = None,
 ) -> DatasetInfo:
     """Store a validated dataset and make it the workspace's active data."""
-    require(session, Action.IMPORT_DATA, workspace_id)
+    who = require(session, Action.IMPORT_DATA, workspace_id)
     report = on_progress or (lambda _f, _m: None)
     events = dataset.events.get_column("timestamp")
     version = DatasetVersion(
         workspace_id=workspace_id,
         source=source,
+        imported_by=who.actor.strip()[:MAX_IMPORTER],
         row_counts={t: len(f) for t, f in dataset.frames().items()},
         first_event_at=events.min() if len(events) else None,
         last_event_at=events.max() if len(events) else None,

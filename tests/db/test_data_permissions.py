@@ -241,8 +241,13 @@ def test_an_owner_may_do_all_of_it_and_saves_under_their_own_name(factory, setup
         delete_mapping(s, setup.a, setup.mapping_id)
     assert saved.saved_by == "Olga Owner"
     info = import_apart(as_(factory, who), setup.a, good_sources(), SEGMENTS)
+    assert info.imported_by == "Olga Owner"
     after = snapshot(factory, setup.a)
     assert after["active"] == info.id
+    with unit_of_work(factory) as s:
+        kept = {v.id: v.imported_by for v in store.history(s, setup.a)}
+    assert kept[info.id] == "Olga Owner"
+    assert kept[setup.second_import] == "Waypoint"  # the system's import in the set-up
     assert [m[1] for m in after["mappings"]] == ["Mine"]  # type: ignore[index]
 
 

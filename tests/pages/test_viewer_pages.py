@@ -210,3 +210,16 @@ def test_a_viewer_of_an_empty_workspace_is_told_who_loads_its_data(
         link.label for link in app.get("page_link")
     }
     assert not app.metric
+
+
+def test_an_owner_imports_under_their_own_name(app: AppTest, factory, monkeypatch):
+    """The Data page is the owner's; the history says who imported each version."""
+    _as(app, factory, monkeypatch, "olga@example.com", "owner", "Olga Owner")
+    _open(app, "pages/data.py")
+    assert [t.value for t in app.title] == ["Data"]
+    app.number_input(key="demo_accounts").set_value(100)
+    app.button(key="demo_load").click().run()
+    assert not app.exception, app.exception
+    app.run()
+    captions = [c.value for c in app.caption]
+    assert any("imported by Olga Owner" in c for c in captions), captions

@@ -35,6 +35,7 @@ def show_history(ws: WorkspaceInfo, info: DatasetInfo | None) -> None:
             f"**{version.created_at:%Y-%m-%d %H:%M}** {'(active)' if active else ''}  \n"
             f"{counts}  \n"
         )
-        cols[0].caption(inert_markdown(version.source))
+        by = f" · imported by {version.imported_by}" if version.imported_by else ""
+        cols[0].caption(inert_markdown(version.source + by))
         if not active and cols[1].button("Use this", key=f"activate_{version.id}"):
             _activate(ws, version)
