@@ -99,6 +99,7 @@ def _join(link: LinkInfo) -> GuestInfo:
 
 def _join_form(problem: str, *, passcode: bool) -> NoReturn:
     """The join screen: a name and, for a link that has one, its passcode; then a rerun."""
+    _without_pages()
     st.title("Join" if not passcode else "This link needs its passcode")
     if problem:
         st.error(problem, icon=":material/lock:")
@@ -114,7 +115,14 @@ def _join_form(problem: str, *, passcode: bool) -> NoReturn:
     raise AssertionError("st.stop ends the run")
 
 
+def _without_pages() -> None:
+    from ui.session import screen_without_pages
+
+    screen_without_pages()
+
+
 def _refused(exc: UserError) -> NoReturn:
+    _without_pages()
     st.title("This link does not open")
     show_error(exc)
     st.stop()

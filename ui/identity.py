@@ -38,11 +38,12 @@ def administrators() -> list[str]:
 
 
 def provider_person() -> Person | None:
-    """The person `st.user` names after sign-in, or None before it."""
+    """The person `st.user` names after sign-in, or None before it (or when the provider
+    sends no e-mail address, or says it is not verified: memberships are by address)."""
     if not st.user.is_logged_in:
         return None
     email = str(st.user.get("email") or "").strip().lower()
-    if not email:
+    if not email or st.user.get("email_verified") is False:
         return None
     name = str(st.user.get("name") or email)
     return Person(email, name, is_admin=email in administrators())

@@ -74,10 +74,31 @@ def _guest_navigation(guest: Access) -> StreamlitPage:
     return st.navigation([landing, page], position="hidden")
 
 
+def screen_without_pages() -> None:
+    """Before a screen that stops the run (sign-in, refusal, a guest's join form): a hidden
+    navigation of nothing, or Streamlit would list the files in pages/ as a menu."""
+    st.navigation([st.Page(_nothing, title="Waypoint", url_path="waypoint")], position="hidden")
+
+
+def _nothing() -> None:
+    """The page of screen_without_pages; never run (the screen stops the run first)."""
+
+
 def _sign_in_screen(icon: str) -> NoReturn:
+    screen_without_pages()
     if icon:
         st.image(icon, width=64)
     st.title("Waypoint")
+    if st.user.is_logged_in:
+        st.error(
+            "Your identity provider signed you in without a verified e-mail address, and "
+            "Waypoint knows people by their address. Ask whoever runs your sign-in to send "
+            "the `email` claim, then sign in again.",
+            icon=":material/mail:",
+        )
+        if st.button("Sign out", icon=":material/logout:"):
+            st.logout()
+        st.stop()
     st.write("Sign in with your company account to see your workspaces.")
     if st.button("Sign in", type="primary", icon=":material/login:"):
         st.login()
@@ -86,6 +107,7 @@ def _sign_in_screen(icon: str) -> NoReturn:
 
 
 def _refuse_local_mode() -> NoReturn:
+    screen_without_pages()
     st.title("Sign-in is not configured")
     st.error(
         "This Waypoint listens on an address other machines can reach "
