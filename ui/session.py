@@ -3,6 +3,7 @@ the navigation the person's role allows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NoReturn
 
 import streamlit as st
@@ -11,7 +12,7 @@ from streamlit.navigation.page import StreamlitPage
 from core.access.identity import Access
 from ui import identity
 from ui.guest import as_guest, open_guest_link
-from ui.registry import guest_page, pages_for
+from ui.registry import PAGES, guest_page, pages_for
 from ui.sidebar import account_box, workspace_switcher
 from ui.state import is_member, member_access, select_workspace, set_run_access
 
@@ -61,23 +62,40 @@ def resolve_access(icon: str = "") -> Access:
 def _guest_navigation(guest: Access) -> StreamlitPage:
     """One page, no menu: a guest reaches the one thing their link names.
 
-    The page answers at its own address (`/journey?link=…`, `/assessment?round=…`): a lone
-    page would be the default, which Streamlit serves at `/` only, so `/journey` would pop up
-    "Page not found". The default is a hop that opens the guest's page, links kept."""
+    The page answers at its own address (`/journey?link=…`, `/assessment?round=…`); every
+    other address (`/`, `/at_risk?link=…`) is a hop that opens it, link kept. Streamlit serves
+    a default page at `/` only, and pops up "Page not found" for an address it does not know.
+    """
     entry = guest_page(guest.role)
     page = st.Page(entry.path, title=entry.title, icon=entry.icon, url_path=entry.url_path)
 
     def hop() -> None:
         st.switch_page(page, query_params=st.query_params.to_dict())
 
-    landing = st.Page(hop, title=entry.title, url_path="guest", default=True)
-    return st.navigation([landing, page], position="hidden")
+    others = [p.url_path for p in PAGES if p.url_path != entry.url_path]
+    return st.navigation([page, *_every_address(hop, others)], position="hidden")
+
+
+def _every_address(run: Callable[[], None], paths: list[str]) -> list[StreamlitPage]:
+    """`run` as the default page and at each of `paths`, so no address pops up "Page not
+    found" (one function per page: Streamlit tells callable pages apart by their name)."""
+
+    def at(path: str) -> Callable[[], None]:
+        def page() -> None:
+            run()
+
+        page.__name__ = f"at_{path or 'start'}"
+        return page
+
+    default = st.Page(at(""), title="Waypoint", url_path="start", default=True)
+    return [default, *(st.Page(at(p), title="Waypoint", url_path=p) for p in paths)]
 
 
 def screen_without_pages() -> None:
     """Before a screen that stops the run (sign-in, refusal, a guest's join form): a hidden
-    navigation of nothing, or Streamlit would list the files in pages/ as a menu."""
-    st.navigation([st.Page(_nothing, title="Waypoint", url_path="waypoint")], position="hidden")
+    navigation of nothing at every address, or Streamlit would list the files in pages/ as a
+    menu, or pop up "Page not found" over the screen."""
+    st.navigation(_every_address(_nothing, [p.url_path for p in PAGES]), position="hidden")
 
 
 def _nothing() -> None:

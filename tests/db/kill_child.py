@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import journey as jm
-from core.access.guard import system_factory
+from core.access.guard import bind, system_factory
+from core.access.identity import SYSTEM
 from core.at_risk import risk_states
 from core.data.importing import import_files
 from core.data.readers import SourceFile
@@ -109,7 +111,8 @@ def run_writer(url: str, workspace_id: int, map_id: int, name: str, count: int) 
                     base_version=None,
                 )
             with unit_of_work(factory) as session:
-                workshop.set_vote(session, map_id, note_id, f"voter-{name}-{n}", on=True)
+                bind(session, replace(SYSTEM, person=f"voter-{name}-{n}"))  # a dot per person
+                workshop.set_vote(session, map_id, note_id, on=True)
         except Exception as exc:  # noqa: BLE001 - the test reads the failure from stdout
             say(f"error: {type(exc).__name__}: {exc}")
             traceback.print_exc()

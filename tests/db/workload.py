@@ -39,13 +39,15 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import journey as j
+from core.access.guard import bind
+from core.access.identity import SYSTEM
 from core.at_risk import risk_states
 from core.common.errors import UserError
 from core.db.engine import DatabaseUnavailable, unit_of_work
@@ -162,7 +164,9 @@ class Editor:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """One unit of work as this editor: a person of their own (dots count per person)."""
         with unit_of_work(self.factory) as s:
+            bind(s, replace(SYSTEM, person=self.token))
             yield s
 
     def refresh(self) -> j.MapContent:
@@ -322,16 +326,16 @@ class Editor:
 
     def vote(self) -> None:
         with self.session() as s:
-            notes = workshop.list_notes(s, self.map_id, self.token)
+            notes = workshop.list_notes(s, self.map_id)
         if not notes:
             return
         note = self.rng.choice(notes)
         with self.session() as s:
             if self.legacy:
-                workshop.toggle_vote(s, self.map_id, note.id, self.token)
+                workshop.toggle_vote(s, self.map_id, note.id)
                 changed = True
             else:
-                changed = workshop.set_vote(s, self.map_id, note.id, self.token, on=not note.mine)
+                changed = workshop.set_vote(s, self.map_id, note.id, on=not note.mine)
         if changed:
             self.log.workshop_writes += 1
             self.log.done["vote"] += 1
