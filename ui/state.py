@@ -38,6 +38,8 @@ from core.workspace.effective_plan import effective_plan
 from core.workspace.workspaces import WorkspaceInfo
 
 WORKSPACE_KEY = "workspace_id"
+SEEN_KEY = "signed_in_recorded"
+"""The person whose first sign-in this browser session has recorded (once, not every rerun)."""
 
 DataKey = tuple[int, datetime, str, tuple[tuple[str, int], ...]]
 """What cached results of a stored data version are keyed on: its id, when it was stored, its
@@ -96,6 +98,8 @@ def set_run_access(access: Access | None, person: Person | None = None) -> None:
     """Start this run's identity afresh (app.py), or set what it worked out."""
     _RUN.access = access
     _RUN.person = person
+    if access is None:
+        _RUN.workspaces = None
 
 
 def run_person() -> Person:
@@ -139,7 +143,10 @@ def transaction(access: Access | None = None) -> Iterator[Session]:
 
 
 def all_workspaces() -> list[WorkspaceInfo]:
-    """The workspaces this run's person is a member of."""
+    """The workspaces this run's person is a member of (read once per run)."""
+    found = getattr(_RUN, "workspaces", None)
+    if found is not None and not run_access().is_guest:
+        return list(found)
     with transaction(outside_any_workspace(run_person())) as session:
         return workspaces.list_workspaces(session)
 
@@ -150,20 +157,23 @@ def is_member(person: Person, workspace_id: int) -> bool:
 
 
 def member_access(person: Person) -> Access:
-    """The chosen workspace of a member, with their role; a guest's access is set by app.py."""
+    """The chosen workspace of a member, with their role: one read per run (their workspaces
+    and roles together), plus recording their first sign-in once per browser session."""
     with transaction(outside_any_workspace(person)) as session:
-        members.signed_in(session, person)
-        found = workspaces.list_workspaces(session)
-        roles = members.memberships(session, person.key)
+        if st.session_state.get(SEEN_KEY) != person.key:
+            members.signed_in(session, person)
+        found = workspaces.workspaces_with_roles(session)
+    st.session_state[SEEN_KEY] = person.key
+    _RUN.workspaces = [ws for ws, _ in found]
     if not found:
         return Access(0, "", Role.VIEWER, person.name, person=person.key, is_admin=person.is_admin)
     chosen = st.session_state.get(WORKSPACE_KEY)
-    match = next((w for w in found if w.id == chosen), found[0])
+    match, role = next(((w, r) for w, r in found if w.id == chosen), found[0])
     st.session_state[WORKSPACE_KEY] = match.id
     return Access(
         match.id,
         match.name,
-        roles[match.id],
+        role,
         person.name,
         visitor=person.key,
         person=person.key,
@@ -177,6 +187,10 @@ def current_workspace() -> WorkspaceInfo:
     access = run_access()
     if access.workspace_id == 0:
         _no_workspace(access)
+    known = getattr(_RUN, "workspaces", None) or []
+    match = next((w for w in known if w.id == access.workspace_id), None)
+    if match is not None and not access.is_guest:
+        return match  # read with the person's memberships this run
     with transaction(access) as session:
         return workspaces.get_workspace(session, access.workspace_id)
 

@@ -47,6 +47,9 @@ from core.journey.store import (
 NOTE_KINDS: dict[str, str] = {"pain": "Pain point", "idea": "Idea", "question": "Question"}
 CONVERT_TO = ("touchpoint", "risk", "milestone", "signal", "opportunity")
 MAX_TIMER_MINUTES = 240
+DOTS_PER_PERSON = 5
+"""Dot voting: each person has this many dots per map, at most one per note; taking one back
+frees it for another note."""
 
 
 def _facilitator(session: Session, map_id: int, actor: Actor) -> JourneyMap:
@@ -264,6 +267,7 @@ def set_vote(session: Session, map_id: int, note_id: int, *, on: bool) -> bool:
     if present == on:
         return False
     if on:
+        _dot_left(session, map_id, voter)
         session.add(NoteVote(note_id=note.id, voter_token=voter))
         session.flush()
     else:
@@ -272,6 +276,32 @@ def set_vote(session: Session, map_id: int, note_id: int, *, on: bool) -> bool:
         )
     bump(session, journey)
     return True
+
+
+def dots_used(session: Session, map_id: int) -> int:
+    """How many of the acting person's DOTS_PER_PERSON dots are on this map's notes."""
+    get_map(session, map_id)
+    return _dots_of(session, map_id, _voter_key(acting(session)))
+
+
+def _dots_of(session: Session, map_id: int, voter: str) -> int:
+    used = session.scalar(
+        select(func.count())
+        .select_from(NoteVote)
+        .join(StickyNote, StickyNote.id == NoteVote.note_id)
+        .where(StickyNote.map_id == map_id, NoteVote.voter_token == voter)
+    )
+    return int(used or 0)
+
+
+def _dot_left(session: Session, map_id: int, voter: str) -> None:
+    """Refuse a dot beyond the person's budget (the map's row lock, taken by the caller, makes
+    two dots placed at once count one after the other)."""
+    if _dots_of(session, map_id, voter) >= DOTS_PER_PERSON:
+        raise JourneyError(
+            f"You have placed all {DOTS_PER_PERSON} of your dots on this map; take one back "
+            "to place it on another note."
+        )
 
 
 def _vote_query(note_id: int, voter_token: str) -> Select[int]:

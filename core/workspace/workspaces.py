@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access.guard import acting, require
-from core.access.members import add_owner, memberships, require_creator
-from core.access.roles import Action
+from core.access.members import add_owner, require_creator
+from core.access.roles import Action, Role
 from core.common.errors import UserError
-from core.db.models import Segment, Workspace
+from core.db.models import Member, Segment, Workspace
 from core.model.plan import (
     EVENT_LIST_KEYS,
     MeasurementPlan,
@@ -77,11 +77,24 @@ def _get(session: Session, workspace_id: int, action: Action = Action.READ) -> W
 
 def list_workspaces(session: Session) -> list[WorkspaceInfo]:
     """The workspaces the acting person is a member of (every one, for the system)."""
+    return [ws for ws, _ in workspaces_with_roles(session)]
+
+
+def workspaces_with_roles(session: Session) -> list[tuple[WorkspaceInfo, Role]]:
+    """The acting person's workspaces with their role in each, in one read (the app asks at
+    every rerun; the system is owner of every workspace)."""
     access = acting(session)
-    query = select(Workspace).order_by(Workspace.created_at, Workspace.id)
-    if not access.is_system:
-        query = query.where(Workspace.id.in_(list(memberships(session, access.person))))
-    return [_info(ws) for ws in session.scalars(query)]
+    order = (Workspace.created_at, Workspace.id)
+    if access.is_system:
+        everything = session.scalars(select(Workspace).order_by(*order))
+        return [(_info(ws), Role.OWNER) for ws in everything]
+    rows = session.execute(
+        select(Workspace, Member.role)
+        .join(Member, Member.workspace_id == Workspace.id)
+        .where(Member.person == access.person)
+        .order_by(*order)
+    )
+    return [(_info(ws), Role(role)) for ws, role in rows]
 
 
 def get_workspace(session: Session, workspace_id: int) -> WorkspaceInfo:

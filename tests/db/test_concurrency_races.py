@@ -221,6 +221,25 @@ def test_two_dots_from_two_tabs_count_once(factory, map_id):
     assert (shown.votes, shown.mine) == (1, True)
 
 
+def test_dots_placed_at_once_stay_within_the_budget(factory, map_id):
+    budget = workshop.DOTS_PER_PERSON
+    with unit_of_work(factory) as s:
+        notes = [
+            workshop.add_note(s, map_id, None, "idea", f"Idea {n}", ANA) for n in range(budget + 2)
+        ]
+    saved, refused = split(
+        together(
+            *(lambda s, n=n: workshop.set_vote(s, map_id, n, on=True) for n in notes),
+            factory=factory,
+        )
+    )
+    assert len(saved) == budget
+    assert len(refused) == 2
+    assert all("of your dots" in str(e) for e in refused)
+    with unit_of_work(factory) as s:
+        assert workshop.dots_used(s, map_id) == budget
+
+
 # ------------------------------------------------------------------ data versions
 
 

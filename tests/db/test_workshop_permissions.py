@@ -248,3 +248,32 @@ def test_a_long_member_key_votes_once(factory, room):
     with acting_as(factory, ana) as s:
         (note,) = workshop.list_notes(s, room.map_a)
     assert (note.votes, note.mine) == (1, True)
+
+
+def test_each_person_has_a_limited_number_of_dots(factory, room):
+    """Dot voting gives each person DOTS_PER_PERSON dots per map (one per note): the next is
+    refused with a message, taking one back frees it, and another person has their own."""
+    budget = workshop.DOTS_PER_PERSON
+    with unit_of_work(factory) as s:
+        notes = [
+            workshop.add_note(s, room.map_a, None, "idea", f"Idea {n}", HOST)
+            for n in range(budget + 1)
+        ]
+    pat, _, _ = _participant(factory, room, room.map_a)
+    for note in notes[:budget]:
+        with acting_as(factory, pat) as s:
+            assert workshop.set_vote(s, room.map_a, note, on=True)
+    with acting_as(factory, pat) as s:
+        assert workshop.dots_used(s, room.map_a) == budget
+        with pytest.raises(jm.JourneyError, match=f"all {budget} of your dots"):
+            workshop.set_vote(s, room.map_a, notes[budget], on=True)
+    with acting_as(factory, pat) as s:
+        workshop.set_vote(s, room.map_a, notes[0], on=False)
+    with acting_as(factory, pat) as s:
+        assert workshop.set_vote(s, room.map_a, notes[budget], on=True)
+    kim, _, _ = _participant(factory, room, room.map_a, "Kim")
+    with acting_as(factory, kim) as s:
+        assert workshop.set_vote(s, room.map_a, notes[0], on=True)
+        assert workshop.dots_used(s, room.map_a) == 1
+    with acting_as(factory, pat) as s:  # a dot on another map is not counted here
+        assert workshop.dots_used(s, room.map_a) == budget

@@ -114,3 +114,34 @@ def test_a_forged_member_change_is_refused_in_core(factory):
         with pytest.raises(PermissionDenied, match="viewer"):
             members.add_member(s, ws, "mallory@example.com", "owner")
     assert "mallory@example.com" not in _members(factory, ws)
+
+
+def test_signing_in_costs_one_read_per_rerun(app: AppTest, factory, monkeypatch):
+    """Who is looking (memberships, roles, the chosen workspace) is one read of the member
+    table per rerun, whatever the page; recording a first sign-in happens once a session."""
+    from sqlalchemy import event
+
+    from ui.state import _engine
+
+    ws = workspace_id_named(factory, DEMO)
+    add_member(factory, ws, "vera@example.com", "viewer")
+    act_as(monkeypatch, "vera@example.com", "Vera")
+    app.run()  # the first run as Vera records her first sign-in
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        if "member" in statement.lower():
+            seen.append(statement)
+
+    engine = _engine()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for page in ("pages/home.py", "pages/scorecards.py", "pages/members.py"):
+            seen.clear()
+            app.switch_page(page).run()
+            assert not app.exception
+            reads = [s for s in seen if "JOIN member" in s or "FROM member" in s]
+            expected = 2 if page == "pages/members.py" else 1  # the Members page lists them
+            assert len(reads) == expected, (page, reads)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

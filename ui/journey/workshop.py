@@ -49,9 +49,15 @@ def notes(content: jm.MapContent, access: Access) -> None:
                 st.rerun()
     with transaction() as s:
         found = workshop.list_notes(s, content.info.id)
+        used = workshop.dots_used(s, content.info.id) if found else 0
     if not found:
         st.caption("No notes yet. Anyone with the participant link can add one.")
         return
+    left = workshop.DOTS_PER_PERSON - used
+    st.caption(
+        f"Dot voting: you have {left} of {workshop.DOTS_PER_PERSON} dots left "
+        "(one per note; take one back to move it)."
+    )
     for note in found:
         _note_row(content, access, note, stages)
 
