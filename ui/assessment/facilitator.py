@@ -28,18 +28,13 @@ from ui.assessment.rounds import (
 )
 from ui.assessment.viewer import ROUND_PARAM
 from ui.feedback import user_errors
+from ui.share_links import guest_address, new_link_box
 from ui.state import transaction
 
 ACTIONS = {"reveal": A.reveal_round, "close": A.close_round, "reopen": A.reopen_round}
 NEW_LINK_KEY = "assess_new_link"  # (round id, address, expiry) of the link just made
 REVOKING_KEY = "assess_revoking"  # the link whose Revoke was clicked, until confirmed or not
 DELETING_KEY = "assess_deleting"  # the round whose Delete was clicked, until confirmed or not
-
-
-def share_url(token: str) -> str:
-    """The address a respondent opens: this page's own address with the link's token."""
-    base = (st.context.url or "").split("?")[0] or "/assessment"
-    return f"{base}?{ROUND_PARAM}={token}"
 
 
 def _new_round(access: Access, *, first: bool) -> None:
@@ -167,30 +162,31 @@ def _create_link(info: A.RoundInfo) -> None:
                 days=int(days),
                 label=label,
             )
-        st.session_state[NEW_LINK_KEY] = (info.id, share_url(made.token), made.info.expires_at)
+        st.session_state[NEW_LINK_KEY] = (
+            info.id,
+            guest_address("assessment", ROUND_PARAM, made.token),
+            made.info.expires_at,
+        )
         st.session_state.pop("assess_link_label", None)  # cleared once stored
         st.toast("Link created: copy it now")
         st.rerun()
 
 
 def _just_made(info: A.RoundInfo) -> None:
-    """The link just created, with its token: the only time anyone sees it."""
     made = st.session_state.get(NEW_LINK_KEY)
     if not made or made[0] != info.id:
         return
     _, url, expires = made
-    with st.container(border=True, key="assess_new_link_box"):
-        st.success(
-            "New respondent link. Copy it now and send it to the respondents: Waypoint keeps "
-            "only a fingerprint of it, so it cannot be shown again once you hide it. Each "
-            f"person who opens it joins with their name; it works until {expires:%d %b %Y} "
-            "unless revoked.",
-            icon=":material/link:",
-        )
-        st.code(url, language=None)
-        if st.button("I have copied it, hide it", key="assess_new_link_hide"):
-            st.session_state.pop(NEW_LINK_KEY, None)
-            st.rerun()
+    new_link_box(
+        kind="respondent",
+        address=url,
+        words=(
+            "Send it to the respondents: each person who opens it joins with their name; it "
+            f"works until {expires:%d %b %Y} unless revoked."
+        ),
+        hide_key="assess_new_link_hide",
+        state_key=NEW_LINK_KEY,
+    )
 
 
 @st.dialog("Revoke link", on_dismiss=lambda: st.session_state.pop(REVOKING_KEY, None))

@@ -15,6 +15,7 @@ from ui.feedback import show_error, user_errors
 from ui.journey.access import actor
 from ui.journey.actions import control, run
 from ui.journey.fields import StageChoices, stage_choices
+from ui.share_links import guest_address, new_link_box
 from ui.state import transaction
 
 NEW_LINK_KEY = "workshop_new_link"
@@ -196,7 +197,11 @@ def _new_link_form(info: jm.MapInfo) -> None:
     except UserError as exc:
         show_error(exc)
         return
-    st.session_state[NEW_LINK_KEY] = (info.id, made.info.kind, link_url(made.token))
+    st.session_state[NEW_LINK_KEY] = (
+        info.id,
+        made.info.kind,
+        guest_address("journey", "link", made.token),
+    )
     for key in ("workshop_link_passcode", "workshop_link_label"):
         st.session_state.pop(key, None)  # cleared once stored
     st.toast("Link created: copy it now")
@@ -204,21 +209,13 @@ def _new_link_form(info: jm.MapInfo) -> None:
 
 
 def _just_made(info: jm.MapInfo) -> None:
-    """The link just created, with its token: the only time anyone sees it."""
     made = st.session_state.get(NEW_LINK_KEY)
     if not made or made[0] != info.id:
         return
     _, kind, url = made
-    with st.container(border=True, key="workshop_new_link_box"):
-        st.success(
-            f"New {links.KIND_WORDS[kind].lower()} link. Copy it now: Waypoint keeps only a "
-            "fingerprint of it, so it cannot be shown again once you hide it.",
-            icon=":material/link:",
-        )
-        st.code(url, language=None)
-        if st.button("I have copied it, hide it", key="workshop_new_link_hide"):
-            st.session_state.pop(NEW_LINK_KEY, None)
-            st.rerun()
+    new_link_box(
+        kind=kind, address=url, words="", hide_key="workshop_new_link_hide", state_key=NEW_LINK_KEY
+    )
 
 
 def _live_links(info: jm.MapInfo) -> None:
@@ -279,23 +276,3 @@ def _confirm_revoke(link: links.LinkInfo) -> None:
         st.session_state.pop(REVOKING_KEY, None)
         st.toast("Link revoked")
         st.rerun()
-
-
-def link_url(token: str) -> str:
-    """The address a guest opens: this app's base address + `/journey?link=TOKEN` (a path
-    from the site's root when the browser's address is not known)."""
-    return f"{_base_url()}/journey?link={token}"
-
-
-def _base_url() -> str:
-    """The app's address without the page: what the browser shows, up to `/journey`."""
-    try:
-        url = str(st.context.url or "")
-    except (AttributeError, RuntimeError):
-        url = ""
-    url = url.split("#")[0].split("?")[0].rstrip("/")
-    if "://" not in url:
-        return ""
-    if url.endswith("/journey"):
-        url = url[: -len("/journey")]
-    return url
