@@ -28,7 +28,14 @@ from core.db.engine import make_engine, unit_of_work
 from core.workspace.workspaces import list_workspaces
 from tests.browser.test_browser import _upload
 from tests.browser.test_browser_assessment import _open_round, _respond
-from tests.browser.test_browser_journey import _add, _new_map, _open, _wait_for_label
+from tests.browser.test_browser_journey import (
+    _add,
+    _join,
+    _new_map,
+    _open,
+    _participant_link,
+    _wait_for_label,
+)
 from tests.support.browser import (
     assert_no_errors,
     expect_no_errors,
@@ -96,10 +103,10 @@ def test_facilitator_and_participant_on_two_servers_see_each_other_live(
     ctx_a, host = _open(browser, f"{a}/journey")
     _new_map(host, "Two servers")
     _wait_for_label(host, "Kickoff")
-    code = host.locator('[data-testid="stCode"]', has_text="&code=").first
-    link = _on(code.text_content().strip(), a, b)
+    link = _on(_participant_link(host), a, b)
     ctx_b, guest = _open(browser, link)
-    assert guest.get_by_text("Journey map · workshop").first.is_visible()
+    _join(guest, "Pat")
+    expect(guest.get_by_text("Journey map · workshop").first).to_be_visible()
 
     _add(guest, "Touchpoint", "Added on server B")
     _wait_for_label(guest, "Added on server B")
