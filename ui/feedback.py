@@ -27,3 +27,14 @@ def user_errors() -> Iterator[None]:
         yield
     except UserError as exc:
         show_error(exc)
+
+
+def confirmed(state_key: str, key: str, action: str) -> bool:
+    """The two buttons of a confirmation dialog: Cancel forgets the pending action
+    (`state_key`) and closes; the primary `action` button returns True for the caller to do
+    it. Buttons are keyed `<key>_cancel` and `<key>_confirm`."""
+    left, right = st.columns(2)
+    if left.button("Cancel", key=f"{key}_cancel", width="stretch"):
+        st.session_state.pop(state_key, None)
+        st.rerun()
+    return right.button(action, type="primary", key=f"{key}_confirm", width="stretch")

@@ -69,12 +69,6 @@ def as_guest(link: LinkInfo, guest: GuestInfo | None) -> Access:
     return links.guest_access(link, guest)
 
 
-def guest_access() -> Access | None:
-    """The Access of a guest link in the address; None when there is none."""
-    opened = open_guest_link()
-    return None if opened is None else as_guest(*opened)
-
-
 def _factory() -> sessionmaker[Session]:
     from ui.state import app_factory
 

@@ -10,7 +10,7 @@ from core.common.text import inert_markdown
 from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceError, WorkspaceInfo
 from ui import identity
-from ui.feedback import show_error
+from ui.feedback import confirmed, show_error
 from ui.state import (
     all_workspaces,
     current_workspace,
@@ -29,11 +29,7 @@ def _confirm_delete(ws: WorkspaceInfo) -> None:
         "This cannot be undone."
     )
     confirm = st.text_input("Type the workspace name to confirm", key="delete_confirm_name")
-    left, right = st.columns(2)
-    if left.button("Cancel", key="delete_cancel", width="stretch"):
-        st.session_state.pop(_DELETING, None)
-        st.rerun()
-    if right.button("Delete", type="primary", key="delete_confirm", width="stretch"):
+    if confirmed(_DELETING, "delete", "Delete"):
         if confirm.strip() != ws.name:
             st.error("The name does not match; nothing was deleted.")
             return

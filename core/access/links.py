@@ -186,14 +186,17 @@ def open_link(
     allow endless tries) and is neither committed nor ended by the count. Call it in a unit of
     work that has written nothing yet (on SQLite the count waits for any writer).
     """
-    row = session.scalars(
-        select(GuestLink).where(GuestLink.token_hash == hash_token(token or ""))
+    found = session.execute(  # the link and its workspace's name in one read (every rerun)
+        select(GuestLink, Workspace.name)
+        .join(Workspace, Workspace.id == GuestLink.workspace_id)
+        .where(GuestLink.token_hash == hash_token(token or ""))
     ).first()
-    if row is None:
+    if found is None:
         raise LinkRefused(
             "This link does not open anything: it may be mistyped or from an old invitation. "
             "Ask whoever shared it for a new one."
         )
+    row, workspace_name = found
     info = _info(row)
     if info.revoked_at is not None:
         raise LinkRefused("This link was revoked. Ask whoever shared it for a new one.")
@@ -206,8 +209,7 @@ def open_link(
     guest = returning(session, info, guest_token) if guest_token else None
     if row.passcode_hash and guest is None:
         _check_passcode(session, row, passcode)
-    workspace = session.get(Workspace, row.workspace_id)
-    return replace(info, workspace_name=workspace.name if workspace else ""), guest
+    return replace(info, workspace_name=workspace_name), guest
 
 
 _LOCKED = (

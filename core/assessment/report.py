@@ -8,6 +8,7 @@ customer data) and no other round (the trend has this one point).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -86,24 +87,10 @@ def build_report(
     info = get_round(session, round_id)
     require(session, Action.READ, info.workspace_id)
     answers = revealed_answers(session, round_id)
-    results = round_results(answers)
     history = _up_to(revealed_history(session, info.workspace_id), round_id)
     journey = journey_evidence(session, info.workspace_id)
     kpis = kpi_evidence(data, plan, as_of, has_data=has_data)
-    checks = cross_check(results, journey, kpis)
-    return RoundReport(
-        info=info,
-        answers=tuple(answers),
-        results=results,
-        heat=tuple(heatmap(answers)),
-        history=history,
-        trend=tuple(trend(history)),
-        index_change=index_change(history),
-        journey=journey,
-        kpis=kpis,
-        checks=tuple(checks),
-        roadmap=tuple(roadmap(results, checks)),
-    )
+    return _report(info, answers, history, (journey, kpis))
 
 
 def respondent_report(session: Session, round_id: int) -> RoundReport:
@@ -111,8 +98,20 @@ def respondent_report(session: Session, round_id: int) -> RoundReport:
     roadmap from the ratings alone, without evidence and without other rounds."""
     info = get_round(session, round_id)
     answers = revealed_answers(session, round_id)
+    return _report(info, answers, [(info, answers)], None)
+
+
+def _report(
+    info: RoundInfo,
+    answers: Sequence[AnswerRow],
+    history: History,
+    evidence: tuple[dict[str, JourneyCheck], dict[str, KpiCheck]] | None,
+) -> RoundReport:
+    """The report of a round's answers; without `evidence` (journey and KPI checks) it has
+    no cross-check and no change of the index."""
     results = round_results(answers)
-    history: History = [(info, answers)]
+    journey, kpis = evidence if evidence is not None else ({}, {})
+    checks = cross_check(results, journey, kpis) if evidence is not None else []
     return RoundReport(
         info=info,
         answers=tuple(answers),
@@ -120,9 +119,9 @@ def respondent_report(session: Session, round_id: int) -> RoundReport:
         heat=tuple(heatmap(answers)),
         history=history,
         trend=tuple(trend(history)),
-        index_change=None,
-        journey={},
-        kpis={},
-        checks=(),
-        roadmap=tuple(roadmap(results, [])),
+        index_change=index_change(history) if evidence is not None else None,
+        journey=journey,
+        kpis=kpis,
+        checks=tuple(checks),
+        roadmap=tuple(roadmap(results, checks)),
     )

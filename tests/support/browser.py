@@ -36,15 +36,11 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TIMEOUT = 120_000
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port nothing on loopback listens on now (for a server a test starts)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def free_port() -> int:
-    """A port nothing on loopback listens on now (for a server a test starts)."""
-    return _free_port()
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
@@ -81,7 +77,7 @@ def start_server(
     `args`: more `streamlit run` options.
     `extra_env`: environment variables (DATABASE_URL to use another database).
     """
-    port = _free_port()
+    port = free_port()
     db = tmp_path_factory.mktemp("browser") / "app.db"
     env = {
         **os.environ,

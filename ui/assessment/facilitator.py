@@ -27,7 +27,7 @@ from ui.assessment.rounds import (
     state_line,
 )
 from ui.assessment.viewer import ROUND_PARAM
-from ui.feedback import user_errors
+from ui.feedback import confirmed, user_errors
 from ui.share_links import guest_address, new_link_box
 from ui.state import transaction
 
@@ -60,11 +60,7 @@ def _confirm_delete(info: A.RoundInfo) -> None:
         "Delete this round, every answer in it and its respondent links? This cannot be undone."
     )
     st.text(info.name)
-    left, right = st.columns(2)
-    if left.button("Cancel", key="assess_delete_cancel", width="stretch"):
-        st.session_state.pop(DELETING_KEY, None)
-        st.rerun()
-    if right.button("Delete", type="primary", key="assess_delete_confirm", width="stretch"):
+    if confirmed(DELETING_KEY, "assess_delete", "Delete"):
         st.session_state.pop(DELETING_KEY, None)
         with user_errors():
             with transaction() as session:
@@ -196,11 +192,7 @@ def _confirm_revoke(link: LinkInfo) -> None:
         "who joined through it can no longer open the round. Their answers stay."
     )
     st.text(_link_words(link))
-    left, right = st.columns(2)
-    if left.button("Cancel", key="assess_revoke_cancel", width="stretch"):
-        st.session_state.pop(REVOKING_KEY, None)
-        st.rerun()
-    if right.button("Revoke", type="primary", key="assess_revoke_confirm", width="stretch"):
+    if confirmed(REVOKING_KEY, "assess_revoke", "Revoke"):
         st.session_state.pop(REVOKING_KEY, None)
         with user_errors():
             with transaction() as session:

@@ -11,7 +11,7 @@ from core.access.identity import Access
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.journey import workshop
-from ui.feedback import show_error, user_errors
+from ui.feedback import confirmed, show_error, user_errors
 from ui.journey.access import actor
 from ui.journey.actions import control, run
 from ui.journey.fields import StageChoices, stage_choices
@@ -50,7 +50,7 @@ def notes(content: jm.MapContent, access: Access) -> None:
                 st.rerun()
     with transaction() as s:
         found = workshop.list_notes(s, content.info.id)
-        used = workshop.dots_used(s, content.info.id) if found else 0
+    used = sum(note.mine for note in found)  # a dot is "mine" on each note the person dotted
     if not found:
         st.caption("No notes yet. Anyone with the participant link can add one.")
         return
@@ -262,11 +262,7 @@ def _confirm_revoke(link: links.LinkInfo) -> None:
         "joined through it is refused at their next click or reload. This cannot be undone; "
         "make a new link to invite them again."
     )
-    left, right = st.columns(2)
-    if left.button("Cancel", key="workshop_revoke_cancel", width="stretch"):
-        st.session_state.pop(REVOKING_KEY, None)
-        st.rerun()
-    if right.button("Revoke", type="primary", key="workshop_revoke_confirm", width="stretch"):
+    if confirmed(REVOKING_KEY, "workshop_revoke", "Revoke"):
         try:
             with transaction() as s:
                 links.revoke_link(s, link.workspace_id, link.id)

@@ -10,7 +10,7 @@ from core.access.members import MemberInfo
 from core.access.roles import MEMBER_ROLES, Action
 from core.common.errors import UserError
 from core.common.text import inert_markdown
-from ui.feedback import show_error
+from ui.feedback import confirmed, show_error
 from ui.state import current_workspace, run_access, transaction
 
 ROLE_HELP = (
@@ -79,11 +79,7 @@ _REMOVING = "removing_member"
 @st.dialog("Remove a member", on_dismiss=lambda: st.session_state.pop(_REMOVING, None))
 def _confirm_remove(workspace_id: int, person: str) -> None:
     st.write(f"Remove **{inert_markdown(person)}** from this workspace? They lose access at once.")
-    left, right = st.columns(2)
-    if left.button("Cancel", key="remove_cancel", width="stretch"):
-        st.session_state.pop(_REMOVING, None)
-        st.rerun()
-    if right.button("Remove", type="primary", key="remove_confirm", width="stretch"):
+    if confirmed(_REMOVING, "remove", "Remove"):
         try:
             with transaction() as session:
                 members.remove_member(session, workspace_id, person)
