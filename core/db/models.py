@@ -362,6 +362,35 @@ class Opportunity(Timestamped, Base):
     effort: Mapped[int] = mapped_column(default=3)  # 1..5
     evidence: Mapped[str] = mapped_column(String(20), default="proposed")
     version: Mapped[int] = mapped_column(default=1)
+    # Where it came from, so the room can trace an idea back: the sticky note (a pain point,
+    # usually), the map element and the stage. The ids go when those are deleted; the note's
+    # text and the names are kept as words so the origin survives deletion, export and import.
+    origin_note_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sticky_note.id", ondelete="SET NULL")
+    )
+    origin_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id", ondelete="SET NULL"))
+    # "kind:id" of the element it came from (e.g. "touchpoint:12"), empty when none.
+    origin_element: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    origin_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class MapPresence(Base):
+    """Who has a map open: one row per person and map, its time moved on while they look.
+
+    Kept in the database (not in one server's memory) so every app process sees the same room.
+    """
+
+    __tablename__ = "map_presence"
+    __table_args__ = (UniqueConstraint("map_id", "person_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    map_id: Mapped[int] = mapped_column(ForeignKey("journey_map.id", ondelete="CASCADE"))
+    # Who: a signed-in person's key or a guest's own key; never shown.
+    person_key: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # What kind of person (member role or guest kind), for the room list's wording.
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    last_seen: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class MapChange(Base):

@@ -162,6 +162,8 @@ def _fill(old: OldRows, frames: Mapping[str, pl.DataFrame]) -> None:
             rows=len(frame),
             parquet=_parquet(frame),
         )
+    if "member" in old.metadata.tables:  # from 0004 on, a workspace is reached by its members
+        old.put("member", workspace_id=ws, person="local", role="owner", name="Local owner")
     _fill_map(old, ws, segments[0])
     round_id = old.put(
         "assessment_round",
