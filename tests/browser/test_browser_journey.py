@@ -11,27 +11,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Error, Frame, Locator, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.support.browser import (
     ARTIFACTS,
     expect_no_errors,
     main_heading,
-    new_context,
     start_server,
+)
+from tests.support.journey_browser import (
+    add,
+    choose,
+    graph_frame,
+    join,
+    labels,
+    map_picker,
+    new_map,
+    open_screen,
+    participant_link,
+    wait_for_label,
 )
 
 PAYLOADS = ("<img src=x onerror=window.__xss=1>", "<script>window.__xss=1</script>")
-# Every frame (the agraph iframe included) keeps the last graph the app sent it, so the test
-# reads the nodes the component received instead of guessing from the canvas.
-RECORD_GRAPH = """
-window.addEventListener('message', (event) => {
-  const d = event.data;
-  if (d && d.type === 'streamlit:render' && d.args && typeof d.args.data === 'string') {
-    window.__agraphData = JSON.parse(d.args.data);
-  }
-});
-"""
 
 
 @pytest.fixture(scope="module")
@@ -44,121 +45,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, db_path: Path) -> Iterator[
     yield from start_server(tmp_path_factory, DATABASE_URL=f"sqlite:///{db_path}")
 
 
-def _open(browser: Browser, url: str) -> tuple[BrowserContext, Page]:
-    """A new screen on the journey page, once its title is drawn (guests see the map's)."""
-    context = new_context(browser)
-    context.add_init_script(RECORD_GRAPH)
-    page = context.new_page()
-    page.goto(url)
-    expect(main_heading(page)).to_be_visible()
-    return context, page
-
-
-def _map_picker(page: Page) -> Locator:
-    return page.locator(".st-key-journey_map_id input[role='combobox']")
-
-
-def _in_graph(page: Page, script: str) -> object:
-    """Evaluate in the agraph iframe once it has a graph; a rerun may replace the iframe
-    mid-call, so a detached frame is simply looked up again (headless Chromium shows the
-    iframe only after a first paint, hence the screenshot)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        page.screenshot()
-        for frame in page.frames:
-            if "agraph" not in frame.url:
-                continue
-            try:
-                if frame.evaluate("() => !!window.__agraphData"):
-                    return frame.evaluate(script)
-            except Error:
-                continue
-        page.wait_for_timeout(250)
-    raise AssertionError("the agraph iframe never received a graph")
-
-
-def _graph_frame(page: Page) -> Frame:
-    _in_graph(page, "() => true")
-    return next(f for f in page.frames if "agraph" in f.url)
-
-
-def _labels(page: Page) -> list[str]:
-    labels = _in_graph(page, "() => window.__agraphData.nodes.map(n => n.label)")
-    assert isinstance(labels, list)
-    return [str(x) for x in labels]
-
-
-def _wait_for_label(page: Page, label: str, *, present: bool = True, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(x.split("\n")[0] == label for x in _labels(page)) == present:
-            return
-        page.wait_for_timeout(200)
-    state = "appear" if present else "disappear"
-    raise AssertionError(f"node {label!r} did not {state} within {timeout} s")
-
-
-def _choose(page: Page, key: str, option: str) -> None:
-    """Streamlit's selectbox is a combobox: type to filter, then pick the exact option (a
-    rerun can close the list under the pointer, so try again until the value shows)."""
-    box = page.locator(f".st-key-{key} input[role='combobox']")
-    for _ in range(5):
-        try:
-            box.click()
-            box.press("Control+a")
-            box.type(option[:40])
-            page.get_by_role("option", name=option, exact=True).first.click(timeout=5_000)
-        except Error:
-            box.press("Escape")
-            continue
-        if box.input_value() == option:
-            break
-    expect(box).to_have_value(option)
-
-
-def _add(page: Page, kind: str, name: str) -> None:
-    """Add an element through the form; the caller waits for it in the graph."""
-    _choose(page, "add_kind", kind)
-    page.locator(".st-key-add_name input").fill(name)
-    page.locator(".st-key-add_submit button").click()
-
-
-def _new_map(page: Page, name: str) -> None:
-    """Create a map from the first template under the popover (the demo workspace already
-    holds maps, so the test makes its own) and wait until the picker shows it."""
-    page.get_by_role("button", name="New, duplicate, rename, delete").click()
-    page.locator(".st-key-create_name input").fill(name)
-    page.locator(".st-key-create_submit button").click()
-    expect(_map_picker(page)).to_have_value(re.compile(f"^{re.escape(name)}"))
-    page.keyboard.press("Escape")
-
-
-def _participant_link(host: Page) -> str:
-    """Make a participant link in the Workshop tab (the defaults: 14 days, no passcode) and
-    read it from the box that shows it once."""
-    host.get_by_role("tab", name="Workshop").click()
-    host.locator(".st-key-workshop_link_create button").click()
-    code = host.locator(".st-key-workshop_new_link_box").get_by_test_id("stCode")
-    expect(code).to_contain_text("/journey?link=")
-    link = (code.text_content() or "").strip()
-    host.get_by_role("tab", name="Map").click()
-    return link
-
-
-def _join(page: Page, name: str) -> None:
-    """A guest's first visit: the join screen asks the name their notes and changes carry."""
-    expect(main_heading(page)).to_have_text("Join")
-    page.get_by_label("Your name (shown with your notes and changes)").fill(name)
-    page.get_by_role("button", name="Join").click()
-
-
 def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: Browser) -> None:
-    ctx_a, host = _open(browser, f"{server}/journey")
-    _new_map(host, "Live edit test")
-    _wait_for_label(host, "Kickoff")
+    ctx_a, host = open_screen(browser, f"{server}/journey")
+    new_map(host, "Live edit test")
+    wait_for_label(host, "Kickoff")
 
-    _add(host, "Touchpoint", "Welcome video")
-    _wait_for_label(host, "Welcome video")
+    add(host, "Touchpoint", "Welcome video")
+    wait_for_label(host, "Welcome video")
     host.get_by_role("tab", name="Grid").click()
     grid = host.locator(".wp-grid").first
     expect(grid).to_contain_text("Welcome video")
@@ -169,18 +62,18 @@ def test_add_see_undo_and_live_edit_from_another_screen(server: str, browser: Br
     host.locator('.st-key-journey_undo[data-stale="false"]').get_by_role(
         "button", name=re.compile("^Undo")
     ).first.click()
-    _wait_for_label(host, "Welcome video", present=False)
+    wait_for_label(host, "Welcome video", present=False)
     expect(host.locator(".wp-grid").first).not_to_contain_text("Welcome video")
 
-    link = _participant_link(host)
+    link = participant_link(host)
     assert "/journey?link=" in link
-    ctx_b, guest = _open(browser, link)
-    _join(guest, "Pat")
+    ctx_b, guest = open_screen(browser, link)
+    join(guest, "Pat")
     expect(main_heading(guest)).to_have_text("Journey map · workshop")
-    _add(guest, "Touchpoint", "Added by a participant")
-    _wait_for_label(guest, "Added by a participant")
+    add(guest, "Touchpoint", "Added by a participant")
+    wait_for_label(guest, "Added by a participant")
     started = time.monotonic()
-    _wait_for_label(host, "Added by a participant", timeout=5)
+    wait_for_label(host, "Added by a participant", timeout=5)
     assert time.monotonic() - started <= 5
     expect_no_errors(host)
     expect_no_errors(guest)
@@ -293,18 +186,20 @@ def _node_centres(png: bytes, colours: list[tuple[int, int, int]]) -> list[tuple
 
 
 def test_hostile_labels_never_run(server: str, browser: Browser, db_path: Path) -> None:
-    ctx, page = _open(browser, f"{server}/journey")  # the first visit creates the demo workspace
-    expect(_map_picker(page)).to_be_visible()
+    ctx, page = open_screen(
+        browser, f"{server}/journey"
+    )  # the first visit creates the demo workspace
+    expect(map_picker(page)).to_be_visible()
     _seed_hostile_map(db_path)
     page.reload()
-    expect(_map_picker(page)).to_be_visible()
+    expect(map_picker(page)).to_be_visible()
     title = f"{PAYLOADS[0]} map (All segments · {PAYLOADS[1]} · current)"
-    _choose(page, "journey_map_id", title)
+    choose(page, "journey_map_id", title)
     deadline = time.monotonic() + 30
-    while not any(n.startswith("<img src=x") for n in _labels(page)):
+    while not any(n.startswith("<img src=x") for n in labels(page)):
         assert time.monotonic() < deadline, "the hostile map's graph was never drawn"
         page.wait_for_timeout(200)
-    frame = _graph_frame(page)
+    frame = graph_frame(page)
     iframe = page.locator("iframe[title*='agraph']").first
     iframe.scroll_into_view_if_needed()
     box = iframe.bounding_box()
@@ -354,8 +249,8 @@ def test_hostile_labels_never_run(server: str, browser: Browser, db_path: Path) 
 
 
 def test_exported_json_and_excel_import_back(server: str, browser: Browser, tmp_path: Path) -> None:
-    ctx, page = _open(browser, f"{server}/journey")
-    _new_map(page, "Export test")
+    ctx, page = open_screen(browser, f"{server}/journey")
+    new_map(page, "Export test")
     page.get_by_role("tab", name="Export & import").click()
     for fmt, key in (("json", "export_json"), ("xlsx", "export_excel")):
         with page.expect_download() as download:
@@ -366,6 +261,6 @@ def test_exported_json_and_excel_import_back(server: str, browser: Browser, tmp_
         page.locator(".st-key-import_file").get_by_text(saved.name).wait_for()
         page.locator(".st-key-import_name input").fill(f"Imported from {fmt}")
         page.locator(".st-key-import_submit button").click()
-        expect(_map_picker(page)).to_have_value(re.compile(f"^Imported from {fmt}"))
+        expect(map_picker(page)).to_have_value(re.compile(f"^Imported from {fmt}"))
         expect_no_errors(page)
     ctx.close()

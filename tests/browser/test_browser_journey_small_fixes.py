@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_browser_journey import _choose, _open
 from tests.support.browser import expect_no_errors, main_heading, start_server
+from tests.support.journey_browser import choose, open_screen
 
 
 @pytest.fixture(scope="module")
@@ -51,32 +51,34 @@ def _compare_box(page: Page):
 
 
 def test_compare_with_survives_map_switches(server: str, browser: Browser, db_path: Path):
-    context, page = _open(browser, f"{server}/journey")  # the first visit sets up the database
+    context, page = open_screen(
+        browser, f"{server}/journey"
+    )  # the first visit sets up the database
     titles = _seed(db_path)
     page.reload()
     expect(main_heading(page)).to_be_visible()
-    _choose(page, "journey_map_id", titles["current"])
+    choose(page, "journey_map_id", titles["current"])
     page.get_by_role("tab", name="Check & compare").click()
     expect(_compare_box(page)).to_have_value(titles["ideal"])  # the counterpart by default
-    _choose(page, "compare_with", titles["other"])
+    choose(page, "compare_with", titles["other"])
 
-    _choose(page, "journey_map_id", titles["ideal"])
+    choose(page, "journey_map_id", titles["ideal"])
     page.get_by_role("tab", name="Check & compare").click()
     expect(_compare_box(page)).to_have_value(titles["other"])  # still valid: kept
     expect(page.get_by_text("This map: BF ideal").first).to_be_visible()
 
-    _choose(page, "journey_map_id", titles["other"])
+    choose(page, "journey_map_id", titles["other"])
     page.get_by_role("tab", name="Check & compare").click()
     expect(_compare_box(page)).to_have_value(titles["ideal"])  # itself now: the counterpart
-    _choose(page, "compare_with", "(nothing)")  # nothing is a choice too, and shows as such
+    choose(page, "compare_with", "(nothing)")  # nothing is a choice too, and shows as such
 
-    _choose(page, "journey_map_id", titles["current"])
+    choose(page, "journey_map_id", titles["current"])
     page.get_by_role("tab", name="Check & compare").click()
     expect(_compare_box(page)).to_have_value("(nothing)")
 
     # the chosen map is shown next and has no counterpart: "(nothing)", not an empty box
-    _choose(page, "compare_with", titles["alone"])
-    _choose(page, "journey_map_id", titles["alone"])
+    choose(page, "compare_with", titles["alone"])
+    choose(page, "journey_map_id", titles["alone"])
     page.get_by_role("tab", name="Check & compare").click()
     expect(_compare_box(page)).to_have_value("(nothing)")
     expect_no_errors(page)

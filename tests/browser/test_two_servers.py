@@ -28,14 +28,6 @@ from core.db.engine import make_engine, unit_of_work
 from core.workspace.workspaces import list_workspaces
 from tests.browser.test_browser import _upload
 from tests.browser.test_browser_assessment import _open_round, _respond
-from tests.browser.test_browser_journey import (
-    _add,
-    _join,
-    _new_map,
-    _open,
-    _participant_link,
-    _wait_for_label,
-)
 from tests.support.browser import (
     assert_no_errors,
     expect_no_errors,
@@ -47,6 +39,14 @@ from tests.support.browser import (
     wait_for_run_to_end,
 )
 from tests.support.databases import throwaway_postgresql
+from tests.support.journey_browser import (
+    add,
+    join,
+    new_map,
+    open_screen,
+    participant_link,
+    wait_for_label,
+)
 
 LIVE_UPDATE_S = 5  # the journey page polls every 2 s; the same bound as one server's test
 
@@ -100,24 +100,24 @@ def test_facilitator_and_participant_on_two_servers_see_each_other_live(
     started: tuple[str, str], browser: Browser
 ):
     a, b = started
-    ctx_a, host = _open(browser, f"{a}/journey")
-    _new_map(host, "Two servers")
-    _wait_for_label(host, "Kickoff")
-    link = _on(_participant_link(host), a, b)
-    ctx_b, guest = _open(browser, link)
-    _join(guest, "Pat")
+    ctx_a, host = open_screen(browser, f"{a}/journey")
+    new_map(host, "Two servers")
+    wait_for_label(host, "Kickoff")
+    link = _on(participant_link(host), a, b)
+    ctx_b, guest = open_screen(browser, link)
+    join(guest, "Pat")
     expect(guest.get_by_text("Journey map · workshop").first).to_be_visible()
 
-    _add(guest, "Touchpoint", "Added on server B")
-    _wait_for_label(guest, "Added on server B")
+    add(guest, "Touchpoint", "Added on server B")
+    wait_for_label(guest, "Added on server B")
     started_at = time.monotonic()
-    _wait_for_label(host, "Added on server B", timeout=LIVE_UPDATE_S)
+    wait_for_label(host, "Added on server B", timeout=LIVE_UPDATE_S)
     assert time.monotonic() - started_at <= LIVE_UPDATE_S
 
-    _add(host, "Touchpoint", "Added on server A")
-    _wait_for_label(host, "Added on server A")
+    add(host, "Touchpoint", "Added on server A")
+    wait_for_label(host, "Added on server A")
     started_at = time.monotonic()
-    _wait_for_label(guest, "Added on server A", timeout=LIVE_UPDATE_S)
+    wait_for_label(guest, "Added on server A", timeout=LIVE_UPDATE_S)
     assert time.monotonic() - started_at <= LIVE_UPDATE_S
     assert_no_errors(host)
     assert_no_errors(guest)
