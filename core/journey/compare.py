@@ -36,7 +36,11 @@ class Difference:
 
 
 def _comparable(m: MapContent, kind: str, element: Element) -> dict[str, FieldValue]:
-    out = {k: v for k, v in field_values(element).items() if k not in IGNORED}
+    """The fields a room compares: not ids, versions or places, and not an opportunity's
+    origin (kinds.ORIGIN_FIELDS point at each map's own notes and stages, so two maps never
+    share them; where an idea came from is not part of the journey's design)."""
+    kept = {f.name for f in spec(kind).kept}
+    out = {k: v for k, v in field_values(element).items() if k not in IGNORED and k not in kept}
     if "stage_id" in out:
         out["stage"] = m.stage_name(out.pop("stage_id"))
     return out

@@ -9,6 +9,22 @@ from core.common.errors import UserError
 from core.journey import words
 
 
+def field_words(name: str, what: str = "", kind: str | None = None) -> str:
+    """A field in words ("SLA (hours)" for sla_hours), for messages a room reads: the element
+    kind is `kind`, else the one `what` names ("Touchpoint “Welcome call”" is a touchpoint).
+    kinds.py imports this module, so its labels are looked up when a message is written."""
+    from core.journey.kinds import KINDS, field_label
+
+    if kind is None:
+        kind = next(
+            (k for k, s in KINDS.items() if what == s.label or what.startswith(f"{s.label} ")),
+            None,
+        )
+    if kind is None:  # a kind no message named: the first kind with that field, else words
+        kind = next((k for k, s in KINDS.items() if name in s.field_names), "map")
+    return field_label(kind, name)
+
+
 class JourneyError(UserError):
     """A journey-map action that cannot be done as asked; the message says why and where."""
 
@@ -38,7 +54,9 @@ class ConflictError(JourneyError):
         self.theirs = theirs
         self.started_from, self.current = versions
         differing = self.differences()
-        detail = "; ".join(f"{k} is now “{t}” (yours: “{m}”)" for k, m, t in differing[:4])
+        detail = "; ".join(
+            f"{self.label(k)} is now “{t}” (yours: “{m}”)" for k, m, t in differing[:4]
+        )
         super().__init__(
             message
             or f"{what} was changed by someone else while you were editing"
@@ -46,8 +64,13 @@ class ConflictError(JourneyError):
             + ". Nothing of yours was saved; review both values and save again."
         )
 
+    def label(self, field: str) -> str:
+        """A field of `mine`/`theirs` in words, as the page shows it."""
+        return field_words(field, self.what)
+
     def differences(self) -> list[tuple[str, object, object]]:
-        """(field, mine, theirs) for every field where the two versions disagree."""
+        """(field, mine, theirs) for every field where the two versions disagree; the field
+        as its identifier (label() puts it in words)."""
         return [
             (k, self.mine.get(k), self.theirs.get(k))
             for k in self.mine
@@ -79,11 +102,15 @@ class RowConflict:
         if self.mine is None:
             return f"{self.what} was changed by someone else (you deleted it)"
         detail = ", ".join(
-            f"{k} is now “{self.theirs.get(k)}” (yours: “{v}”)"
+            f"{self.label(k)} is now “{self.theirs.get(k)}” (yours: “{v}”)"
             for k, v in self.mine.items()
             if self.theirs.get(k) != v
         )
         return f"{self.what} was changed by someone else" + (f": {detail}" if detail else "")
+
+    def label(self, field: str) -> str:
+        """A field of this row in words ("Owner team", not owner_team)."""
+        return field_words(field, self.what, self.kind)
 
 
 class TableConflictError(ConflictError):
@@ -91,8 +118,8 @@ class TableConflictError(ConflictError):
     whole save was refused and nothing was written.
 
     `rows` lists every conflicting row with both values. `mine` and `theirs` hold the same
-    facts flattened ("Touchpoint “Welcome” · owner_team" -> value), so code written for one
-    element's conflict (differences()) shows every row.
+    facts flattened ("Touchpoint “Welcome” · Owner team" -> value, the field in words), so
+    code written for one element's conflict (differences()) shows every row.
     """
 
     def __init__(self, plural: str, rows: Sequence[RowConflict]) -> None:
@@ -101,9 +128,10 @@ class TableConflictError(ConflictError):
         theirs: dict[str, object] = {}
         for row in self.rows:
             for name, value in (row.mine or {"row": "deleted"}).items():
-                mine[f"{row.what} · {name}"] = value
+                key = f"{row.what} · {row.label(name) if row.mine else name}"
+                mine[key] = value
                 stored = (row.theirs or {}).get(name) if row.theirs else "deleted"
-                theirs[f"{row.what} · {name}"] = stored if row.mine else "changed"
+                theirs[key] = stored if row.mine else "changed"
         listed = "; ".join(r.summary for r in self.rows[:4])
         more = f" (and {len(self.rows) - 4} more)" if len(self.rows) > 4 else ""
         super().__init__(

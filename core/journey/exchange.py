@@ -27,6 +27,7 @@ from core.journey import limits
 from core.journey.elements import clean
 from core.journey.errors import JourneyError
 from core.journey.kinds import CHILD_KINDS, EVIDENCE_LABELS, ROLE_LABELS, defaults, spec
+from core.journey.shapes import field_values
 from core.journey.store import (
     COLLECTION,
     CONTENT_KINDS,
@@ -45,7 +46,16 @@ MAP_KEYS = ("name", "variant", "state", "segment", "template")
 STATES = ("current", "ideal")
 
 
+ORIGIN_COLUMNS = ("origin_stage", "origin_element", "origin_text")
+"""An opportunity's origin in a file: its stage by name, the element as "kind:name" and the
+note's words. Ids mean nothing in another database, and notes are not exported, so the note
+itself is left out; importing points the origin at the imported copy of its stage and
+element, and a file without these columns (an older export) imports as before."""
+
+
 def _export_fields(kind: str) -> list[str]:
+    if kind == "opportunity":
+        return [*(f.name for f in spec(kind).fields), *ORIGIN_COLUMNS]
     names = list(spec(kind).field_names)
     return ["stage" if n == "stage_id" else n for n in names]
 
@@ -71,12 +81,26 @@ def to_document(mapc: MapContent) -> dict[str, Any]:
 
 def _export_row(mapc: MapContent, kind: str, element: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
-    for name in spec(kind).field_names:
-        if name == "stage_id":
+    for name in _export_fields(kind):
+        if name == "stage":
             out["stage"] = mapc.stage_name(element.get("stage_id")) or None
+        elif name == "origin_stage":
+            out[name] = mapc.stage_name(element.get("origin_stage_id")) or None
+        elif name == "origin_element":
+            out[name] = _element_ref(mapc, element.get("origin_element"))
         else:
             out[name] = element.get(name)
     return out
+
+
+def _element_ref(mapc: MapContent, origin: object) -> str:
+    """ "touchpoint:12" as "touchpoint:Welcome call" (names travel, ids do not); "" when the
+    element is gone or there was none."""
+    kind, _, ident = str(origin or "").partition(":")
+    if kind not in ("stage", *CHILD_KINDS) or not ident.isdigit():
+        return ""
+    found = mapc.find(kind, int(ident))
+    return f"{kind}:{field_values(found)[spec(kind).label_field]}" if found else ""
 
 
 def to_json(mapc: MapContent) -> bytes:
@@ -233,13 +257,37 @@ def _fill(session: Session, journey: JourneyMap, doc: dict[str, Any]) -> None:
         str(values["name"]).lower(): row.id
         for (values, _), row in zip(checked["stage"], stages, strict=True)
     }
-    for kind in (*CHILD_KINDS, "opportunity"):
-        s = spec(kind)
+    made: dict[tuple[str, str], list[tuple[str | None, int]]] = {}
+    for (values, _), row in zip(checked["stage"], stages, strict=True):
+        made[("stage", str(values["name"]).lower())] = [(None, row.id)]
+    for kind in CHILD_KINDS:
+        children = []
         for number, (values, stage_key) in enumerate(checked[kind]):
-            if s.has_stage:
-                values["stage_id"] = stage_ids[stage_key] if stage_key is not None else None
-            new_row(journey, kind, values, **({"position": number} if s.has_position else {}))
+            values["stage_id"] = stage_ids[stage_key] if stage_key is not None else None
+            children.append((values, stage_key, new_row(journey, kind, values, position=number)))
+        session.flush()
+        for values, stage_key, row in children:
+            made.setdefault((kind, str(values["name"]).lower()), []).append((stage_key, row.id))
+    for values, _ in checked["opportunity"]:
+        _point_origin(values, stage_ids, made)
+        new_row(journey, "opportunity", values)
     session.flush()
+
+
+def _point_origin(
+    values: dict[str, Any],
+    stage_ids: Mapping[str, int],
+    made: Mapping[tuple[str, str], list[tuple[str | None, int]]],
+) -> None:
+    """An imported opportunity's origin pointed at the imported copies: its stage by name, its
+    element ("kind:name") by kind and name, in the origin's stage when the name repeats in
+    several stages. A reference that names nothing in the file is dropped; the words stay."""
+    stage_key = values.pop("origin_stage", None)
+    values["origin_stage_id"] = stage_ids.get(stage_key) if stage_key else None
+    kind, _, name = str(values.pop("origin_element", "") or "").partition(":")
+    found = made.get((kind, " ".join(name.split()).lower()), [])
+    here = [i for key, i in found if key == stage_key] or [i for _, i in found]
+    values["origin_element"] = f"{kind}:{here[0]}" if here else ""
 
 
 def _checked_rows(doc: dict[str, Any]) -> Checked:
@@ -257,12 +305,16 @@ def _checked_rows(doc: dict[str, Any]) -> Checked:
         for number, raw in enumerate(doc.get(COLLECTION[kind], []), start=1):
             where = f"{s.plural}, row {number}"
             values = {k: v for k, v in raw.items() if k in s.field_names}
-            extra = set(raw) - set(s.field_names) - {"stage"}
+            known = {"stage", *(ORIGIN_COLUMNS if kind == "opportunity" else ())}
+            extra = set(raw) - set(s.field_names) - known
             if extra:
                 raise JourneyError(f"{where}: unknown column(s) {', '.join(sorted(extra))}.")
             stage_key = _stage_ref(stage_keys, raw.get("stage"), where) if s.has_stage else None
-            values.pop("stage_id", None)
+            for ident in ("stage_id", "origin_note_id", "origin_stage_id", "origin_element"):
+                values.pop(ident, None)  # ids of another database; origin_element is re-read
             merged = {**defaults(kind), **clean(kind, values, where)}
+            if kind == "opportunity":
+                merged.update(_origin_refs(stage_keys, raw, where))
             _check_row(kind, merged, stage_key, names, where)
             checked[kind].append((merged, stage_key))
             if kind == "stage":
@@ -289,6 +341,19 @@ def _check_row(
             f"{where}: a {spec(kind).label.lower()} with that name already exists {place}."
         )
     names.add(key)
+
+
+def _origin_refs(stage_keys: set[str], raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """An opportunity row's origin as the file gives it (stage name, "kind:name"), checked as
+    text; _point_origin resolves both once the map's elements exist. A stage name that is not
+    one of the file's stages is dropped rather than refusing the file: the origin's words
+    still say where the idea came from."""
+    stage = raw.get("origin_stage")
+    key = " ".join(str(stage).split()).lower() if stage else None
+    element = raw.get("origin_element") or ""
+    if not isinstance(element, str) or len(element) > 400:
+        raise JourneyError(f"{where}: origin_element must be “kind:name” text.")
+    return {"origin_stage": key if key in stage_keys else None, "origin_element": element}
 
 
 def _stage_ref(stage_keys: set[str], name: Any, where: str) -> str | None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.access.guard import acting
 from core.access.identity import Access, PermissionDenied
-from core.db.models import JourneyMap, MapChange
+from core.db.models import JourneyMap, MapChange, Opportunity
 from core.journey.errors import JourneyError
 from core.journey.kinds import field_label, spec
 from core.journey.revert import (
@@ -42,6 +42,7 @@ from core.journey.revert import (
 from core.journey.shapes import Element, FieldValue, Json, Placement
 from core.journey.store import (
     Actor,
+    collection,
     editable_map,
     get_map,
     record,
@@ -289,6 +290,8 @@ def _reverse(session: Session, journey: JourneyMap, change: MapChange) -> None:
         session.flush()
         if change.element_id is not None:
             reattach(session, journey, {change.element_id: _placement(before)})
+            if kind == "stage":
+                _origins_back(session, journey, {change.element_id})
     elif change.action == "reorder":
         set_order(journey, kind, cast("list[int]", before["order"]))
     elif change.action == "bulk":
@@ -321,6 +324,44 @@ def _reverse_bulk(
     session.flush()
     placed = cast("dict[str, Placement]", before.get("children", {}))
     reattach(session, journey, {int(k): v for k, v in placed.items()})
+    if kind == "stage":
+        _origins_back(session, journey, set(old) - new)
+
+
+def _origins_back(session: Session, journey: JourneyMap, stage_ids: set[int]) -> None:
+    """Opportunities that came from these stages point at them again once they are brought
+    back: deleting a stage cleared their origin stage in the database (ON DELETE SET NULL),
+    which the stage's own record cannot hold. The history says which stage each opportunity
+    was last stored with; only origins still empty are set, and no version moves, as none
+    moved when the database cleared them."""
+    if not stage_ids:
+        return
+    last: dict[int, object] = {}
+    query = (
+        select(MapChange.after)
+        .where(
+            MapChange.map_id == journey.id,
+            MapChange.element_kind == "opportunity",
+            MapChange.action.in_(("add", "edit", "bulk")),
+        )
+        .order_by(MapChange.id)
+    )
+    for after in session.scalars(query):
+        payload = cast("dict[str, Json]", after or {})
+        rows = payload.get("rows") if "rows" in payload else [payload]
+        for stored in cast("list[dict[str, Json]]", rows or []):
+            if isinstance(stored.get("id"), int) and "origin_stage_id" in stored:
+                last[cast("int", stored["id"])] = stored["origin_stage_id"]
+    for opp in collection(journey, "opportunity"):
+        stage = last.get(opp.id)
+        if isinstance(opp, Opportunity) and opp.origin_stage_id is None and stage in stage_ids:
+            session.execute(
+                update(Opportunity)
+                .where(Opportunity.id == opp.id, Opportunity.origin_stage_id.is_(None))
+                .values(origin_stage_id=stage)
+                .execution_options(synchronize_session=False)
+            )
+            session.expire(opp, ["origin_stage_id"])
 
 
 def _set_map_fields(journey: JourneyMap, values: dict[str, Json]) -> None:

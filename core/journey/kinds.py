@@ -95,18 +95,36 @@ class KindSpec:
     fields: tuple[FieldSpec, ...]
     has_stage: bool = True
     has_position: bool = True
+    kept: tuple[FieldSpec, ...] = ()
+    """Fields stored with the element and carried through history, snapshots, exports and
+    duplicates, but never typed in (no form or table column): an opportunity's origin."""
 
     def field(self, name: str) -> FieldSpec:
-        return next(f for f in self.fields if f.name == name)
+        return next(f for f in (*self.fields, *self.kept) if f.name == name)
 
     @property
     def field_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
+        """Every stored field, the kept ones last (what an element dict holds)."""
+        return tuple(f.name for f in (*self.fields, *self.kept))
 
 
 _EVIDENCE = FieldSpec("evidence", "Evidence", "choice", required=True, choices=EVIDENCE)
 _STAGE = FieldSpec("stage_id", "Stage", "stage")
 _ROLE = FieldSpec("role", "Role", "choice", choices=("", *ROLES))
+
+
+ORIGIN_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("origin_note_id", "From note", "int"),
+    FieldSpec("origin_stage_id", "From stage", "stage"),
+    FieldSpec("origin_element", "From element", "text"),
+    FieldSpec("origin_text", "The note's words", "longtext"),
+)
+"""Where an opportunity came from (kept fields): the sticky note, its stage, the map element
+("kind:id", e.g. "touchpoint:12", "" for none) and the note's words, which outlive the note."""
+CLEARED_BY_DATABASE = frozenset({"origin_note_id", "origin_stage_id"})
+"""Kept fields the database sets to NULL when what they point at is deleted (ON DELETE SET
+NULL, without moving the element's version): "is this element as a change left it" ignores
+them, and putting one back checks that what it points at still exists."""
 
 
 def _name(label: str = "Name") -> FieldSpec:
@@ -220,6 +238,7 @@ KINDS: dict[str, KindSpec] = {
         ),
         has_stage=False,
         has_position=False,
+        kept=ORIGIN_FIELDS,
     ),
 }
 MAP_KINDS: tuple[MapKind, ...] = ("stage", "milestone", "touchpoint", "signal", "risk")
@@ -243,7 +262,7 @@ def field_label(kind: str, name: str) -> str:
     (one a later version added) still reads as words."""
     known = KINDS.get(kind)
     if known is not None:
-        for f in known.fields:
+        for f in (*known.fields, *known.kept):
             if f.name == name:
                 return f.label
     if kind == "map" and name in MAP_FIELD_LABELS:
@@ -338,6 +357,7 @@ def _empty(f: FieldSpec) -> FieldValue:
 def defaults(kind: str) -> dict[str, FieldValue]:
     """The values a new element starts with before the user's own are applied."""
     values: dict[str, FieldValue] = {f.name: _empty(f) for f in spec(kind).fields}
+    values.update({f.name: _empty(f) for f in spec(kind).kept})
     values["evidence"] = "proposed" if kind == "opportunity" else "assumed"
     if kind == "touchpoint":
         values.update(channel="email", emotion=0)

@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from typing import cast
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from core.db.models import JourneyMap, MapElement
+from core.db.models import JourneyMap, MapElement, StickyNote
 from core.journey.elements import unplace_children
-from core.journey.kinds import CHILD_KINDS, KINDS, ElementRow, spec
+from core.journey.kinds import CHILD_KINDS, CLEARED_BY_DATABASE, KINDS, ElementRow, spec
 from core.journey.shapes import Element, ElementLists, FieldValue, Json, Placement, field_values
 from core.journey.store import (
     child_rows,
@@ -53,7 +53,29 @@ def same_fields(kind: str, row: ElementRow | None, values: Element) -> bool:
         return False
     given = field_values(values)
     stored = fields_of(kind, row)
-    return all(stored.get(k) == given.get(k) for k in spec(kind).field_names if k in given)
+    return all(
+        stored.get(k) == given.get(k)
+        for k in spec(kind).field_names
+        if k in given and k not in CLEARED_BY_DATABASE  # the database clears those on its own
+    )
+
+
+def _pointing(
+    journey: JourneyMap, kind: str, given: Mapping[str, FieldValue]
+) -> dict[str, FieldValue]:
+    """`given` with an opportunity's origin note and stage only where they still exist: the
+    database cleared them when the note or stage was deleted, and a stored copy (history,
+    snapshot) naming one that is gone would break the foreign key. The origin's words stay."""
+    if kind != "opportunity":
+        return dict(given)
+    out = dict(given)
+    note_id, stage_id = out.get("origin_note_id"), out.get("origin_stage_id")
+    session = object_session(journey)
+    if isinstance(note_id, int) and (session is None or session.get(StickyNote, note_id) is None):
+        out["origin_note_id"] = None
+    if isinstance(stage_id, int) and find(journey, "stage", stage_id) is None:
+        out["origin_stage_id"] = None
+    return out
 
 
 def remove(session: Session, journey: JourneyMap, kind: str, element_id: int | None) -> None:
@@ -71,7 +93,7 @@ def put_back(session: Session, journey: JourneyMap, kind: str, values: Element) 
     if row is None:
         recreate(journey, kind, values)
         return
-    given = field_values(values)
+    given = _pointing(journey, kind, field_values(values))
     changed = {
         k: given[k]
         for k in spec(kind).field_names
@@ -87,7 +109,7 @@ def recreate(journey: JourneyMap, kind: str, values: Element) -> ElementRow:
     """Bring an element back under its old id, so history and links still point at it, at a
     version no earlier form of it can hold (see the module's note)."""
     s = spec(kind)
-    given = field_values(values)
+    given = _pointing(journey, kind, field_values(values))
     version = max(values.get("version", 1) + 1, first_version(journey))
     ident: dict[str, int] = {"id": values["id"], "version": version}
     if s.has_position:

@@ -19,6 +19,7 @@ conversion name the note's version, and a dot is set on or off rather than toggl
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,10 +32,11 @@ from core.access.roles import Action
 from core.db.models import JourneyMap, NoteVote, Stage, StickyNote
 from core.journey.elements import add_element
 from core.journey.errors import ConflictError, JourneyError
-from core.journey.kinds import MAX_TEXT
-from core.journey.shapes import Element, FieldValue
+from core.journey.kinds import KINDS, MAX_TEXT
+from core.journey.shapes import Element, FieldValue, OpportunityElement, field_values
 from core.journey.store import (
     Actor,
+    MapContent,
     MapInfo,
     bump,
     editable_map,
@@ -43,6 +45,7 @@ from core.journey.store import (
     now,
     updated_rows,
 )
+from core.journey.words import shorten
 
 NOTE_KINDS: dict[str, str] = {"pain": "Pain point", "idea": "Idea", "question": "Question"}
 CONVERT_TO = ("touchpoint", "risk", "milestone", "signal", "opportunity")
@@ -391,4 +394,104 @@ def _element_values(kind: str, title: str, note: StickyNote) -> dict[str, FieldV
         values["trigger"] = note.text
     if kind == "opportunity":
         values["measure"] = note.text if note.kind != "pain" else ""
+        values.update(_origin(note))
     return values
+
+
+def _origin(note: StickyNote) -> dict[str, FieldValue]:
+    """Where an opportunity made from `note` came from (kinds.ORIGIN_FIELDS): the note, its
+    stage and its words, which outlive the note. A note hangs from a stage only (never from a
+    touchpoint or another element), so the element part stays empty."""
+    return {
+        "origin_note_id": note.id,
+        "origin_stage_id": note.stage_id,
+        "origin_element": "",
+        "origin_text": note.text,
+    }
+
+
+# ------------------------------------------------------------------ where opportunities came from
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an opportunity came from, in words a room reads (kinds.ORIGIN_FIELDS)."""
+
+    note_kind: str  # "pain", "idea", "question"; "" once the note is deleted
+    text: str  # the note's words, kept when the note is deleted
+    stage: str  # the stage's name; "" for none or one deleted since
+    element: str  # e.g. Touchpoint “Welcome call”; "" for none or one deleted since
+
+    @property
+    def words(self) -> str:
+        """E.g. From: pain point “Slow SSO” in stage Kickoff."""
+        noun = NOTE_KINDS.get(self.note_kind, "note").lower()
+        text = f"From: {noun} “{shorten(self.text, 80)}”" if self.text else f"From: a {noun}"
+        if self.element:
+            text += f" on {self.element}"
+        if self.stage:
+            text += f" in stage {self.stage}"
+        return text
+
+
+def note_kinds(session: Session, map_id: int) -> dict[int, str]:
+    """Each note of the map by id with its kind (pain, idea, question): one small read, for
+    naming where opportunities came from."""
+    get_map(session, map_id)
+    query = select(StickyNote.id, StickyNote.kind).where(StickyNote.map_id == map_id)
+    return {note_id: kind for note_id, kind in session.execute(query).all()}
+
+
+def element_name(content: MapContent, reference: object) -> str:
+    """A "kind:id" reference (a note's converted_to, an opportunity's origin_element) as the
+    element's kind and name, e.g. Touchpoint “Welcome call”; "" when it is gone."""
+    kind, _, ident = str(reference or "").partition(":")
+    if kind not in KINDS or not ident.isdigit():
+        return ""
+    found = content.find(kind, int(ident))
+    if found is None:
+        return ""
+    return f"{KINDS[kind].label} “{field_values(found)[KINDS[kind].label_field]}”"
+
+
+def origin(
+    content: MapContent, opportunity: OpportunityElement, kinds: Mapping[int, str]
+) -> Origin | None:
+    """Where one opportunity came from (None: typed in, not converted); `kinds` is
+    note_kinds() of the map."""
+    values = field_values(opportunity)
+    note_id = values.get("origin_note_id")
+    text = str(values.get("origin_text") or "")
+    element = element_name(content, values.get("origin_element"))
+    if note_id is None and not text and not element:
+        return None
+    return Origin(
+        kinds.get(note_id, "") if isinstance(note_id, int) else "",
+        text,
+        content.stage_name(values.get("origin_stage_id")),
+        element,
+    )
+
+
+def opportunities_by_stage(content: MapContent) -> dict[int, list[OpportunityElement]]:
+    """The stage side of the origin: for each stage (by id), the opportunities that came from
+    its notes, in the opportunities' order."""
+    found: dict[int, list[OpportunityElement]] = {}
+    for o in content.opportunities:
+        stage_id = field_values(o).get("origin_stage_id")
+        if isinstance(stage_id, int) and content.find("stage", stage_id) is not None:
+            found.setdefault(stage_id, []).append(o)
+    return found
+
+
+def became(content: MapContent, converted_to: str) -> str:
+    """The note side: what a converted note became, e.g. Became opportunity “Faster SSO”
+    ("" for a note not converted; says so when the element was deleted since)."""
+    if not converted_to:
+        return ""
+    name = element_name(content, converted_to)
+    if name:
+        return f"Became {name[:1].lower()}{name[1:]}"
+    kind = converted_to.partition(":")[0]
+    noun = KINDS[kind].label.lower() if kind in KINDS else "an element"
+    return f"Became a {noun}, since deleted"

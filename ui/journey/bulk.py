@@ -176,8 +176,8 @@ def _conflicts_shown(table: _Table, base_key: str) -> bool:
     rows = [
         {
             "Row": r.what,
-            "Yours": "deleted" if r.mine is None else _values(r.mine),
-            "Saved by someone else": "deleted" if r.theirs is None else _values(r.theirs),
+            "Yours": "deleted" if r.mine is None else _values(r, r.mine),
+            "Saved by someone else": "deleted" if r.theirs is None else _values(r, r.theirs),
         }
         for r in exc.rows
     ]
@@ -185,8 +185,9 @@ def _conflicts_shown(table: _Table, base_key: str) -> bool:
     return True
 
 
-def _values(values: Mapping[str, object]) -> str:
-    return "; ".join(f"{name}: {value}" for name, value in values.items())
+def _values(row: jm.RowConflict, values: Mapping[str, object]) -> str:
+    """A row's values with each field in words ("Owner team: CS"), never its identifier."""
+    return "; ".join(f"{row.label(name)}: {value}" for name, value in values.items())
 
 
 def _frame(content: jm.MapContent, kind: str) -> pl.DataFrame:

@@ -41,7 +41,7 @@ def show(exc: jm.ConflictError, kind: str, element_id: int) -> None:
     """The refusal, both values per field, and this person's values kept to save again."""
     show_error(exc)
     rows = [
-        {"Field": f, "Yours": str(m), "Saved by the other person": str(t)}
+        {"Field": exc.label(f), "Yours": str(m), "Saved by the other person": str(t)}
         for f, m, t in exc.differences()
     ]
     if rows:

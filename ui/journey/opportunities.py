@@ -1,4 +1,5 @@
-"""The Opportunities tab: the value/effort matrix and the table to edit them in."""
+"""The Opportunities tab: the value/effort matrix, where each opportunity came from (the note
+and stage, kinds.ORIGIN_FIELDS) with the stages' side of it, and the table to edit them in."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import streamlit as st
 from core import journey as jm
 from core.access.identity import Access
 from core.charts import journey as charts
+from core.journey import workshop
 from core.journey.kinds import EVIDENCE_LABELS
+from core.journey.shapes import field_values
+from core.journey.words import plural
 from ui.journey.bulk import bulk
+from ui.state import transaction
 
 
 def opportunities(content: jm.MapContent, access: Access, *, editable: bool) -> None:
@@ -29,7 +34,43 @@ def opportunities(content: jm.MapContent, access: Access, *, editable: bool) -> 
             ]
         )
         st.altair_chart(charts.value_effort_matrix(frame), width="stretch")
+        origins(content)
     else:
         st.caption("No opportunities yet: add them below, or turn a sticky note into one.")
     if editable:
         bulk(content, access, ("opportunity",), prefix="opps")
+
+
+def origins(content: jm.MapContent) -> None:
+    """Where the opportunities came from, both ways: each opportunity's note and stage, and
+    for each stage the opportunities its notes became. Tables, so every typed word stays text."""
+    traced = [o for o in content.opportunities if _converted(o)]
+    if not traced:
+        return
+    with transaction() as s:
+        kinds = workshop.note_kinds(s, content.info.id)
+    rows = []
+    for o in traced:
+        found = workshop.origin(content, o, kinds)
+        rows.append({"Opportunity": o["title"], "Where it came from": found.words if found else ""})
+    st.markdown("**Where they came from**")
+    st.dataframe(pl.DataFrame(rows), hide_index=True, key="opps_origins", width="stretch")
+    by_stage = workshop.opportunities_by_stage(content)
+    if by_stage:
+        stage_rows = [
+            {
+                "Stage": s["name"],
+                "Its notes became": plural(len(by_stage[s["id"]]), "opportunity"),
+                "Opportunities": "; ".join(o["title"] for o in by_stage[s["id"]]),
+            }
+            for s in content.stages
+            if s["id"] in by_stage
+        ]
+        st.dataframe(
+            pl.DataFrame(stage_rows), hide_index=True, key="opps_by_stage", width="stretch"
+        )
+
+
+def _converted(o: jm.OpportunityElement) -> bool:
+    values = field_values(o)
+    return any(values.get(f) for f in ("origin_note_id", "origin_text", "origin_element"))
