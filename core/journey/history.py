@@ -51,6 +51,8 @@ from core.journey.store import (
 )
 
 UNDOABLE = ("add", "edit", "delete", "reorder", "bulk", "restore")
+"""Changes undo takes back ("undo" and "redo" lines are not: redo puts the change itself back
+on the stack)."""
 MAP_FIELDS = ("name", "variant", "state", "segment_id")
 
 
@@ -93,6 +95,7 @@ def describe(change: MapChange) -> str:
         "bulk": "edited the table of",
         "restore": "restored",
         "undo": "undid a change to",
+        "redo": "redid a change to",
         "create": "created",
     }
     if change.action == "restore":
@@ -210,10 +213,177 @@ def undo(
         "undo",
         change.element_kind,
         change.element_id,
-        change.after,
+        _linked(change.after, UNDOES, change.id),
         change.before,
     )
     return _info(change)
+
+
+# ------------------------------------------------------------------ redo
+
+UNDOES = "undoes_change"
+REDOES = "redoes_change"
+"""The key an undo (redo) line keeps in its `before` payload: the id of the change it took
+back (applied again), so redo knows which change a person's undo took back."""
+
+
+REDO_DEPTH = 200
+"""How far back a person's own lines are read for their redo: undos in a row beyond this are
+not offered again (a room never presses Undo 200 times)."""
+
+
+def _linked(payload: dict[str, Json] | None, key: str, change_id: int) -> dict[str, Json]:
+    return {**(payload or {}), key: change_id}
+
+
+def _redoable(session: Session, map_id: int, person: str) -> MapChange | None:
+    """The change the acting person's Redo would apply again: the one their latest undo not
+    yet redone took back, as long as they changed nothing since (a new change of theirs
+    clears their redo, as in any editor). Walked newest first over their own lines: each redo
+    cancels the undo before it; their own ordinary change ends the walk with nothing."""
+    if not person:
+        return None
+    query = (
+        select(MapChange)
+        .where(
+            MapChange.map_id == map_id,
+            MapChange.actor_key == person,
+            MapChange.action.in_((*UNDOABLE, "undo", "redo")),
+        )
+        .order_by(MapChange.id.desc())
+        .limit(REDO_DEPTH)
+    )
+    skip = 0
+    for line in session.scalars(query):
+        if line.action == "redo":
+            skip += 1
+        elif line.action != "undo":
+            return None
+        elif skip:
+            skip -= 1
+        else:
+            target = (line.before or {}).get(UNDOES)
+            change = session.get(MapChange, target) if isinstance(target, int) else None
+            ok = change is not None and change.map_id == map_id and change.undone
+            return change if ok else None
+    return None
+
+
+def next_redo(session: Session, map_id: int) -> ChangeInfo | None:
+    """What the acting person's Redo button would apply again (None: nothing), so the button
+    can say so before it is pressed."""
+    get_map(session, map_id)
+    change = _redoable(session, map_id, acting(session).person)
+    return _info(change) if change else None
+
+
+def redo(
+    session: Session, map_id: int, actor: Actor, expected_change_id: int | None = None
+) -> ChangeInfo:
+    """Apply again the change the acting person most recently undid (see _redoable).
+
+    Like undo: `expected_change_id` is what the button named (next_redo().id), and a change
+    is applied again only while what it touched is exactly as the undo left it; if someone
+    else changed it since, nothing is redone and the message says who. The redo is recorded
+    (and moves the map's revision on); the change is back on the undo stack."""
+    journey = editable_map(session, map_id, actor)
+    change = _redoable(session, map_id, acting(session).person)
+    if change is None:
+        raise JourneyError("There is nothing of yours to redo on this map.")
+    if expected_change_id is not None and change.id != expected_change_id:
+        raise JourneyError(
+            "Nothing was redone: what your Redo button showed is no longer the change to "
+            "redo. Look at the map and press Redo again if you mean it."
+        )
+    if not _as_undo_left(journey, change):
+        raise _changed_since_undo(session, change)
+    claimed = updated_rows(
+        session,
+        update(MapChange)
+        .where(MapChange.id == change.id, MapChange.undone.is_(True))
+        .values(undone=False)
+        .execution_options(synchronize_session=False),
+    )
+    if claimed != 1:
+        raise JourneyError("That change was just redone from another screen; look again.")
+    _apply(session, journey, change)
+    session.flush()
+    session.refresh(change)
+    record(
+        session,
+        journey,
+        actor,
+        "redo",
+        change.element_kind,
+        change.element_id,
+        _linked(change.before, REDOES, change.id),
+        change.after,
+    )
+    return _info(change)
+
+
+def _as_undo_left(journey: JourneyMap, change: MapChange) -> bool:
+    """Whether what `change` touched is still as its undo left it: as before the change."""
+    kind, before = change.element_kind, change.before or {}
+    if kind == "map":
+        if change.action == "restore":
+            return content_matches(journey, stored_elements(before))
+        return all(getattr(journey, k) == before[k] for k in MAP_FIELDS if k in before)
+    if change.action == "add":
+        return find(journey, kind, change.element_id) is None
+    if change.action in ("edit", "delete"):
+        return same_fields(kind, find(journey, kind, change.element_id), cast("Element", before))
+    if change.action == "reorder":
+        return [r.id for r in rows(journey, kind)] == before.get("order")
+    after = change.after or {}
+    added = cast("list[int]", after.get("added", []))
+    return all(same_fields(kind, find(journey, kind, e["id"]), e) for e in _rows(before)) and all(
+        find(journey, kind, i) is None for i in added
+    )
+
+
+def _changed_since_undo(session: Session, change: MapChange) -> JourneyError:
+    """Who changed what the change touched after it was undone, in words."""
+    later = session.scalars(
+        select(MapChange)
+        .where(
+            MapChange.map_id == change.map_id,
+            MapChange.id > change.id,
+            MapChange.element_kind == change.element_kind,
+            MapChange.action != "undo",
+            *([MapChange.element_id == change.element_id] if change.element_id else []),
+        )
+        .order_by(MapChange.id.desc())
+        .limit(1)
+    ).first()
+    since = f"{later.who} {describe(later)}" if later is not None else "someone changed it"
+    return JourneyError(
+        f"Nothing was redone: since you undid it, {since}, and redoing “{describe(change)}” "
+        "now would overwrite that change. Look at the map again."
+    )
+
+
+def _apply(session: Session, journey: JourneyMap, change: MapChange) -> None:
+    """What `change` did, done again on the map as its undo left it."""
+    kind = change.element_kind
+    after: dict[str, Json] = change.after or {}
+    if kind == "map":
+        if change.action == "restore":
+            apply_content(session, journey, stored_elements(after))
+        else:
+            _set_map_fields(journey, after)
+        return
+    if change.action in ("add", "edit"):
+        put_back(session, journey, kind, cast("Element", after))
+    elif change.action == "delete":
+        remove(session, journey, kind, change.element_id)
+    elif change.action == "reorder":
+        set_order(journey, kind, cast("list[int]", after["order"]))
+    elif change.action == "bulk":
+        for values in _rows(after):
+            put_back(session, journey, kind, values)
+        for element_id in cast("list[int]", after.get("deleted", [])):
+            remove(session, journey, kind, element_id)
 
 
 def _refuse_others(session: Session, map_id: int, change_id: int, own: str) -> None:

@@ -1,14 +1,17 @@
-"""The bar above the map (undo, presenter mode, follow, data) and the role/channel filters."""
+"""The bar above the map (undo, redo, presenter mode, follow, data) and the role/channel
+filters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core import journey as jm
 from core.access.identity import Access
 from core.common.text import inert_markdown
+from core.journey.history import next_redo, redo
 from core.journey.kinds import ROLE_LABELS
 from core.journey.overlay import Overlay
 from core.journey.words import shorten
@@ -41,25 +44,13 @@ class Lens:
 
 
 def toolbar(content: jm.MapContent, access: Access, *, editable: bool) -> View:
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    c1, c5, c2, c3, c4 = st.columns([3, 2, 2, 2, 2])
     with transaction() as s:
         pending = jm.next_undo(s, content.info.id)
+        again = next_redo(s, content.info.id)
     if editable and not st.session_state.get(PRESENTER_KEY):
-        label = (
-            f"Undo: {inert_markdown(shorten(pending.summary, 50))} "
-            f"(by {inert_markdown(shorten(pending.who, 20))})"
-            if pending
-            else "Nothing to undo"
-        )
-        full = f"Undo: {inert_markdown(pending.summary)}" if pending else None
-        if c1.button(
-            label, key="journey_undo", disabled=pending is None, icon=":material/undo:", help=full
-        ):
-            change = pending.id if pending else None
-            run(
-                lambda s: jm.undo(s, content.info.id, actor(access), expected_change_id=change),
-                "Undone",
-            )
+        _undo_button(c1, content, access, pending)
+        _redo_button(c5, content, access, again)
     presenter = c2.toggle("Presenter mode", key=PRESENTER_KEY, value=access.read_only)
     follow = c3.toggle(
         "Follow the facilitator",
@@ -74,6 +65,42 @@ def toolbar(content: jm.MapContent, access: Access, *, editable: bool) -> View:
         help="Share of accounts reaching each milestone, from the loaded data.",
     )
     return View(presenter=presenter, follow=follow, data=data)
+
+
+def _undo_button(
+    where: DeltaGenerator, content: jm.MapContent, access: Access, pending: jm.ChangeInfo | None
+) -> None:
+    label = (
+        f"Undo: {inert_markdown(shorten(pending.summary, 50))} "
+        f"(by {inert_markdown(shorten(pending.who, 20))})"
+        if pending
+        else "Nothing to undo"
+    )
+    full = f"Undo: {inert_markdown(pending.summary)}" if pending else None
+    if where.button(
+        label, key="journey_undo", disabled=pending is None, icon=":material/undo:", help=full
+    ):
+        change = pending.id if pending else None
+        run(
+            lambda s: jm.undo(s, content.info.id, actor(access), expected_change_id=change),
+            "Undone",
+        )
+
+
+def _redo_button(
+    where: DeltaGenerator, content: jm.MapContent, access: Access, again: jm.ChangeInfo | None
+) -> None:
+    """Redo applies again what this person last undid, while they changed nothing since."""
+    label = f"Redo: {inert_markdown(shorten(again.summary, 30))}" if again else "Nothing to redo"
+    full = f"Redo: {inert_markdown(again.summary)}" if again else "Redo what you last undid."
+    if where.button(
+        label, key="journey_redo", disabled=again is None, icon=":material/redo:", help=full
+    ):
+        change = again.id if again else None
+        run(
+            lambda s: redo(s, content.info.id, actor(access), expected_change_id=change),
+            "Redone",
+        )
 
 
 def filters(*, shown: bool) -> tuple[list[str], list[str]]:
