@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape as xml_escape
 
 import polars as pl
@@ -29,7 +29,8 @@ from core.journey.shapes import (
 from core.journey.store import MapContent
 
 COLUMN_WIDTH = 260
-ROW_HEIGHT = 90
+"""The widest a stage's column gets (a map of two stages does not spread across the screen
+in units of the whole width)."""
 # Okabe-Ito colours (safe for the common colour-vision deficiencies); shape tells kinds apart
 # too, so colour is never the only cue.
 STYLE: dict[str, dict[str, str]] = {
@@ -40,6 +41,44 @@ STYLE: dict[str, dict[str, str]] = {
     "risk": {"shape": "square", "color": VERMILLION, "font": INK, "symbol": "■"},
 }
 UNPLACED = "Not on a stage"
+LABEL_LIMIT = 60
+"""Characters of a name a node shows (wrapped over lines); the tooltip has it all."""
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big the picture is drawn: the width the screen gives it (in the graph's units,
+    which vis draws 1:1 when it fits) and the label font size.
+
+    vis fits the whole layout into its frame and never zooms in above 1:1, so a layout as wide
+    as the frame is drawn at full size: labels are `font` pixels tall on screen. Columns never
+    get narrower than `min_column`; stages that do not fit go on to a second band below.
+    """
+
+    width: int
+    font: int
+
+    @property
+    def min_column(self) -> int:
+        return int(self.font * 7.5)
+
+    @property
+    def line(self) -> float:
+        """Height of one label line (vis: about the font size; a little more, never under)."""
+        return self.font * 1.25
+
+    @property
+    def gap(self) -> int:
+        """Space between neighbouring columns' labels."""
+        return self.font
+
+
+SCREEN = Scale(width=850, font=17)
+"""The Map tab: the frame is about 940 px wide in a 1400 px window (vis adds 10 % margin)."""
+PROJECTOR = Scale(width=1120, font=22)
+"""Presenter mode (no sidebar): the frame is about 1240 px wide in a 1400 px window."""
+CHILD_SIZE = 16
+"""A child node's shape radius in graph units."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +93,14 @@ class GraphNode:
     shape: str
     color: str
     font_color: str
-    size: int = 18
+    size: int = CHILD_SIZE
+    lines: tuple[str, ...] = ()
+    """The label as it is wrapped to its column (estimated generously; vis wraps the same
+    label at `wrap` by its own measure)."""
+    wrap: int = COLUMN_WIDTH
+    """The widest a label line may be, in graph units (vis widthConstraint)."""
+    details: str = ""
+    """The hover text as plain text, not made inert (for pictures that XML-escape it)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +114,11 @@ class GraphEdge:
 class Graph:
     nodes: list[GraphNode] = field(default_factory=list)
     edges: list[GraphEdge] = field(default_factory=list)
+    width: int = 0
+    """Extent of the drawing in graph units, from 0 (labels and shapes included)."""
+    height: int = 0
+    font: int = SCREEN.font
+    column_width: int = COLUMN_WIDTH
 
 
 def node_id(kind: str, element_id: int | None) -> str:
@@ -140,89 +191,177 @@ def _visible(
     return kind != "touchpoint" or channels is None or field_values(e)["channel"] in channels
 
 
+def _day_key(stage: StageElement) -> tuple[int, int] | None:
+    """Where a stage sits on the day axis: (first day, last day), None when it has neither."""
+    start, end = stage.get("day_start"), stage.get("day_end")
+    if start is not None:
+        return start, end if end is not None else start
+    if end is not None:
+        return end, end
+    return None
+
+
+def stage_order(stages: list[StageElement]) -> list[StageElement]:
+    """Stages by their day ranges; a stage with no days stays right after the stage that comes
+    before it in the map's own order (first if none does), so it sits between its neighbours
+    instead of at one end. Equal ranges keep the map's order."""
+    dated = sorted(
+        (s for s in stages if _day_key(s) is not None),
+        key=lambda s: _day_key(s) or (0, 0),  # sorted() is stable: ties keep map order
+    )
+    placed: list[StageElement] = list(dated)
+    front = 0
+    for i, stage in enumerate(stages):
+        if _day_key(stage) is not None:
+            continue
+        if i == 0 or front == i:  # no neighbour before it, or only undated ones at the front
+            placed.insert(front, stage)
+            front += 1
+            continue
+        before = stages[i - 1]
+        at = next(n for n, s in enumerate(placed) if s is before)
+        placed.insert(at + 1, stage)
+    return placed
+
+
 def graph(
     m: MapContent,
     *,
     roles: Collection[str] | None = None,
     channels: Collection[str] | None = None,
     reach: Overlay | None = None,
-    column_width: int = COLUMN_WIDTH,
+    scale: Scale = SCREEN,
 ) -> Graph:
-    """Stages left to right as columns; their elements hang below in kind order.
+    """Stages left to right as columns in day order; their elements hang below in kind order.
 
-    `column_width` lets the page fit every stage on screen; labels shorten to match.
+    The columns share `scale.width` (no narrower than `scale.min_column`; more stages than fit
+    continue in a band below), labels wrap to their column, and every row is as tall as its
+    wrapped label, so nothing overlaps and vis draws the picture at full size on the screen
+    it was sized for.
     """
-    limit = max(14, column_width // 8)
-    columns: list[tuple[StageElement | None, str]] = [(s, s["name"]) for s in m.stages]
+    columns: list[tuple[StageElement | None, str]] = [(s, s["name"]) for s in stage_order(m.stages)]
     if any(e["stage_id"] is None for k in CHILD_KINDS for e in m.of(k)):
         columns.append((None, UNPLACED))
-    result = Graph()
+    per_band = max(1, min(len(columns), scale.width // scale.min_column))
+    col_w = min(COLUMN_WIDTH * scale.font // SCREEN.font, scale.width // max(1, per_band))
+    wrap = col_w - scale.gap
+    result = Graph(width=col_w * per_band, font=scale.font, column_width=col_w)
     previous: str | None = None
-    for col, (stage, name) in enumerate(columns):
-        stage_id = stage["id"] if stage is not None else None
-        x = col * column_width
-        head = _stage_node(stage, name, x, reach, limit)
-        result.nodes.append(head)
-        if previous is not None and stage_id is not None:
-            result.edges.append(GraphEdge(previous, head.id))
-        previous = head.id if stage_id is not None else previous
-        row = 1
-        for kind in CHILD_KINDS:
-            for e in m.children(kind, stage_id):
-                if not _visible(kind, e, roles, channels):
-                    continue
-                result.nodes.append(_child_node(kind, e, x, row * ROW_HEIGHT, reach, limit))
-                result.edges.append(GraphEdge(head.id, node_id(kind, e["id"]), dashed=True))
-                row += 1
-    return result
+    top = 0.0
+    for band_start in range(0, len(columns), per_band):
+        band = columns[band_start : band_start + per_band]
+        heads = [_stage_node(stage, name, reach, scale, wrap) for stage, name in band]
+        head_h = max(_box_height(h, scale) for h in heads)
+        bottom = top + head_h
+        for i, ((stage, _), head) in enumerate(zip(band, heads, strict=True)):
+            x = int(col_w * (i + 0.5))
+            head = replace(head, x=x, y=int(top + head_h / 2))
+            result.nodes.append(head)
+            if previous is not None and stage is not None:
+                result.edges.append(GraphEdge(previous, head.id))
+            previous = head.id if stage is not None else previous
+            y = top + head_h + scale.gap
+            for kind, e in _children(m, stage, roles, channels):
+                child = _child_node(kind, e, reach, scale, wrap)
+                result.nodes.append(replace(child, x=x, y=int(y + CHILD_SIZE)))
+                result.edges.append(GraphEdge(head.id, child.id, dashed=True))
+                y += _child_height(child, scale)
+            bottom = max(bottom, y)
+        top = bottom + 2 * scale.gap
+    return replace(result, height=int(max(0.0, top - 2 * scale.gap)))
+
+
+def _children(
+    m: MapContent,
+    stage: StageElement | None,
+    roles: Collection[str] | None,
+    channels: Collection[str] | None,
+) -> list[tuple[str, ChildElement]]:
+    stage_id = stage["id"] if stage is not None else None
+    return [
+        (kind, e)
+        for kind in CHILD_KINDS
+        for e in m.children(kind, stage_id)
+        if _visible(kind, e, roles, channels)
+    ]
+
+
+def _box_height(node: GraphNode, scale: Scale) -> float:
+    """A stage box: its lines and vis's 5-unit margin above and below (and a little more)."""
+    return len(node.lines) * scale.line + 16
+
+
+def _child_height(node: GraphNode, scale: Scale) -> float:
+    """A child's shape, its label below it, and the gap to the next one."""
+    return 2 * CHILD_SIZE + 8 + len(node.lines) * scale.line + scale.gap
+
+
+def wrap_label(label: str, width: float, font: int) -> tuple[str, ...]:
+    """The label's lines wrapped to `width` units at `font` px (by the generous estimate of
+    text_width, so a wrap never takes fewer lines than the browser's)."""
+    factor = 12 / font  # text_width measures 12 px text
+    return tuple(
+        line for part in label.split("\n") for line in _wrapped(part, width * factor) or [""]
+    )
 
 
 def _stage_node(
-    stage: StageElement | None, name: str, x: int, reach: Overlay | None, limit: int
+    stage: StageElement | None, name: str, reach: Overlay | None, scale: Scale, wrap: int
 ) -> GraphNode:
     """The column head: a stage, or (None) the column of elements on no stage."""
     style = STYLE["stage"]
     if stage is None:
         title = "Elements not placed on any stage"
-        return GraphNode("stage-none", "stage", None, UNPLACED, title, x, 0, "box", GREY, WHITE)
+        lines = wrap_label(UNPLACED, wrap, scale.font)
+        return GraphNode(
+            "stage-none", "stage", None, UNPLACED, title, 0, 0, "box", GREY, WHITE, 24,
+            lines, wrap, title,
+        )  # fmt: skip
     stage_id = stage["id"]
     days = ""
     if stage.get("day_start") is not None or stage.get("day_end") is not None:
         days = f"\ndays {stage.get('day_start') or 0}-{stage.get('day_end') or ''}"
     extra = _reach_text(reach.stages.get(stage_id)) if reach else ""
-    label = _short(name, limit) + days + (f"\n{extra}" if extra else "")
+    label = _short(name, LABEL_LIMIT) + days + (f"\n{extra}" if extra else "")
     return GraphNode(
         node_id("stage", stage_id),
         "stage",
         stage_id,
         label,
         tooltip("stage", stage, extra),
-        x,
+        0,
         0,
         style["shape"],
         style["color"],
         style["font"],
         24,
+        wrap_label(label, wrap, scale.font),
+        wrap,
+        details("stage", stage, extra),
     )
 
 
 def _child_node(
-    kind: str, e: ChildElement, x: int, y: int, reach: Overlay | None, limit: int
+    kind: str, e: ChildElement, reach: Overlay | None, scale: Scale, wrap: int
 ) -> GraphNode:
     style = STYLE[kind]
     extra = _reach_text(reach.milestones.get(e["id"])) if reach and kind == "milestone" else ""
-    label = _short(e["name"], limit) + (f"\n{extra}" if extra else "")
+    label = _short(e["name"], LABEL_LIMIT) + (f"\n{extra}" if extra else "")
     return GraphNode(
         node_id(kind, e["id"]),
         kind,
         e["id"],
         label,
         tooltip(kind, e, extra),
-        x,
-        y,
+        0,
+        0,
         style["shape"],
         style["color"],
         style["font"],
+        CHILD_SIZE,
+        wrap_label(label, wrap, scale.font),
+        wrap,
+        details(kind, e, extra),
     )
 
 

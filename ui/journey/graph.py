@@ -1,18 +1,27 @@
-"""The map as a picture: stages left to right, their elements hanging below (streamlit-agraph).
+"""The map as a picture: stages left to right in day order, their elements hanging below
+(streamlit-agraph), sized so the room can read it, with zoom, fit and picture downloads.
 
+core.journey.views lays the graph out for the width the screen gives it (views.SCREEN, or
+views.PROJECTOR in presenter mode): vis fits the layout into its frame and never zooms in
+above 1:1, so labels are drawn at the layout's font size (17 px on the Map tab, 22 px in
+presenter mode, in a 1400 px window) instead of shrinking to fit a fixed, wide layout.
 Clicking a node selects it for the element form. Every label and title arrives inert from
 core.journey.views: the component writes titles with innerHTML.
 """
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
-from streamlit_agraph import Config, Edge, Node, agraph
+from streamlit_agraph import Config, Edge, Node, _agraph
 
 from core import journey as jm
 from core.access.identity import Access
-from core.common.palette import BLACK, INK
+from core.common.palette import BLACK, INK, YELLOW
+from core.common.text import inert_markdown
 from core.journey import views
+from core.journey.graph_image import graph_png, graph_svg
 from ui.journey.toolbar import Lens
 
 SELECTED_KEY = "journey_selected"
@@ -23,54 +32,103 @@ LEGEND_COLOURS = {
     "signal": "blue",
     "risk": "red",
 }
+PRESENTED_GLOW = "rgba(230,159,0,0.95)"
+"""The glow around the stage shown to the room (Okabe-Ito orange), with a yellow border."""
 
 
-def _fit_scale(columns: int, screen: int = 1100) -> float:
-    """How much vis will shrink the layout to fit a typical wide screen; sizes the height."""
-    return min(1.0, screen / max(1, columns * views.COLUMN_WIDTH))
+def graph(
+    content: jm.MapContent,
+    access: Access,
+    lens: Lens,
+    *,
+    editable: bool = False,
+    presenter: bool = False,
+) -> None:
+    """The graph, its legend and (off the projector) its downloads.
 
-
-def graph(content: jm.MapContent, access: Access, lens: Lens) -> None:
-    g = views.graph(content, roles=set(lens.roles), channels=set(lens.channels), reach=lens.reach)
-    clicked = agraph(nodes=_nodes(g, lens.focus), edges=_edges(g), config=_config(g))
+    `editable`: the person may edit this map now (not locked, their role allows it); only then
+    does the caption invite a click to edit. `presenter`: the projector's larger layout.
+    """
+    scale = views.PROJECTOR if presenter else views.SCREEN
+    g = views.graph(
+        content,
+        roles=set(lens.roles),
+        channels=set(lens.channels),
+        reach=lens.reach,
+        scale=scale,
+    )
+    presented = content.info.presenting_stage_id
+    shown = views.node_id("stage", presented) if presented is not None else None
+    clicked = _draw(g, shown, key=f"journey_graph-{content.info.id}-{g.font}-{g.width}x{g.height}")
     if clicked and clicked != st.session_state.get("journey_last_click"):
         st.session_state["journey_last_click"] = clicked
         if views.parse_node_id(clicked):
             st.session_state[SELECTED_KEY] = clicked
             st.rerun()
+    st.caption(_caption(content, presented, editable=editable))
+    if not presenter:
+        _downloads(g, content.info.name, shown)
+
+
+def _caption(content: jm.MapContent, presented: int | None, *, editable: bool) -> str:
     legend = " · ".join(
         f":{LEGEND_COLOURS[k]}[{s['symbol']} {jm.spec(k).label}]" for k, s in views.STYLE.items()
     )
-    action = "Click a node to edit it; hover" if not access.read_only else "Hover over a node"
-    st.caption(f"Legend: {legend}. {action} for its details.")
+    action = "Click a node to edit it; hover" if editable else "Hover over a node"
+    showing = ""
+    if presented is not None:
+        name = inert_markdown(content.stage_name(presented))
+        showing = f" The stage ringed in yellow is the one shown to the room: **{name}**."
+    return (
+        f"Legend: {legend}. {action} for its details. Zoom with the mouse wheel or the + and − "
+        f"buttons; the ⤢ button fits the whole map again.{showing}"
+    )
 
 
-def _nodes(g: views.Graph, focus: int | None) -> list[Node]:
+def _draw(g: views.Graph, shown: str | None, *, key: str) -> str | None:
+    """streamlit-agraph's agraph() with a key: without one the component's identity is its
+    data, so every change replaced the frame and threw away the person's zoom. The key holds
+    the layout's extent, so the frame (and the zoom) stays while the picture keeps its size
+    and vis fits it afresh when it grows or shrinks."""
+    data = {
+        "nodes": [n.to_dict() for n in _nodes(g, shown)],
+        "edges": [e.to_dict() for e in _edges(g)],
+    }
+    value = _agraph(data=json.dumps(data), config=json.dumps(_config(g).__dict__), key=key)
+    return str(value) if value else None
+
+
+def _nodes(g: views.Graph, shown: str | None) -> list[Node]:
     selected = st.session_state.get(SELECTED_KEY)
-    focused = views.node_id("stage", focus) if focus is not None else None
-    return [
-        Node(
-            id=n.id,
-            label=f"▶ {n.label}" if n.id == focused else n.label,
-            title=n.title,
-            shape=n.shape,
-            color={
-                "background": n.color,
-                "border": BLACK if n.id in (selected, focused) else n.color,
-            },
-            size=n.size,
-            x=n.x,
-            y=n.y,
-            borderWidth=4 if n.id in (selected, focused) else 1,
-            font={
-                "color": n.font_color if n.shape == "box" else INK,
-                "size": 14,
-                "face": "sans-serif",
-            },
-            physics=False,
-        )
-        for n in g.nodes
-    ]
+    return [_node(n, g.font, selected=n.id == selected, shown=n.id == shown) for n in g.nodes]
+
+
+def _node(n: views.GraphNode, font: int, *, selected: bool, shown: bool) -> Node:
+    """One vis node: the stage shown to the room gets a thick yellow border and an orange glow
+    on every screen; the node this person selected gets a black border (both can hold)."""
+    border = BLACK if selected else YELLOW if shown else n.color
+    extra: dict[str, object] = {}
+    if shown:
+        extra["shadow"] = {"enabled": True, "color": PRESENTED_GLOW, "size": 22, "x": 0, "y": 0}
+    return Node(
+        id=n.id,
+        label=n.label,
+        title=n.title + ("\n▶ Shown to the room now" if shown else ""),
+        shape=n.shape,
+        color={"background": n.color, "border": border},
+        size=n.size,
+        x=n.x,
+        y=n.y,
+        borderWidth=6 if shown else 4 if selected else 1,
+        widthConstraint={"maximum": n.wrap},
+        font={
+            "color": n.font_color if n.shape == "box" else INK,
+            "size": font,
+            "face": "sans-serif",
+        },
+        physics=False,
+        **extra,
+    )
 
 
 def _edges(g: views.Graph) -> list[Edge]:
@@ -86,19 +144,52 @@ def _edges(g: views.Graph) -> list[Edge]:
     ]
 
 
+def frame_height(g: views.Graph) -> int:
+    """The frame's height in px: the layout at 1:1 with vis's 10 % fit margin and room for
+    the zoom buttons at the bottom, so the height never makes vis shrink the labels."""
+    return max(360, int((g.height + 2 * g.font) * 1.1) + 40)
+
+
 def _config(g: views.Graph) -> Config:
-    columns = max(1, len([n for n in g.nodes if n.kind == "stage"]))
-    rows = max([n.y for n in g.nodes], default=0) // views.ROW_HEIGHT + 1
     config = Config(
-        width=columns * views.COLUMN_WIDTH,
-        height=max(360, int((rows * views.ROW_HEIGHT + 60) * _fit_scale(columns)) + 80),
+        width=g.width,
+        height=frame_height(g),
         directed=True,
         physics=False,
         hierarchical=False,
-        interaction={"dragNodes": False, "hover": True, "zoomView": True},
+        interaction={
+            "dragNodes": False,
+            "hover": True,
+            "zoomView": True,
+            "dragView": True,
+            "navigationButtons": True,  # + / − / ⤢ fit, and arrows to pan
+            "keyboard": False,
+        },
     )
-    config.width = "100%"  # vis fits the fixed layout into whatever width the screen has
+    config.width = "100%"  # vis fits the layout into whatever width the screen has
     config.__dict__.pop("direction", None)
     config.__dict__.pop("sortMethod", None)
     config.groups = {}
     return config
+
+
+def _downloads(g: views.Graph, name: str, shown: str | None) -> None:
+    """The picture as files, made only when a button is pressed (rendering the PNG takes a
+    noticeable part of a second; most runs never ask for it)."""
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.download_button(
+        "Graph as PNG",
+        lambda: graph_png(g, name, highlight=shown),
+        file_name="journey-graph.png",
+        mime="image/png",
+        key="graph_png",
+        icon=":material/download:",
+    )
+    c2.download_button(
+        "Graph as SVG",
+        lambda: graph_svg(g, name, highlight=shown),
+        file_name="journey-graph.svg",
+        mime="image/svg+xml",
+        key="graph_svg",
+        icon=":material/download:",
+    )

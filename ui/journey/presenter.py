@@ -26,8 +26,9 @@ def projector_style() -> None:
 
 
 def presenter(content: jm.MapContent, access: Access, lens: Lens) -> None:
-    """The picture, the grid and the curves."""
-    graph(content, access, lens)
+    """The picture (laid out for the projector's width, in larger type), the grid and the
+    curves. Nothing here invites an edit: the projector is for looking."""
+    graph(content, access, lens, presenter=True)
     grid(content, lens, chrome=False)
     c1, c2 = st.columns(2)
     with c1:
