@@ -27,6 +27,7 @@ from core.access.guard import require
 from core.access.roles import Action
 from core.common.errors import UserError
 from core.common.progress import ProgressFn
+from core.data.rollups import write_rollups
 from core.db.models import DatasetVersion, TableChunk, Workspace
 from core.model.contract import TABLES, empty, schema
 from core.model.dataset import Dataset
@@ -75,7 +76,8 @@ def save_dataset(
     source: str,
     on_progress: ProgressFn | None = None,
 ) -> DatasetInfo:
-    """Store a validated dataset and make it the workspace's active data."""
+    """Store a validated dataset and make it the workspace's active data, with the rollups
+    of its events (core.data.rollups) in the same transaction."""
     who = require(session, Action.IMPORT_DATA, workspace_id)
     report = on_progress or (lambda _f, _m: None)
     events = dataset.events.get_column("timestamp")
@@ -106,6 +108,8 @@ def save_dataset(
             session.expunge(chunk)  # the blob is written; do not hold every slice in memory
             done += max(1, len(part))
             report(done / total, f"Saving {table}")
+    report(1.0, "Saving the daily rollups")
+    write_rollups(session, version.id, dataset)
     _lock_workspace(session, workspace_id)
     _activate(session, workspace_id, version)
     return _info(version)

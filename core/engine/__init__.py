@@ -37,6 +37,7 @@ from core.engine.scorecard import (
 from core.engine.tables import (
     FrameTables,
     ParquetTables,
+    RolledTables,
     Tables,
     analysis_date,
     default_as_of,
@@ -50,6 +51,7 @@ __all__ = [
     "Context",
     "FrameTables",
     "ParquetTables",
+    "RolledTables",
     "Tables",
     "WhatIf",
     "ab_table",

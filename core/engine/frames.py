@@ -18,7 +18,8 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
-from core.engine.tables import Tables, default_as_of
+from core.data.rollups import EventRollups
+from core.engine.tables import Tables, default_as_of, rollups_in
 from core.engine.targets import (
     event_sets,
     key_events,
@@ -305,30 +306,94 @@ def _csat(touches: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _raw_keys(
+    data: Tables, all_accounts: pl.DataFrame, keys: list[str], as_of: date | None
+) -> tuple[date, pl.DataFrame]:
+    """The analysis date and the key events' occurrences, from the raw events. With the
+    default as_of the scan for the latest date runs beside the key events (which do not
+    depend on it)."""
+    key_query = _key_query(data, all_accounts.lazy(), keys, as_of)
+    if as_of is not None:
+        return as_of, _collect(key_query)
+    latest = data.lazy("events").select(TIMESTAMP.max().alias("last"))
+    found, occurrences = _collect_all([latest, key_query])
+    last = found.item()
+    return (last.date() if isinstance(last, datetime) else default_as_of(data)), occurrences
+
+
+def _rolled_keys(
+    data: Tables,
+    rollups: EventRollups,
+    all_accounts: pl.DataFrame,
+    keys: list[str],
+    as_of: date | None,
+) -> tuple[date, pl.DataFrame]:
+    """The same from the version's rollups: the latest event is stored, and the key events'
+    occurrences over every account (on or after its start) are computed once per key list
+    and then only cut to the accounts and the date."""
+    if as_of is None:
+        last = rollups.latest
+        as_of = last.date() if last is not None else default_as_of(data)
+    every = rollups.memo(
+        ("key_occurrences", tuple(keys)),
+        lambda: _collect(_key_query(data, rollups.starts.lazy(), keys, None)),
+    )
+    mine = all_accounts.lazy().select(ACCOUNT).with_row_index(CODE)
+    occurrences = (
+        every.lazy()
+        .filter(dated_between(None, as_of))
+        .drop(CODE)
+        .join(mine, on=ACCOUNT, how="inner")
+        .select(CODE, ACCOUNT, "event", "timestamp")
+        .collect()
+    )
+    return as_of, occurrences
+
+
+def _rolled_first_events(
+    rollups: EventRollups, all_accounts: pl.DataFrame, keys: list[str], as_of: date
+) -> pl.DataFrame:
+    """account_id, event, first_at of the key events, first dated on or before as_of."""
+    first = pl.col("first_at")
+    return (
+        rollups.first_events.lazy()
+        .filter(pl.col("event").is_in(keys) & (first < day_start(as_of + timedelta(days=1))))
+        .join(all_accounts.lazy().select(ACCOUNT), on=ACCOUNT, how="semi")
+        .collect()
+    )
+
+
+def _rolled_names(rollups: EventRollups, as_of: date) -> list[str]:
+    """Every distinct event name with an event dated on or before as_of (as event_names)."""
+    seen = rollups.event_names.filter(
+        pl.col("event").is_not_null() & (pl.col("first_at") < day_start(as_of + timedelta(days=1)))
+    )
+    return sorted(seen.get_column("event").to_list())
+
+
 def build_context(
     data: Tables,
     plan: MeasurementPlan,
     as_of: date | None = None,
     since: date | None = None,
+    rollups: EventRollups | None = None,
 ) -> Context:
     """Read and cut down the tables once; `since` is the earliest analysis date needed
     (default as_of - 7, for score_delta_7d).
 
-    With the default as_of the scan for the latest date runs beside the key events (which
-    do not depend on it); then the recent activity, touches and users, whose filters need
-    as_of; the event names (when a feature list is "every event") come last, nearly free
-    once the activity window has shown most of them.
+    The key events first (with the default as_of, the latest date); then the recent
+    activity, touches and users, whose filters need as_of; the event names (when a feature
+    list is "every event") come last, nearly free once the activity window has shown most
+    of them. With `rollups` (core.data.rollups, of the same data version as `data`) the
+    passes over every event are replaced by the stored rollups: the results are the same.
     """
+    rollups = rollups or rollups_in(data)
     all_accounts = data.lazy("accounts").collect()
     keys = key_events(plan)
-    key_query = _key_query(data, all_accounts.lazy(), keys, as_of)
-    if as_of is None:
-        latest = data.lazy("events").select(TIMESTAMP.max().alias("last"))
-        found, occurrences = _collect_all([latest, key_query])
-        last = found.item()
-        as_of = last.date() if isinstance(last, datetime) else default_as_of(data)
+    if rollups is None:
+        as_of, occurrences = _raw_keys(data, all_accounts, keys, as_of)
     else:
-        occurrences = _collect(key_query)
+        as_of, occurrences = _rolled_keys(data, rollups, all_accounts, keys, as_of)
     since = min(since or as_of, as_of - timedelta(days=DELTA_DAYS))
     low = since - timedelta(days=plan.window_days - 1)
     accounts = started_accounts(all_accounts, plan, as_of)
@@ -345,7 +410,13 @@ def build_context(
         )
     )
     names: list[str] = []
-    if needs_all_event_names(plan, plan.segments):
+    if rollups is not None:
+        first_events = _rolled_first_events(rollups, all_accounts, keys, as_of)
+        if needs_all_event_names(plan, plan.segments):
+            names = _rolled_names(rollups, as_of)
+    else:
+        first_events = _first_events(occurrences, all_accounts.get_column(ACCOUNT), keys)
+    if rollups is None and needs_all_event_names(plan, plan.segments):
         known = pl.concat(
             [
                 activity.get_column("event").cast(pl.String).unique(),
@@ -359,7 +430,7 @@ def build_context(
         as_of=as_of,
         since=since,
         accounts=accounts,
-        first_events=_first_events(occurrences, all_accounts.get_column(ACCOUNT), keys),
+        first_events=first_events,
         milestones=occurrences.select(ACCOUNT, "event", "timestamp"),
         activity=activity,
         sponsor_days=_sponsor_days(activity, recent_touches, accounts, users, plan),

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import polars as pl
 
+from core.data.rollups import EventRollups
 from core.model.contract import schema
 
 
@@ -51,6 +52,32 @@ class FrameTables:
         if frame is None:
             return pl.LazyFrame(schema=schema(table))
         return frame.lazy()
+
+
+@dataclass(frozen=True)
+class RolledTables:
+    """A data version's tables with its stored rollups (core.data.rollups): the engine reads
+    the rollups instead of passing over every event; the results are the same."""
+
+    base: Tables
+    rollups: EventRollups
+
+    def lazy(self, table: str) -> pl.LazyFrame:
+        return self.base.lazy(table)
+
+
+def rollups_in(data: object) -> EventRollups | None:
+    """The rollups a Tables carries, also through wrappers that narrow it and keep the one
+    they wrap as `base` (such as the scorecards' filtered tables): their events are the
+    version's, and the engine cuts the rollups to the accounts it is given."""
+    for _ in range(8):
+        found = getattr(data, "rollups", None)
+        if isinstance(found, EventRollups):
+            return found
+        data = getattr(data, "base", None)
+        if data is None:
+            return None
+    return None
 
 
 def _latest_date(frame: pl.LazyFrame, column: str) -> date | None:

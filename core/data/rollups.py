@@ -1,0 +1,213 @@
+"""Rollups of the events kept with each stored data version, so that moving the analysis date
+does not scan every event again.
+
+Two of the engine's inputs need a pass over every event whatever the analysis date, and both
+can be computed once per data version, independent of as_of and of the measurement plan:
+
+- `first_events`: account_id, event, first_at: the first occurrence of every event name on
+  or after its account's start date. The engine's first occurrences of the plan's key events
+  as of any date are the rows of its key events with first_at dated on or before that date
+  (the earliest occurrence dated <= as_of is the earliest occurrence, when that one is).
+- `event_names`: event, first_at, last_at per event name (every event, any account): the
+  names seen on or before any date are those first seen by then; the latest event of all is
+  the largest last_at.
+
+Both are written as more `table_chunk` rows of the version (table names below, free text of
+the same column), in the same transaction as its tables, so they are pruned with it. A version
+stored before rollups existed gets them built from its events on first use, and stored.
+The format marker (`ROLLUP_MARK`) is written last: a version without it has no usable rollups.
+
+What stays on the raw events: the recent activity window (a filter on the timestamps of the
+events already in memory) and the funnel's every occurrence of the plan's key events, which
+needs exact timestamps; the funnel's occurrences are computed once per set of key events and
+kept on the rollups object (`memo`), so a new analysis date only filters them.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.access.guard import require
+from core.access.roles import Action
+from core.db.models import DatasetVersion, TableChunk
+from core.model.dataset import Dataset
+
+FIRST_EVENTS = "first_events"
+EVENT_NAMES = "event_names"
+ROLLUP_MARK = "rollups:1"
+"""Written last, with no rows: the rollups of this format are complete for the version."""
+ROLLUP_TABLES = (FIRST_EVENTS, EVENT_NAMES)
+CHUNK_ROWS = 1_000_000
+ACCOUNT = "account_id"
+
+FIRST_SCHEMA = pl.Schema({ACCOUNT: pl.String(), "event": pl.String(), "first_at": pl.Datetime("us")})
+NAMES_SCHEMA = pl.Schema(
+    {"event": pl.String(), "first_at": pl.Datetime("us"), "last_at": pl.Datetime("us")}
+)
+STARTS_SCHEMA = pl.Schema({ACCOUNT: pl.String(), "start_date": pl.Date()})
+
+
+@dataclass(frozen=True)
+class EventRollups:
+    """The rollups of one data version, decoded; read-only and shared between page runs.
+
+    starts: account_id, start_date of every account of the version (the funnel's occurrences
+    are computed over all of them, whatever a page's filters). `memo` keeps results derived
+    from the version's raw events (per key-event list) for the life of this object.
+    """
+
+    first_events: pl.DataFrame
+    event_names: pl.DataFrame
+    starts: pl.DataFrame
+    _memo: dict[object, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    @property
+    def latest(self) -> datetime | None:
+        """The timestamp of the latest event of the version (None without events)."""
+        value = self.event_names.get_column("last_at").max()
+        return value if isinstance(value, datetime) else None
+
+    def memo(self, key: object, compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """`compute()` once per key (page runs are threads: one computes, the others wait)."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
+
+
+def _starts(accounts: pl.LazyFrame) -> pl.LazyFrame:
+    return accounts.select(ACCOUNT, "start_date")
+
+
+def compute_rollups(dataset: Dataset) -> dict[str, pl.DataFrame]:
+    """The rollup tables of a validated dataset (see the module's docstring)."""
+    events = dataset.events.lazy()
+    day = pl.col("timestamp").dt.date()
+    first = (
+        events.select(ACCOUNT, "event", "timestamp")
+        .join(_starts(dataset.accounts.lazy()), on=ACCOUNT, how="inner")
+        .filter(day >= pl.col("start_date"))
+        .group_by(ACCOUNT, "event")
+        .agg(pl.col("timestamp").min().alias("first_at"))
+        .sort(ACCOUNT, "event")
+    )
+    names = (
+        events.group_by("event")
+        .agg(
+            pl.col("timestamp").min().alias("first_at"),
+            pl.col("timestamp").max().alias("last_at"),
+        )
+        .sort("event", nulls_last=True)
+    )
+    first_events, event_names = pl.collect_all([first, names], engine="streaming")
+    return {
+        FIRST_EVENTS: first_events.cast(dict(FIRST_SCHEMA)),  # type: ignore[arg-type]
+        EVENT_NAMES: event_names.cast(dict(NAMES_SCHEMA)),  # type: ignore[arg-type]
+    }
+
+
+def _to_parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", statistics=False)
+    return buffer.getvalue()
+
+
+def write_rollups(session: Session, dataset_id: int, dataset: Dataset) -> None:
+    """Compute and add the rollup chunks of a version (the caller's transaction commits them,
+    with the version's tables at import)."""
+    for table, frame in compute_rollups(dataset).items():
+        for seq, start in enumerate(range(0, max(frame.height, 1), CHUNK_ROWS)):
+            part = frame.slice(start, CHUNK_ROWS)
+            chunk = TableChunk(
+                dataset_id=dataset_id,
+                table_name=table,
+                seq=seq,
+                rows=part.height,
+                parquet=_to_parquet(part),
+            )
+            session.add(chunk)
+            session.flush()
+            session.expunge(chunk)  # written; do not hold the blobs
+    mark = TableChunk(dataset_id=dataset_id, table_name=ROLLUP_MARK, seq=0, rows=0, parquet=b"")
+    session.add(mark)
+    session.flush()
+
+
+def has_rollups(session: Session, dataset_id: int) -> bool:
+    found = session.scalars(
+        select(TableChunk.id)
+        .where(TableChunk.dataset_id == dataset_id, TableChunk.table_name == ROLLUP_MARK)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def _read(session: Session, dataset_id: int, table: str, schema: pl.Schema) -> pl.DataFrame:
+    blobs = session.scalars(
+        select(TableChunk.parquet)
+        .where(TableChunk.dataset_id == dataset_id, TableChunk.table_name == table)
+        .order_by(TableChunk.seq)
+    )
+    parts = [pl.read_parquet(io.BytesIO(blob)) for blob in blobs]
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    return frame.cast(dict(schema))  # type: ignore[arg-type]
+
+
+def _version(session: Session, dataset_id: int) -> DatasetVersion:
+    from core.data.store import StoreError  # the store imports this module
+
+    version = session.get(DatasetVersion, dataset_id)
+    if version is None:
+        raise StoreError("That import is no longer kept; reload the page.")
+    return version
+
+
+def ensure_rollups(session: Session, dataset_id: int, dataset: Dataset) -> None:
+    """Build and store the rollups of a version stored before they existed (READ in its
+    workspace: they are derived from data the reader may already see). The version's row is
+    locked first, so two servers doing this at once store them once."""
+    version = _version(session, dataset_id)
+    require(session, Action.READ, version.workspace_id)
+    if has_rollups(session, dataset_id):
+        return
+    session.execute(
+        update(DatasetVersion)
+        .where(DatasetVersion.id == dataset_id)
+        .values(source=DatasetVersion.source)
+        .execution_options(synchronize_session=False)
+    )
+    if not has_rollups(session, dataset_id):
+        write_rollups(session, dataset_id, dataset)
+
+
+def load_rollups(session: Session, dataset_id: int, accounts: pl.DataFrame) -> EventRollups | None:
+    """The stored rollups of a version, decoded (None when it has none yet: see
+    ensure_rollups). `accounts` is the version's accounts table (for the start dates)."""
+    version = _version(session, dataset_id)
+    require(session, Action.READ, version.workspace_id)
+    if not has_rollups(session, dataset_id):
+        return None
+    return EventRollups(
+        first_events=_read(session, dataset_id, FIRST_EVENTS, FIRST_SCHEMA),
+        event_names=_read(session, dataset_id, EVENT_NAMES, NAMES_SCHEMA),
+        starts=_starts(accounts.lazy()).collect().cast(dict(STARTS_SCHEMA)),  # type: ignore[arg-type]
+    )
+
+
+def rollups_of(dataset: Dataset) -> EventRollups:
+    """The rollups of a dataset in memory, without the database (tests, the command line)."""
+    tables = compute_rollups(dataset)
+    return EventRollups(
+        first_events=tables[FIRST_EVENTS],
+        event_names=tables[EVENT_NAMES],
+        starts=_starts(dataset.accounts.lazy()).collect().cast(dict(STARTS_SCHEMA)),  # type: ignore[arg-type]
+    )
