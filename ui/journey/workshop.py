@@ -3,6 +3,8 @@ controls (lock, the stage the room sees, the timer, the guest links to share and
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from core import journey as jm
@@ -26,9 +28,28 @@ MAP_LINK_KINDS = ("participant", "viewer")
 
 
 def notes(content: jm.MapContent, access: Access) -> None:
-    """The note typed is cleared once it is stored, never before: a note the database refuses
-    stays in the box."""
+    """The room's notes as a wall of cards, grouped by stage, each with its dots. The note
+    typed is cleared once it is stored, never before: a note the database refuses stays in
+    the box."""
     stages = stage_choices(content)
+    _note_form(content, access, stages)
+    with transaction() as s:
+        found = workshop.list_notes(s, content.info.id)
+    used = sum(note.mine for note in found)  # a dot is "mine" on each note the person dotted
+    if not found:
+        st.caption("No notes yet. Anyone with the participant link can add one.")
+        return
+    left = workshop.DOTS_PER_PERSON - used
+    st.caption(
+        f"Dot voting: you have {left} of {workshop.DOTS_PER_PERSON} dots left "
+        "(one per note; take one back to move it)."
+    )
+    st.html(NOTE_STYLE + NOTE_LEGEND)
+    for stage_id, stage_notes in _by_stage(found, stages):
+        _stage_wall(content, access, stage_id, stage_notes, stages)
+
+
+def _note_form(content: jm.MapContent, access: Access, stages: StageChoices) -> None:
     with st.form("note_add"):
         st.markdown("**Quick note from the room**")
         c1, c2 = st.columns(2)
@@ -48,55 +69,119 @@ def notes(content: jm.MapContent, access: Access) -> None:
                 st.session_state.pop("note_text", None)
                 st.toast("Note added")
                 st.rerun()
-    with transaction() as s:
-        found = workshop.list_notes(s, content.info.id)
-    used = sum(note.mine for note in found)  # a dot is "mine" on each note the person dotted
-    if not found:
-        st.caption("No notes yet. Anyone with the participant link can add one.")
-        return
-    left = workshop.DOTS_PER_PERSON - used
-    st.caption(
-        f"Dot voting: you have {left} of {workshop.DOTS_PER_PERSON} dots left "
-        "(one per note; take one back to move it)."
+
+
+NOTE_COLOURS = {  # kind: (card, edge); the kind is also written on each card
+    "pain": ("#fde3e1", "#c62828"),
+    "idea": ("#e2f5e4", "#2e7d32"),
+    "question": ("#e3edfc", "#1f5fbf"),
+}
+NOTE_STYLE = (
+    "<style>"
+    + "".join(
+        f'div[class*="st-key-note_{kind}_"] {{background: {card}; border-left: 0.45rem solid '
+        f"{edge}; border-radius: 0.4rem; padding: 0.5rem 0.7rem;}}"
+        for kind, (card, edge) in NOTE_COLOURS.items()
     )
+    + (
+        'div[class*="st-key-note_"] [data-testid="stText"] {font-size: 1.1rem; '
+        "white-space: pre-wrap; font-family: inherit;}"
+        ".wp-note-legend span {display: inline-block; margin-right: 1rem; padding: 0.1rem 0.5rem; "
+        "border-radius: 0.3rem;}"
+        "</style>"
+    )
+)
+NOTE_LEGEND = (
+    '<div class="wp-note-legend">'
+    + "".join(
+        f'<span style="background: {card}; border-left: 0.3rem solid {edge}">'
+        f"{html.escape(workshop.NOTE_KINDS[kind])}</span>"
+        for kind, (card, edge) in NOTE_COLOURS.items()
+    )
+    + "</div>"
+)
+NO_STAGE = "No stage"
+
+
+def _by_stage(
+    found: list[workshop.NoteInfo], stages: StageChoices
+) -> list[tuple[int | None, list[workshop.NoteInfo]]]:
+    """The notes of each stage in the map's order (most dots first within it), then those of
+    no stage (or of a stage deleted since)."""
+    groups: dict[int | None, list[workshop.NoteInfo]] = {}
     for note in found:
-        _note_row(content, access, note, stages)
+        stage = note.stage_id if note.stage_id in stages else None
+        groups.setdefault(stage, []).append(note)
+    order = [stage for stage in stages if stage is not None] + [None]
+    return [(stage, groups[stage]) for stage in order if stage in groups]
 
 
-def _note_row(
-    content: jm.MapContent, access: Access, note: workshop.NoteInfo, stages: StageChoices
+def _stage_wall(
+    content: jm.MapContent,
+    access: Access,
+    stage_id: int | None,
+    found: list[workshop.NoteInfo],
+    stages: StageChoices,
 ) -> None:
+    title = stages[stage_id] if stage_id is not None else NO_STAGE
+    with st.container(key=f"notes_stage_{stage_id if stage_id is not None else 'none'}"):
+        st.markdown(f"#### {inert_markdown(title)} ({len(found)})")
+        columns = st.columns(3)
+        for i, note in enumerate(found):
+            with columns[i % 3]:
+                _note_card(content, access, note)
+
+
+def _note_card(content: jm.MapContent, access: Access, note: workshop.NoteInfo) -> None:
     map_id = content.info.id
-    with st.container(border=True):
-        c1, c2, c3 = st.columns([6, 1, 3])
-        c1.caption(
-            f"{workshop.NOTE_KINDS[note.kind]} · {inert_markdown(stages.get(note.stage_id, ''))}"
-            + (f" · on the map as {note.converted_to}" if note.converted_to else "")
-        )
-        c1.text(note.text)
-        dot = "●" if note.mine else "○"
-        if c2.button(
-            f"{dot} {note.votes}", key=f"vote_{note.id}", help="Add or take back your anonymous dot"
+    with st.container(key=f"note_{note.kind}_{note.id}"):
+        head, dot = st.columns([3, 2], vertical_alignment="center")
+        dots = f"{note.votes} dot" + ("" if note.votes == 1 else "s")
+        head.markdown(f"**{workshop.NOTE_KINDS.get(note.kind, note.kind)}** · {dots}")
+        if dot.button(
+            f"{'●' if note.mine else '○'} {note.votes}",
+            key=f"vote_{note.id}",
+            help="Add or take back your anonymous dot",
         ):
             on = not note.mine
             run(
                 lambda s: workshop.set_vote(s, map_id, note.id, on=on),
                 "Dot added" if on else "Dot taken back",
             )
-        if access.facilitates and not note.converted_to:
-            target = c3.selectbox(
-                "Turn into",
-                list(workshop.CONVERT_TO),
-                key=f"conv_{note.id}",
-                label_visibility="collapsed",
+        st.text(note.text)
+        st.caption(
+            f"by {inert_markdown(note.author, 80)}"
+            + (f" · on the map as {inert_markdown(note.converted_to)}" if note.converted_to else "")
+        )
+        if access.facilitates:
+            _facilitator_note_controls(access, map_id, note)
+
+
+def _facilitator_note_controls(access: Access, map_id: int, note: workshop.NoteInfo) -> None:
+    if not note.converted_to:
+        target = st.selectbox(
+            "Turn into",
+            list(workshop.CONVERT_TO),
+            key=f"conv_{note.id}",
+            label_visibility="collapsed",
+        )
+    c1, c2 = st.columns(2)
+    if not note.converted_to and c1.button("Add to map", key=f"convert_{note.id}"):
+        run(
+            lambda s: workshop.convert_note(
+                s, map_id, note.id, target, actor(access), expected_version=note.version
+            ),
+            "Added to the map",
+        )
+    with c2.popover("Delete…"):
+        st.caption("Remove this note and its dots from the wall? This cannot be undone.")
+        if st.button("Delete the note", key=f"note_delete_{note.id}", type="primary"):
+            run(
+                lambda s: workshop.delete_note(
+                    s, map_id, note.id, actor(access), expected_version=note.version
+                ),
+                "Note deleted",
             )
-            if c3.button("Add to map", key=f"convert_{note.id}"):
-                run(
-                    lambda s: workshop.convert_note(
-                        s, map_id, note.id, target, actor(access), expected_version=note.version
-                    ),
-                    "Added to the map",
-                )
 
 
 def facilitation(content: jm.MapContent, access: Access) -> None:
