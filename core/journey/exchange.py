@@ -483,17 +483,28 @@ def to_markdown(mapc: MapContent) -> str:
         lines += [
             "## Opportunities",
             "",
-            "| Title | Owner | Status | Value | Effort | Evidence |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "| Title | Owner | Status | Value | Effort | Evidence | Came from |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for o in mapc.of("opportunity"):
             lines.append(
                 f"| {inert_markdown(o['title'])} | {inert_markdown(o['owner'])} "
                 f"| {inert_markdown(o['status'])} | {o['value']} | {o['effort']} "
-                f"| {EVIDENCE_LABELS.get(o['evidence'], o['evidence'])} |"
+                f"| {EVIDENCE_LABELS.get(o['evidence'], o['evidence'])} "
+                f"| {_md_origin(mapc, o)} |"
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def _md_origin(mapc: MapContent, opportunity: Mapping[str, Any]) -> str:
+    """Where an opportunity came from, for the summary: the note's words and its stage."""
+    words = str(opportunity.get("origin_text") or "")
+    stage = mapc.stage_name(opportunity.get("origin_stage_id"))
+    if not words and not stage:
+        return ""
+    said = f"“{inert_markdown(words, 120)}”" if words else "a note"
+    return f"{said} in {inert_markdown(stage)}" if stage else said
 
 
 def _days(stage: Mapping[str, Any]) -> str:

@@ -237,3 +237,11 @@ def test_undoing_a_stage_delete_points_the_origin_at_the_stage_again(factory, ma
     with unit_of_work(factory) as s:
         j.undo(s, map_id, ANA)  # and the conversion itself can still be taken back
         assert j.load(s, map_id).opportunities == []
+
+
+def test_markdown_summary_says_where_each_opportunity_came_from(factory, map_id):
+    _convert(factory, map_id)
+    with unit_of_work(factory) as s:
+        text = j.to_markdown(j.load(s, map_id))
+    row = next(line for line in text.splitlines() if line.startswith("| Slow SSO"))
+    assert row.endswith("| “Slow SSO: admins wait three days for the identity team” in Kickoff |")
