@@ -283,12 +283,21 @@ def segment_name(session: Session, segment_id: int | None) -> str | None:
     return seg.name if seg else None
 
 
-def map_info(session: Session, journey: JourneyMap) -> MapInfo:
+_UNREAD = object()
+
+
+def map_info(session: Session, journey: JourneyMap, segment: object = _UNREAD) -> MapInfo:
+    """The map's settings as plain values; `segment`, the segment's name when the caller read
+    it already (list_maps reads every map's in the same query), else it is read here."""
     return MapInfo(
         id=journey.id,
         workspace_id=journey.workspace_id,
         name=journey.name,
-        segment=segment_name(session, journey.segment_id),
+        segment=(
+            segment_name(session, journey.segment_id)
+            if segment is _UNREAD
+            else cast("str | None", segment)
+        ),
         segment_id=journey.segment_id,
         variant=journey.variant,
         state=journey.state,

@@ -37,11 +37,12 @@ def grid(content: jm.MapContent, lens: Lens, *, chrome: bool = True) -> None:
 
 
 def _downloads(g: views.Grid, name: str) -> None:
-    svg = views.grid_svg(g, name)
+    """Each file is made when its button is pressed, not on every run: rendering the PNG
+    alone took about a second of every click's run, for a file rarely asked for."""
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "Grid as SVG",
-        svg,
+        lambda: views.grid_svg(g, name),
         file_name="journey-grid.svg",
         mime="image/svg+xml",
         key="grid_svg",
@@ -49,7 +50,7 @@ def _downloads(g: views.Grid, name: str) -> None:
     )
     c2.download_button(
         "Grid as PNG",
-        svg_png(svg),
+        lambda: svg_png(views.grid_svg(g, name)),
         file_name="journey-grid.png",
         mime="image/png",
         key="grid_png",
@@ -57,7 +58,7 @@ def _downloads(g: views.Grid, name: str) -> None:
     )
     c3.download_button(
         "Grid as CSV",
-        csv_bytes(g.to_frame()),
+        lambda: csv_bytes(g.to_frame()),
         file_name="journey-grid.csv",
         mime="text/csv",
         key="grid_csv",

@@ -50,7 +50,7 @@ def choose_map(access: Access) -> jm.MapInfo | None:
             "filled with stages, milestones, touchpoints, signals and rescue plays to adapt.",
             icon=":material/info:",
         )
-        _create_form(access)
+        _create_form(access, _segments(access.workspace_id))
         return None
     ids = [m.id for m in found]
     if NEXT_MAP_KEY in st.session_state:  # a map just made; set before the widget exists
@@ -63,8 +63,9 @@ def choose_map(access: Access) -> jm.MapInfo | None:
     chosen = next(m for m in found if m.id == map_id)
     if manages and not st.session_state.get("journey_presenter"):
         with right.popover("New, duplicate, rename, delete", icon=":material/edit_note:"):
-            _create_form(access)
-            _settings_form(chosen, access)
+            segments = _segments(access.workspace_id)  # read once for both forms
+            _create_form(access, segments)
+            _settings_form(chosen, access, segments)
     return chosen
 
 
@@ -122,8 +123,7 @@ def _remember(key: str) -> None:
     st.session_state[_remembered(key)] = st.session_state[key]
 
 
-def _create_form(access: Access) -> None:
-    segments = _segments(access.workspace_id)
+def _create_form(access: Access, segments: list[str]) -> None:
     with st.form("journey_create", border=True):
         st.markdown("**New map from a template**")
         key = st.selectbox(
@@ -160,8 +160,7 @@ def _create_form(access: Access) -> None:
                 st.rerun()
 
 
-def _settings_form(info: jm.MapInfo, access: Access) -> None:
-    segments = _segments(info.workspace_id)
+def _settings_form(info: jm.MapInfo, access: Access, segments: list[str]) -> None:
     with st.form(f"journey_settings_{info.id}"):
         st.markdown("**Map settings**")
         name = st.text_input("Name", value=info.name, key=f"set_name_{info.id}", max_chars=120)

@@ -1,8 +1,20 @@
 """The editor's tabs, and which part each shows to whom: editing parts only while `editable`,
 the workshop controls and the import only to who may manage maps (owners and editors), notes
-to all but viewers, other maps to compare with only to members."""
+to all but viewers, other maps to compare with only to members.
+
+What a tab costs is paid only where it buys something. The tabs track which one is open
+(`TAB_KEY`); the views that only draw charts or build files (lanes, timeline and emotion, exports
+with the workspace's plan) run while their tab is open, not on the other runs, which every
+click and every live refresh of the room makes. What holds something typed or chosen (the
+add and element forms, the bulk tables, notes, the opportunities table, a version's label,
+the map to compare with, beside the completeness score) and the grid, a table of text, are
+drawn on every run: a widget that is not drawn loses its state, so an unsaved table
+edit or a half-typed note would be gone after a look at another tab.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -14,6 +26,7 @@ from ui.journey.exchange import exports, imports
 from ui.journey.forms import add_form, editor
 from ui.journey.graph import graph
 from ui.journey.grid import grid
+from ui.journey.lanes import lanes
 from ui.journey.maps import other_map
 from ui.journey.opportunities import opportunities
 from ui.journey.review import check, compare, history
@@ -24,6 +37,7 @@ from ui.journey.workshop import facilitation, notes
 TABS = [
     "Map",
     "Grid",
+    "Lanes by role",
     "Tables",
     "Timeline & emotion",
     "Workshop",
@@ -32,6 +46,14 @@ TABS = [
     "History",
     "Export & import",
 ]
+WHEN_OPEN = frozenset({"Lanes by role", "Timeline & emotion", "Export & import"})
+"""The tabs drawn only while open: views and files that hold nothing typed or chosen."""
+TAB_KEY = "journey_tab"
+LAST_TAB_KEY = "journey_tab_last"
+"""The tab last opened, kept outside the widget: the presenter view draws no tabs, and a
+widget that is not drawn forgets its state, so leaving it would reopen the Map tab."""
+
+Part = Callable[[], None]
 
 
 def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) -> None:
@@ -39,35 +61,62 @@ def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) 
         st.info(
             "This map is empty. Add the first stage below (e.g. Kickoff).", icon=":material/info:"
         )
-    drawn = st.tabs(TABS)
-    with drawn[0]:
-        _map_tab(content, access, lens, editable=editable)
-    with drawn[1]:
-        grid(content, lens)
-    with drawn[2]:
+    last = st.session_state.get(LAST_TAB_KEY)
+    if TAB_KEY not in st.session_state and last in TABS:
+        st.session_state[TAB_KEY] = last  # not `default=`: it is part of the widget's identity
+    drawn = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+    opened = next((label for label, tab in zip(TABS, drawn, strict=True) if tab.open), TABS[0])
+    st.session_state[LAST_TAB_KEY] = opened
+    parts = _parts(content, access, lens, editable=editable)
+    for label, tab in zip(TABS, drawn, strict=True):
+        if label in WHEN_OPEN and label != opened:
+            continue
+        with tab:
+            parts[label]()
+
+
+def _parts(
+    content: jm.MapContent, access: Access, lens: Lens, *, editable: bool
+) -> dict[str, Part]:
+    """What each tab draws, by its label."""
+
+    def tables() -> None:
         if editable:
             bulk(content, access, jm.MAP_KINDS)
         else:
             st.caption("Editing is closed for you right now.")
-    with drawn[3]:
+
+    def timeline_and_emotion() -> None:
         timeline(content)
         emotion(content, other_map(content, access, "emotion_compare"))
-    with drawn[4]:
+
+    def workshop() -> None:
         if access.facilitates:
             facilitation(content, access)
         if not access.read_only:
             notes(content, access)
-    with drawn[5]:
-        opportunities(content, access, editable=editable)
-    with drawn[6]:
+
+    def check_and_compare() -> None:
         check(content)
         compare(content, access)
-    with drawn[7]:
-        history(content, access, editable=editable)
-    with drawn[8]:
+
+    def export_and_import() -> None:
         exports(content, access)
         if access.may(Action.EDIT_JOURNEYS):
             imports(access)
+
+    return {
+        "Map": lambda: _map_tab(content, access, lens, editable=editable),
+        "Grid": lambda: grid(content, lens),
+        "Lanes by role": lambda: lanes(content, lens),
+        "Tables": tables,
+        "Timeline & emotion": timeline_and_emotion,
+        "Workshop": workshop,
+        "Opportunities": lambda: opportunities(content, access, editable=editable),
+        "Check & compare": check_and_compare,
+        "History": lambda: history(content, access, editable=editable),
+        "Export & import": export_and_import,
+    }
 
 
 def _map_tab(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) -> None:
