@@ -120,7 +120,7 @@ def _parts(
 
 
 def _map_tab(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) -> None:
-    graph(content, access, lens)
+    graph(content, access, lens, editable=editable)
     if editable:
         add_form(content, access)
     elif content.info.locked and not access.read_only:
