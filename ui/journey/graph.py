@@ -150,9 +150,20 @@ def frame_height(g: views.Graph) -> int:
     return max(360, int((g.height + 2 * g.font) * 1.1) + 40)
 
 
+def frame_width(g: views.Graph) -> int:
+    """The canvas width in px: the layout at 1:1 with vis's 10 % fit margin (934 px on the Map
+    tab, 1231 px in presenter mode: the frames a 1400 px window gives them).
+
+    Fixed, not "100%": a frame made while its tab is hidden is fitted at zero size and then
+    rescaled by vis from its default 300 px canvas, which drew the facilitator coming back
+    from the Workshop tab a map zoomed in 3.1 times (measured); a fixed width keeps 1:1.
+    """
+    return int(g.width * 1.1) + 4
+
+
 def _config(g: views.Graph) -> Config:
     config = Config(
-        width=g.width,
+        width=frame_width(g),
         height=frame_height(g),
         directed=True,
         physics=False,
@@ -166,7 +177,6 @@ def _config(g: views.Graph) -> Config:
             "keyboard": False,
         },
     )
-    config.width = "100%"  # vis fits the layout into whatever width the screen has
     config.__dict__.pop("direction", None)
     config.__dict__.pop("sortMethod", None)
     config.groups = {}
