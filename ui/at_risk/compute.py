@@ -18,13 +18,13 @@ from core.at_risk.account_detail import AccountDetail, account_detail, milestone
 from core.at_risk.listing import risk_plays
 from core.engine import (
     Context,
+    Tables,
     at_risk_table,
     build_context,
     csm_load_table,
     expansion_table,
     score_table,
 )
-from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
 from ui.at_risk.context import AtRiskContext
 from ui.state import DataKey, transaction
@@ -35,25 +35,25 @@ Scored = tuple[Context, pl.DataFrame, pl.DataFrame]
 
 @st.cache_resource(max_entries=4, show_spinner="Scoring every account (first time only)…")
 def _scored(
-    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _data: Tables, _plan: MeasurementPlan
 ) -> Scored:
-    ctx = build_context(_dataset, _plan, as_of)
+    ctx = build_context(_data, _plan, as_of)
     scores = score_table(ctx)
     return ctx, scores, at_risk_table(scores)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Finding expansion-ready accounts…")
 def _expansion(
-    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _data: Tables, _plan: MeasurementPlan
 ) -> pl.DataFrame:
-    return expansion_table(_scored(data_key, as_of, plan_key, _dataset, _plan)[0])
+    return expansion_table(_scored(data_key, as_of, plan_key, _data, _plan)[0])
 
 
 @st.cache_resource(max_entries=4, show_spinner="Counting accounts per CSM…")
 def _csm_load(
-    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _data: Tables, _plan: MeasurementPlan
 ) -> pl.DataFrame:
-    return csm_load_table(_scored(data_key, as_of, plan_key, _dataset, _plan)[0])
+    return csm_load_table(_scored(data_key, as_of, plan_key, _data, _plan)[0])
 
 
 @st.cache_resource(max_entries=64, show_spinner="Opening the account…")
@@ -63,26 +63,26 @@ def _detail(
     plan_key: str,
     account_id: str,
     targets: tuple[tuple[str, int], ...],
-    _dataset: Dataset,
+    _data: Tables,
     _plan: MeasurementPlan,
 ) -> AccountDetail | None:
-    return account_detail(_dataset, _plan, as_of, account_id, dict(targets))
+    return account_detail(_data, _plan, as_of, account_id, dict(targets))
 
 
 def at_risk_rows(context: AtRiskContext) -> pl.DataFrame:
     """The accounts whose score calls for escalation or the executive, worst first."""
     c = context
-    return _scored(c.data_key, c.as_of, c.plan_key, c.dataset, c.plan)[2]
+    return _scored(c.data_key, c.as_of, c.plan_key, c.tables, c.plan)[2]
 
 
 def expansion(context: AtRiskContext) -> pl.DataFrame:
     c = context
-    return _expansion(c.data_key, c.as_of, c.plan_key, c.dataset, c.plan)
+    return _expansion(c.data_key, c.as_of, c.plan_key, c.tables, c.plan)
 
 
 def csm_load(context: AtRiskContext) -> pl.DataFrame:
     c = context
-    return _csm_load(c.data_key, c.as_of, c.plan_key, c.dataset, c.plan)
+    return _csm_load(c.data_key, c.as_of, c.plan_key, c.tables, c.plan)
 
 
 def detail(context: AtRiskContext, account_id: str, segment: str | None) -> AccountDetail | None:
@@ -91,7 +91,7 @@ def detail(context: AtRiskContext, account_id: str, segment: str | None) -> Acco
         targets = milestone_targets(session, context.access.workspace_id, segment)
     c = context
     key = tuple(sorted(targets.items()))
-    return _detail(c.data_key, c.as_of, c.plan_key, account_id, key, c.dataset, c.plan)
+    return _detail(c.data_key, c.as_of, c.plan_key, account_id, key, c.tables, c.plan)
 
 
 def plays(context: AtRiskContext) -> pl.DataFrame:

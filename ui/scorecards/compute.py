@@ -18,6 +18,7 @@ from core.common.scalars import as_date
 from core.engine import (
     Backtest,
     Context,
+    Tables,
     WhatIf,
     ab_table,
     attribution_table,
@@ -48,10 +49,10 @@ def _bundle(
     as_of: date,
     plan_key: str,
     filters: Filters,
-    _dataset: Dataset,
+    _data: Tables,
     _plan: MeasurementPlan,
 ) -> tuple[ScorecardBundle, Context]:
-    return build_bundle(_dataset, _plan, as_of, filters)
+    return build_bundle(_data, _plan, as_of, filters)
 
 
 @st.cache_resource(max_entries=32, show_spinner="Working out the what-if…")
@@ -62,10 +63,10 @@ def _what_if(
     filters: Filters,
     step: int,
     percent: int,
-    _dataset: Dataset,
+    _data: Tables,
     _plan: MeasurementPlan,
 ) -> WhatIf:
-    _, ctx = _bundle(data_key, as_of, plan_key, filters, _dataset, _plan)
+    _, ctx = _bundle(data_key, as_of, plan_key, filters, _data, _plan)
     return what_if(ctx, step, percent / 100, filters.segment)
 
 
@@ -75,10 +76,10 @@ def _cohorts(
     as_of: date,
     plan_key: str,
     filters: Filters,
-    _dataset: Dataset,
+    _data: Tables,
     _plan: MeasurementPlan,
 ) -> pl.DataFrame:
-    return judged_cohort_table(_bundle(data_key, as_of, plan_key, filters, _dataset, _plan)[1])
+    return judged_cohort_table(_bundle(data_key, as_of, plan_key, filters, _data, _plan)[1])
 
 
 @st.cache_resource(max_entries=8, show_spinner="Comparing the journey variants…")
@@ -87,10 +88,10 @@ def _ab(
     as_of: date,
     plan_key: str,
     filters: Filters,
-    _dataset: Dataset,
+    _data: Tables,
     _plan: MeasurementPlan,
 ) -> pl.DataFrame:
-    return ab_table(_bundle(data_key, as_of, plan_key, filters, _dataset, _plan)[1])
+    return ab_table(_bundle(data_key, as_of, plan_key, filters, _data, _plan)[1])
 
 
 @st.cache_resource(max_entries=8, show_spinner="Crediting the touchpoints…")
@@ -99,10 +100,10 @@ def _attribution(
     as_of: date,
     plan_key: str,
     filters: Filters,
-    _dataset: Dataset,
+    _data: Tables,
     _plan: MeasurementPlan,
 ) -> pl.DataFrame:
-    return attribution_table(_bundle(data_key, as_of, plan_key, filters, _dataset, _plan)[1])
+    return attribution_table(_bundle(data_key, as_of, plan_key, filters, _data, _plan)[1])
 
 
 @st.cache_resource(max_entries=4, show_spinner="Replaying the score over the history…")
@@ -111,26 +112,26 @@ def _backtest(
     as_of: date,
     plan_key: str,
     filters: Filters,
-    _dataset: Dataset,
+    _data: Tables,
     _plan: MeasurementPlan,
 ) -> Backtest:
-    return backtest(FilteredTables(_dataset, filters), _plan, as_of)
+    return backtest(FilteredTables(_data, filters), _plan, as_of)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Scoring every account of the workspace…")
 def _workspace_context(
-    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _data: Tables, _plan: MeasurementPlan
 ) -> Context:
     """Every account (no filters): the plan is the workspace's, so is its preview."""
-    return build_context(_dataset, _plan, as_of)
+    return build_context(_data, _plan, as_of)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Fitting penalties to the history…")
 def _calibration(
-    data_key: DataKey, as_of: date, plan_key: str, _dataset: Dataset, _plan: MeasurementPlan
+    data_key: DataKey, as_of: date, plan_key: str, _data: Tables, _plan: MeasurementPlan
 ) -> Calibration:
-    first = as_date(_dataset.accounts.get_column("start_date").min())
-    return calibrate(build_context(_dataset, _plan, as_of, since=first))
+    first = as_date(_data.lazy("accounts").select(pl.col("start_date").min()).collect().item())
+    return calibrate(build_context(_data, _plan, as_of, since=first))
 
 
 @st.cache_resource(max_entries=16, show_spinner="Working out what the change would do…")
@@ -139,20 +140,20 @@ def _preview(
     as_of: date,
     plan_key: str,
     edited_key: str,
-    _dataset: Dataset,
+    _data: Tables,
     _plan: MeasurementPlan,
     _edited: MeasurementPlan,
 ) -> PlanComparison:
-    base = _workspace_context(data_key, as_of, plan_key, _dataset, _plan)
-    return compare_plans(_dataset, _plan, _edited, as_of, base=base)
+    base = _workspace_context(data_key, as_of, plan_key, _data, _plan)
+    return compare_plans(_data, _plan, _edited, as_of, base=base)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _filter_options(
-    data_key: DataKey, _dataset: Dataset
+    data_key: DataKey, _data: Dataset
 ) -> tuple[list[str], date | None, date | None]:
-    lo, hi = start_range(_dataset)
-    return csm_options(_dataset), lo, hi
+    lo, hi = start_range(_data)
+    return csm_options(_data), lo, hi
 
 
 def _keys(view: ScorecardsView) -> tuple[DataKey, date, str, Filters]:
@@ -163,32 +164,32 @@ def _keys(view: ScorecardsView) -> tuple[DataKey, date, str, Filters]:
 def bundle(view: ScorecardsView) -> tuple[ScorecardBundle, Context]:
     """The cards, time to value and funnel of the view, and the engine context behind them."""
     c = view.context
-    return _bundle(*_keys(view), c.dataset, c.plan)
+    return _bundle(*_keys(view), c.tables, c.plan)
 
 
 def what_if_result(view: ScorecardsView, step: int, percent: int) -> WhatIf:
     c = view.context
-    return _what_if(*_keys(view), step, percent, c.dataset, c.plan)
+    return _what_if(*_keys(view), step, percent, c.tables, c.plan)
 
 
 def cohorts(view: ScorecardsView) -> pl.DataFrame:
     c = view.context
-    return _cohorts(*_keys(view), c.dataset, c.plan)
+    return _cohorts(*_keys(view), c.tables, c.plan)
 
 
 def ab_comparison(view: ScorecardsView) -> pl.DataFrame:
     c = view.context
-    return _ab(*_keys(view), c.dataset, c.plan)
+    return _ab(*_keys(view), c.tables, c.plan)
 
 
 def attribution(view: ScorecardsView) -> pl.DataFrame:
     c = view.context
-    return _attribution(*_keys(view), c.dataset, c.plan)
+    return _attribution(*_keys(view), c.tables, c.plan)
 
 
 def backtest_result(view: ScorecardsView) -> Backtest:
     c = view.context
-    return _backtest(*_keys(view), c.dataset, c.plan)
+    return _backtest(*_keys(view), c.tables, c.plan)
 
 
 def filter_options(context: ScorecardsContext) -> tuple[list[str], date | None, date | None]:
@@ -199,11 +200,11 @@ def filter_options(context: ScorecardsContext) -> tuple[list[str], date | None, 
 def calibration(view: ScorecardsView) -> Calibration:
     """The calibration on the workspace's whole history (the filters do not apply)."""
     c = view.context
-    return _calibration(c.data_key, view.as_of, c.plan_key, c.dataset, c.plan)
+    return _calibration(c.data_key, view.as_of, c.plan_key, c.tables, c.plan)
 
 
 def preview(view: ScorecardsView, edited: MeasurementPlan) -> PlanComparison:
     """What scoring every account with `edited` instead of the workspace's plan changes."""
     c = view.context
     key = plan_to_toml(edited)
-    return _preview(c.data_key, view.as_of, c.plan_key, key, c.dataset, c.plan, edited)
+    return _preview(c.data_key, view.as_of, c.plan_key, key, c.tables, c.plan, edited)

@@ -12,10 +12,12 @@ from datetime import date
 
 from core.access.identity import Access
 from core.data.store import DatasetInfo
+from core.engine import Tables
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
 from core.scorecards.bundle import Filters
 from core.workspace.workspaces import WorkspaceInfo
+from ui.scorecards.rollups import engine_tables
 from ui.state import (
     DataKey,
     current_dataset,
@@ -42,6 +44,11 @@ class ScorecardsContext:
         """The cache key of the data (ui.state.data_key); the page stops before use when
         nothing is loaded."""
         return data_key(self.info)
+
+    @property
+    def tables(self) -> Tables:
+        """What the engine reads: the data with its stored rollups (ui.scorecards.rollups)."""
+        return engine_tables(self.data_key, self.dataset)
 
 
 @dataclass(frozen=True)
