@@ -78,7 +78,9 @@ def _caption(content: jm.MapContent, presented: int | None, *, editable: bool) -
     showing = ""
     if presented is not None:
         name = inert_markdown(content.stage_name(presented))
-        showing = f" The stage ringed in yellow is the one shown to the room: **{name}**."
+        showing = (
+            f" The stage marked ▶ and ringed in yellow is the one shown to the room: **{name}**."
+        )
     return (
         f"Legend: {legend}. {action} for its details. Zoom with the mouse wheel or the + and − "
         f"buttons; the ⤢ button fits the whole map again.{showing}"
@@ -104,15 +106,16 @@ def _nodes(g: views.Graph, shown: str | None) -> list[Node]:
 
 
 def _node(n: views.GraphNode, font: int, *, selected: bool, shown: bool) -> Node:
-    """One vis node: the stage shown to the room gets a thick yellow border and an orange glow
-    on every screen; the node this person selected gets a black border (both can hold)."""
+    """One vis node: the stage shown to the room gets a ▶ before its name, a thick yellow border
+    and an orange glow on every screen; the node this person selected gets a black border
+    (both can hold)."""
     border = BLACK if selected else YELLOW if shown else n.color
     extra: dict[str, object] = {}
     if shown:
         extra["shadow"] = {"enabled": True, "color": PRESENTED_GLOW, "size": 22, "x": 0, "y": 0}
     return Node(
         id=n.id,
-        label=n.label,
+        label=f"▶ {n.label}" if shown else n.label,  # a cue that is not colour alone
         title=n.title + ("\n▶ Shown to the room now" if shown else ""),
         shape=n.shape,
         color={"background": n.color, "border": border},
