@@ -48,7 +48,9 @@ ROLLUP_TABLES = (FIRST_EVENTS, EVENT_NAMES)
 CHUNK_ROWS = 1_000_000
 ACCOUNT = "account_id"
 
-FIRST_SCHEMA = pl.Schema({ACCOUNT: pl.String(), "event": pl.String(), "first_at": pl.Datetime("us")})
+FIRST_SCHEMA = pl.Schema(
+    {ACCOUNT: pl.String(), "event": pl.String(), "first_at": pl.Datetime("us")}
+)
 NAMES_SCHEMA = pl.Schema(
     {"event": pl.String(), "first_at": pl.Datetime("us"), "last_at": pl.Datetime("us")}
 )
