@@ -1,0 +1,598 @@
+"""Benchmark: a workshop on the journey page, one facilitator and fifteen participants (issue 16,
+item 2).
+
+    .venv/bin/python benchmarks/workshop.py                        # 5 minutes on SQLite
+    .venv/bin/python benchmarks/workshop.py --database postgresql  # its own database, dropped
+    .venv/bin/python benchmarks/workshop.py --minutes 1 --participants 3   # a quick look
+
+What runs: the real server (`streamlit run app.py`, one process, as deployed) on one database
+(a throw-away SQLite file, or a PostgreSQL database this script creates on
+WAYPOINT_BENCH_PG_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test, and drops
+at the end), and one headless Debian Chromium (/usr/bin/chromium, through Playwright's async
+API) with one browser context per person: the room's real screens, each running the page's
+own live refresh. The facilitator (the local owner) makes a map from the six-stage template
+and a participant link on the Workshop tab; each participant opens the link in a context of
+their own and joins under a name. Then, for --minutes, every person repeats, with a pause of
+--think seconds on average between actions: add a touchpoint (40 %), rename one of their
+own elements through its form (25 %), write a note on the Workshop tab (20 %), or put a dot
+on a note there (15 %), then back to the Map tab.
+
+Printed at the end:
+- action latency per kind (p50 / p95 / max): from the click to the person's own screen
+  showing the effect (the new name in the graph, the note on the tab) with the page's run
+  finished;
+- the time until an add or a rename is seen by every screen (p50 / p95 / max): each screen's
+  graph frame notes when a name first arrives in it; a screen that never shows it counts as
+  a lost edit;
+- edits lost: every add and rename made must be in the map's rows in the database at the
+  end and in every screen's graph once the room is quiet (must be 0);
+- the server's own time per action kind (p50 / p95 / max), measured inside the server: the
+  server process is this script in --serve mode, which times every script run (the run that
+  handles the click and the st.rerun it ends with, which Streamlit runs in the same loop)
+  and names it by the widget that triggered it (add_submit, an element form's save,
+  create_submit); at the end the facilitator makes three more maps from the template for
+  the "create" figure;
+- the live refresh's fragment runs (p50 / p95) and the load average (`uptime`) before,
+  during and after: the machine's two cores are shared, and the browsers run on them too.
+
+Sixteen Chromium contexts on two cores load the machine as much as the server does, so the
+latencies include waiting for the browsers; the server's own figures do not. On the shared
+development machine (2 cores, load average 20-40 from other work) a room of 16 screens could
+not even be set up (each screen's first page took minutes), so the runs recorded in
+benchmarks/README.md are the largest that ran there: `--participants 1` and `--participants
+3`; run the full room (the defaults) on a machine of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the app's packages (core) for the final read
+CHROMIUM = "/usr/bin/chromium"
+PG_ADMIN = os.environ.get(
+    "WAYPOINT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+MAP_NAME = "Workshop benchmark"
+TIMEOUT_MS = 180_000
+
+# In every frame (the graph's iframe included): when each node's name first arrived.
+RECORD_SEEN = """
+window.__seen = window.__seen || {};
+window.addEventListener('message', (event) => {
+  const d = event.data;
+  if (d && d.type === 'streamlit:render' && d.args && typeof d.args.data === 'string') {
+    const graph = JSON.parse(d.args.data);
+    window.__labels = graph.nodes.map(n => String(n.label).split('\\n')[0]);
+    const now = Date.now();
+    for (const name of window.__labels) {
+      if (!(name in window.__seen)) window.__seen[name] = now;
+    }
+  }
+});
+"""
+RUN_STARTED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'running';
+}"""
+RUN_ENDED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app && app.getAttribute('data-test-script-state');
+  return state === 'notRunning';
+}"""
+
+
+# --- the server, timing its own script runs -------------------------------------------------
+
+
+def serve(port: int, log_path: str) -> None:
+    """Run the app's server in this process with every script run timed into `log_path`
+    (JSON lines: session, start, end, the keys of the widgets that triggered it, fragment)."""
+    from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.web import cli
+
+    original = script_runner.ScriptRunner._run_script
+    log = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the process's life
+
+    def timed(self: Any, rerun_data: Any) -> None:
+        start = time.time()
+        triggers = _triggers(rerun_data)
+        fragment = bool(rerun_data.fragment_id_queue)
+        try:
+            original(self, rerun_data)
+        finally:
+            line = {
+                "session": self._session_id,
+                "start": start,
+                "end": time.time(),
+                "triggers": triggers,
+                "fragment": fragment,
+            }
+            log.write(json.dumps(line) + "\n")
+
+    script_runner.ScriptRunner._run_script = timed
+    sys.argv = [
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false",
+    ]
+    cli.main()
+
+
+def _triggers(rerun_data: Any) -> list[str]:
+    """The user keys of the widgets whose trigger (a button, a form's submit) set this run."""
+    states = rerun_data.widget_states
+    if states is None:
+        return []
+    found = []
+    for widget in states.widgets:
+        if widget.WhichOneof("value") == "trigger_value" and widget.trigger_value:
+            found.append(widget.id.split("-", 2)[-1] if widget.id.startswith("$$ID") else "?")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A throw-away database URL: a SQLite file, or a PostgreSQL database made and dropped."""
+    if kind == "sqlite":
+        yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'workshop.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"waypoint_workshop_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def server(url: str, log_path: str) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "WAYPOINT_DEMO_ACCOUNTS": "150"}
+    out = open(Path(log_path).with_suffix(".out"), "wb")  # noqa: SIM115 - closed below
+    cmd = [sys.executable, __file__, "--serve", str(port), "--run-log", log_path]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    address = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start; see {out.name}")
+            with suppress(OSError):
+                with urllib.request.urlopen(f"{address}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            time.sleep(0.3)
+        yield address
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        out.close()
+
+
+# --- the room ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    name: str
+    page: Any
+    facilitator: bool = False
+    mine: list[str] = field(default_factory=list)  # names of this person's elements now
+    counter: int = 0
+
+
+@dataclass
+class Record:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    made: dict[str, float] = field(default_factory=dict)  # element name -> click time
+    gone: set[str] = field(default_factory=set)  # names renamed away
+    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _heading(page: Any) -> Any:
+    return page.get_by_test_id("stMainBlockContainer").locator("h1").first
+
+
+async def _run_ended(page: Any) -> None:
+    await page.wait_for_function(RUN_ENDED, polling="raf", timeout=TIMEOUT_MS)
+
+
+async def _click_run(page: Any, target: Any) -> float:
+    """Click, wait until the run it starts has ended; the click's time."""
+    clicked = time.time()
+    await target.click()
+    with suppress(Exception):  # a quick run may end before the first look
+        await page.wait_for_function(RUN_STARTED, polling="raf", timeout=5_000)
+    await _run_ended(page)
+    return clicked
+
+
+async def _labels(page: Any) -> list[str]:
+    for frame in page.frames:
+        if "agraph" in frame.url:
+            with suppress(Exception):
+                found = await frame.evaluate("() => window.__labels || null")
+                if found is not None:
+                    return [str(x) for x in found]
+    return []
+
+
+async def _wait_label(page: Any, name: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = await _labels(page)
+        if name in found:
+            return
+        if not found:  # headless Chromium loads the graph's iframe once the page is painted
+            with suppress(Exception):
+                await page.screenshot()
+        await asyncio.sleep(0.25)
+    raise TimeoutError(f"{name!r} never showed")
+
+
+async def _choose(page: Any, key: str, text: str) -> None:
+    box = page.locator(f".st-key-{key} input[role='combobox']")
+    if await box.input_value() == text:
+        return
+    await box.click()
+    await box.press("Control+a")
+    await box.type(text)
+    await page.get_by_role("option").filter(has_text=text).first.click(timeout=30_000)
+
+
+async def open_screen(browser: Any, url: str) -> Any:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    await context.add_init_script(RECORD_SEEN)
+    page = await context.new_page()
+    await page.goto(url)
+    await _heading(page).wait_for()
+    return page
+
+
+async def set_up(browser: Any, address: str, participants: int) -> list[Person]:
+    """The facilitator's new map and link, then each participant joined through it."""
+    host = await open_screen(browser, f"{address}/journey")
+    await host.get_by_role("button", name="New, duplicate, rename, delete").click()
+    await host.locator(".st-key-create_name input").fill(MAP_NAME)
+    await host.locator(".st-key-create_submit button").click()
+    picker = host.locator(".st-key-journey_map_id input[role='combobox']")
+    deadline = time.monotonic() + 120
+    while not (await picker.input_value()).startswith(MAP_NAME):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the new map never opened")
+        await asyncio.sleep(0.2)
+    await host.keyboard.press("Escape")
+    await _wait_label(host, "Kickoff", timeout=600)
+    await host.get_by_role("tab", name="Workshop").click()
+    await host.locator(".st-key-workshop_link_create button").click()
+    code = host.locator(".st-key-workshop_new_link_box").get_by_test_id("stCode")
+    await code.wait_for()
+    link = ((await code.text_content()) or "").strip()
+    await host.get_by_role("tab", name="Map").click()
+    room = [Person("Facilitator", host, facilitator=True)]
+
+    async def join(number: int) -> Person:
+        name = f"P{number:02d}"
+        page = await open_screen(browser, link)
+        await page.get_by_label("Your name (shown with your notes and changes)").fill(name)
+        await page.get_by_role("button", name="Join").click()
+        await _wait_label(page, "Kickoff", timeout=600)
+        return Person(name, page)
+
+    for number in range(1, participants + 1):  # one at a time: the cores are shared
+        room.append(await join(number))
+    return room
+
+
+async def add(person: Person, record: Record) -> None:
+    page = person.page
+    person.counter += 1
+    name = f"{person.name} tp {person.counter:03d}"
+    await _choose(page, "add_kind", "Touchpoint")
+    await page.locator(".st-key-add_name input").fill(name)
+    clicked = time.time()
+    await page.locator(".st-key-add_submit button").click()
+    record.made[name] = clicked
+    await _wait_label(page, name)
+    await _run_ended(page)
+    record.latencies["add"].append(time.time() - clicked)
+    person.mine.append(name)
+
+
+async def rename(person: Person, record: Record) -> None:
+    if not person.mine:
+        await add(person, record)
+        return
+    page = person.page
+    old = random.choice(person.mine)
+    person.counter += 1
+    new = f"{person.name} tp {person.counter:03d}"
+    await _choose(page, "journey_pick", old)
+    form = page.get_by_test_id("stForm").filter(has_text="Edit touchpoint")
+    name_box = form.get_by_label("Name", exact=True)
+    await name_box.fill(new)
+    clicked = time.time()
+    await form.get_by_role("button", name="Save changes").click()
+    record.made[new] = clicked
+    await _wait_label(page, new)
+    await _run_ended(page)
+    record.latencies["save"].append(time.time() - clicked)
+    person.mine[person.mine.index(old)] = new
+    record.gone.add(old)
+
+
+async def note(person: Person, record: Record) -> None:
+    page = person.page
+    person.counter += 1
+    text = f"{person.name} note {person.counter}"
+    await page.get_by_role("tab", name="Workshop").click()
+    await page.locator(".st-key-note_text textarea").fill(text)
+    clicked = time.time()
+    await page.locator(".st-key-note_submit button").click()
+    await page.get_by_text(text).first.wait_for()
+    await _run_ended(page)
+    record.latencies["note"].append(time.time() - clicked)
+    await page.get_by_role("tab", name="Map").click()
+
+
+async def vote(person: Person, record: Record) -> None:
+    page = person.page
+    await page.get_by_role("tab", name="Workshop").click()
+    buttons = page.locator("[class*='st-key-vote_'] button")
+    if await buttons.count() == 0:
+        await page.get_by_role("tab", name="Map").click()
+        await note(person, record)
+        return
+    clicked = await _click_run(page, buttons.nth(random.randrange(await buttons.count())))
+    record.latencies["vote"].append(time.time() - clicked)
+    await page.get_by_role("tab", name="Map").click()
+
+
+ACTIONS = ((add, 40), (rename, 25), (note, 20), (vote, 15))
+
+
+async def work(person: Person, record: Record, until: float, think: float) -> None:
+    kinds = [a for a, _ in ACTIONS]
+    weights = [w for _, w in ACTIONS]
+    await asyncio.sleep(random.uniform(0, think))
+    while time.time() < until:
+        action = random.choices(kinds, weights)[0]
+        try:
+            await action(person, record)
+        except Exception as exc:  # noqa: BLE001 - counted, the person carries on
+            record.failures[f"{action.__name__}: {type(exc).__name__}"] += 1
+            with suppress(Exception):
+                await person.page.keyboard.press("Escape")
+                await person.page.get_by_role("tab", name="Map").click()
+        await asyncio.sleep(random.expovariate(1 / think))
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _line(label: str, values: list[float]) -> str:
+    if not values:
+        return f"  {label:<28} none"
+    return (
+        f"  {label:<28} n={len(values):<4} p50 {statistics.median(values):6.2f} s  "
+        f"p95 {_pct(values, 0.95):6.2f} s  max {max(values):6.2f} s"
+    )
+
+
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def server_times(log_path: str, since: float) -> dict[str, list[float]]:
+    """Script-run seconds per action kind, from the server's own log."""
+    kinds: dict[str, list[float]] = defaultdict(list)
+    for line in Path(log_path).read_text(encoding="utf-8").splitlines():
+        run = json.loads(line)
+        if run["start"] < since:
+            continue
+        took = run["end"] - run["start"]
+        if run["fragment"]:
+            kinds["live refresh (fragment)"].append(took)
+            continue
+        keys = run["triggers"]
+        if "add_submit" in keys:
+            kinds["add"].append(took)
+        elif any(k.startswith("ef_") and k.endswith("_save") for k in keys):
+            kinds["save"].append(took)
+        elif "create_submit" in keys:
+            kinds["create map from template"].append(took)
+        elif "note_submit" in keys:
+            kinds["note"].append(took)
+        elif any(k.startswith("vote_") for k in keys):
+            kinds["vote"].append(took)
+        else:
+            kinds["other run (tab, poll rerun)"].append(took)
+    return kinds
+
+
+def stored_names(url: str) -> set[str]:
+    from sqlalchemy import create_engine, select
+
+    from core.db.models import JourneyMap, Touchpoint
+
+    engine = create_engine(url)
+    query = (
+        select(Touchpoint.name)
+        .join(JourneyMap, JourneyMap.id == Touchpoint.map_id)
+        .where(JourneyMap.name == MAP_NAME)
+    )
+    with engine.connect() as conn:
+        names = {str(n) for n in conn.execute(query).scalars()}
+    engine.dispose()
+    return names
+
+
+async def room_run(args: argparse.Namespace, address: str, url: str, log_path: str) -> None:
+    from playwright.async_api import async_playwright
+
+    random.seed(args.seed)
+    print(f"server {address}, database {args.database}; {_uptime()}", flush=True)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        people = await set_up(browser, address, args.participants)
+        print(f"{len(people)} screens open; {_uptime()}", flush=True)
+        record = Record()
+        started = time.time()
+        until = started + args.minutes * 60
+        during: list[str] = []
+
+        async def watch_load() -> None:
+            while time.time() < until:
+                await asyncio.sleep(60)
+                during.append(_uptime())
+
+        await asyncio.gather(
+            *(work(person, record, until, args.think) for person in people), watch_load()
+        )
+        print(f"load ended after {time.time() - started:.0f} s; {_uptime()}", flush=True)
+        await asyncio.sleep(10)  # the room goes quiet: every screen's refresh catches up
+        final = {n for n in record.made if n not in record.gone}
+        lost_screens = 0
+        seen_after: list[float] = []
+        for person in people:
+            deadline = time.monotonic() + 60
+            while not final <= set(await _labels(person.page)) and time.monotonic() < deadline:
+                await asyncio.sleep(1)
+            missing = final - set(await _labels(person.page))
+            lost_screens += len(missing)
+            seen: dict[str, int] = {}
+            for frame in person.page.frames:
+                with suppress(Exception):
+                    seen.update(await frame.evaluate("() => window.__seen || {}"))
+            for name, clicked in record.made.items():
+                if name in seen:
+                    seen_after.append(seen[name] / 1000 - clicked)
+        stored = stored_names(url)
+        lost_db = len(final - stored)
+        creates_from = time.time()
+        host = people[0].page
+        for number in range(3):
+            await host.get_by_role("button", name="New, duplicate, rename, delete").click()
+            await host.locator(".st-key-create_name input").fill(f"Extra map {number}")
+            await host.locator(".st-key-create_submit button").click()
+            await _wait_label(host, "Kickoff")
+            await _run_ended(host)
+            await host.keyboard.press("Escape")
+        await browser.close()
+    times = server_times(log_path, started)
+    times["create map from template"] = server_times(log_path, creates_from)[
+        "create map from template"
+    ]
+    report(args, people, record, seen_after, lost_db, lost_screens, times, during)
+
+
+def report(
+    args: argparse.Namespace,
+    people: list[Person],
+    record: Record,
+    seen_after: list[float],
+    lost_db: int,
+    lost_screens: int,
+    times: dict[str, list[float]],
+    during: list[str],
+) -> None:
+    print()
+    print(
+        f"Workshop: 1 facilitator + {len(people) - 1} participants, {args.minutes:g} min, "
+        f"{args.database}, think {args.think:g} s"
+    )
+    print("Action latency (click -> own screen shows it, run finished):")
+    for kind in ("add", "save", "note", "vote"):
+        print(_line(kind, record.latencies.get(kind, [])))
+    print("Add or rename seen by every screen (click -> name in each screen's graph):")
+    print(_line("seen", seen_after))
+    print(f"Edits made (adds + renames): {len(record.made)}")
+    print(f"Edits lost: {lost_db} missing in the database, {lost_screens} missing on screens")
+    print("Server time per script run (measured in the server):")
+    for kind in (
+        "add",
+        "save",
+        "create map from template",
+        "note",
+        "vote",
+        "live refresh (fragment)",
+        "other run (tab, poll rerun)",
+    ):
+        print(_line(kind, times.get(kind, [])))
+    if record.failures:
+        print("Actions that failed (the person carried on):", dict(record.failures))
+    print("Load during the run:")
+    for line in during:
+        print(f"  {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--participants", type=int, default=15)
+    parser.add_argument("--think", type=float, default=8.0, help="mean pause between actions")
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--run-log", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.run_log)
+        return
+    log_path = str(Path(tempfile.mkdtemp()) / "runs.jsonl")
+    Path(log_path).touch()
+    with database(args.database) as url, server(url, log_path) as address:
+        asyncio.run(room_run(args, address, url, log_path))
+
+
+if __name__ == "__main__":
+    main()
