@@ -26,7 +26,8 @@ Printed at the end:
   a lost edit;
 - edits lost: every add and rename made must be in the map's rows in the database at the
   end and in every screen's graph once the room is quiet (must be 0);
-- the server's own time per action kind (p50 / p95 / max), measured inside the server: the
+- the server's own time per action kind (p50 / p95 / max), wall clock and the script
+  thread's CPU time (which the load of other work does not inflate), measured inside the server: the
   server process is this script in --serve mode, which times every script run (the run that
   handles the click and the st.rerun it ends with, which Streamlit runs in the same loop)
   and names it by the widget that triggered it (add_submit, an element form's save,
@@ -113,7 +114,7 @@ def serve(port: int, log_path: str) -> None:
     log = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the process's life
 
     def timed(self: Any, rerun_data: Any) -> None:
-        start = time.time()
+        start, cpu = time.time(), time.thread_time()
         triggers = _triggers(rerun_data)
         fragment = bool(rerun_data.fragment_id_queue)
         try:
@@ -123,6 +124,7 @@ def serve(port: int, log_path: str) -> None:
                 "session": self._session_id,
                 "start": start,
                 "end": time.time(),
+                "cpu": time.thread_time() - cpu,
                 "triggers": triggers,
                 "fragment": fragment,
             }
@@ -429,14 +431,15 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def server_times(log_path: str, since: float) -> dict[str, list[float]]:
-    """Script-run seconds per action kind, from the server's own log."""
+def server_times(log_path: str, since: float, *, cpu: bool = False) -> dict[str, list[float]]:
+    """Script-run seconds per action kind, from the server's own log: wall time, or with
+    `cpu` the script thread's own CPU time (which other work on the cores does not inflate)."""
     kinds: dict[str, list[float]] = defaultdict(list)
     for line in Path(log_path).read_text(encoding="utf-8").splitlines():
         run = json.loads(line)
         if run["start"] < since:
             continue
-        took = run["end"] - run["start"]
+        took = run.get("cpu", 0.0) if cpu else run["end"] - run["start"]
         if run["fragment"]:
             kinds["live refresh (fragment)"].append(took)
             continue
@@ -529,10 +532,12 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
             await host.keyboard.press("Escape")
         await browser.close()
     times = server_times(log_path, started)
-    times["create map from template"] = server_times(log_path, creates_from)[
-        "create map from template"
-    ]
-    report(args, people, record, seen_after, lost_db, lost_screens, times, during)
+    cpu = server_times(log_path, started, cpu=True)
+    for found, which in ((times, False), (cpu, True)):
+        found["create map from template"] = server_times(log_path, creates_from, cpu=which)[
+            "create map from template"
+        ]
+    report(args, people, record, seen_after, (lost_db, lost_screens), (times, cpu), during)
 
 
 def report(
@@ -540,11 +545,12 @@ def report(
     people: list[Person],
     record: Record,
     seen_after: list[float],
-    lost_db: int,
-    lost_screens: int,
-    times: dict[str, list[float]],
+    lost: tuple[int, int],
+    server: tuple[dict[str, list[float]], dict[str, list[float]]],
     during: list[str],
 ) -> None:
+    lost_db, lost_screens = lost
+    times, cpu = server
     print()
     print(
         f"Workshop: 1 facilitator + {len(people) - 1} participants, {args.minutes:g} min, "
@@ -557,8 +563,7 @@ def report(
     print(_line("seen", seen_after))
     print(f"Edits made (adds + renames): {len(record.made)}")
     print(f"Edits lost: {lost_db} missing in the database, {lost_screens} missing on screens")
-    print("Server time per script run (measured in the server):")
-    for kind in (
+    kinds = (
         "add",
         "save",
         "create map from template",
@@ -566,8 +571,13 @@ def report(
         "vote",
         "live refresh (fragment)",
         "other run (tab, poll rerun)",
-    ):
+    )
+    print("Server time per script run (measured in the server, wall clock):")
+    for kind in kinds:
         print(_line(kind, times.get(kind, [])))
+    print("Server CPU per script run (the script thread's own CPU time):")
+    for kind in kinds:
+        print(_line(kind, cpu.get(kind, [])))
     if record.failures:
         print("Actions that failed (the person carried on):", dict(record.failures))
     print("Load during the run:")
