@@ -252,8 +252,9 @@ def overview(key: DataKey) -> tuple[DataSummary, pl.DataFrame, pl.DataFrame]:
 def headline(key: DataKey, as_of: date, plan_key: str, _plan: MeasurementPlan) -> dict:
     """The scorecard's "All" row, for the figures Home leads with; keyed on the plan's text."""
     from core.engine import scorecard
+    from ui.engine_tables import engine_tables  # it reads through this module's transaction
 
-    card = scorecard(_dataset(key), _plan, as_of)
+    card = scorecard(engine_tables(key, _dataset(key)), _plan, as_of)
     return card.filter(pl.col("segment") == "All").row(0, named=True)
 
 

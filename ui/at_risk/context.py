@@ -11,7 +11,7 @@ from core.engine import Tables
 from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
 from core.workspace.workspaces import WorkspaceInfo
-from ui.scorecards.rollups import engine_tables
+from ui.engine_tables import engine_tables
 from ui.state import (
     DataKey,
     current_dataset,
@@ -46,7 +46,7 @@ class AtRiskContext:
 
     @property
     def tables(self) -> Tables:
-        """What the engine reads: the data with its stored rollups (ui.scorecards.rollups)."""
+        """What the engine reads: the data with its stored rollups (ui.engine_tables)."""
         return engine_tables(self.data_key, self.dataset)
 
 

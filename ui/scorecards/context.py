@@ -17,7 +17,7 @@ from core.model.dataset import Dataset
 from core.model.plan import MeasurementPlan
 from core.scorecards.bundle import Filters
 from core.workspace.workspaces import WorkspaceInfo
-from ui.scorecards.rollups import engine_tables
+from ui.engine_tables import engine_tables
 from ui.state import (
     DataKey,
     current_dataset,
@@ -47,7 +47,7 @@ class ScorecardsContext:
 
     @property
     def tables(self) -> Tables:
-        """What the engine reads: the data with its stored rollups (ui.scorecards.rollups)."""
+        """What the engine reads: the data with its stored rollups (ui.engine_tables)."""
         return engine_tables(self.data_key, self.dataset)
 
 

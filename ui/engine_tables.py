@@ -1,7 +1,7 @@
 """The engine's view of a workspace's stored data version: its tables with its rollups
 (core.data.rollups), decoded once per version and shared by every page run and person.
 
-Shared by the Scorecards and At-risk pages (and wherever a page computes from a version):
+Shared by Home, Scorecards and At-risk (wherever a page computes from a version):
 with the rollups, the engine does not pass over every event again when the analysis date
 or the filters change. A version stored before rollups existed gets them built and stored on
 its first use here.
