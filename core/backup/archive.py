@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -196,7 +197,7 @@ class BackupReader:
             raise self._not_ours("its manifest is far too large")
         try:
             manifest = json.loads(self.zip.read(MANIFEST))
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, zlib.error) as exc:
             raise self.corrupt(f"its manifest cannot be read: {exc}") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise self._not_ours("its manifest is not one Waypoint writes")
@@ -253,7 +254,7 @@ class BackupReader:
                 yield from stream
         except KeyError:
             raise self.corrupt(f"the file for table {entry.name} is missing") from None
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise self.corrupt(f"table {entry.name} cannot be read: {exc}") from None
 
     def rows(self, name: str) -> Iterator[dict[str, Any]]:

@@ -3,10 +3,10 @@
 Foreign keys are found in the metadata (core.backup.schema). A few columns hold ids without
 one: the stage a workshop presents, the element a map change touched, the elements inside a
 change's before/after and a snapshot's content (undo and restore put elements back under those
-ids), and a converted sticky note's "kind:id". Each is listed here with the function that
-renumbers it. An id with no row in the backup (an element deleted long ago that undo or a
-snapshot could bring back) gets a fresh id of its table, so bringing it back can never take an
-id another row of the target database holds.
+ids), a converted sticky note's "kind:id" and the "kind:id" an opportunity came from. Each is
+listed here with the function that renumbers it. An id with no row in the backup (an element
+deleted long ago that undo or a snapshot could bring back) gets a fresh id of its table, so
+bringing it back can never take an id another row of the target database holds.
 
 Every JSON column, and every whole-number column named *_id that is not a foreign key, must be
 either listed here or named in ID_FREE (tests/db/test_backup.py checks this), so a column added
@@ -95,6 +95,12 @@ def _element(kind: str, values: Any, look: Lookup) -> Any:
         out["stage_id"] = _one("stage", out["stage_id"], look)
     if "segment_id" in out:
         out["segment_id"] = _one("segment", out["segment_id"], look)
+    if "origin_stage_id" in out:
+        out["origin_stage_id"] = _one("stage", out["origin_stage_id"], look)
+    if "origin_note_id" in out:
+        out["origin_note_id"] = _one("sticky_note", out["origin_note_id"], look)
+    if "origin_element" in out:
+        out["origin_element"] = _converted(out, out["origin_element"], look)
     return out
 
 
@@ -128,7 +134,8 @@ def payload(kind: str, value: Any, look: Lookup) -> Any:
 
 
 def _converted(_row: Mapping[str, Any], value: Any, look: Lookup) -> Any:
-    """A converted note's "kind:id" (empty while not converted)."""
+    """A "kind:id" reference: a converted note's element, an opportunity's origin element
+    (empty when there is none)."""
     if not isinstance(value, str) or ":" not in value:
         return value
     kind, _, ident = value.partition(":")
@@ -153,6 +160,7 @@ SOFT_REFERENCES: tuple[SoftReference, ...] = (
     SoftReference("map_change", "after", _change_payload),
     SoftReference("map_snapshot", "content", lambda _r, v, k: payload("map", v, k)),
     SoftReference("sticky_note", "converted_to", _converted),
+    SoftReference("opportunity", "origin_element", _converted),
 )
 
 

@@ -5,7 +5,8 @@ to `workspace`, or to a table already found, that is NOT NULL or deletes with it
 (ON DELETE CASCADE). Tables only pointing at a workspace's rows through a nullable, SET NULL
 key are not owned by it and are left out. `Base.metadata.sorted_tables` lists parents before
 children, so one pass finds them all, in an order rows can be inserted in. A table added by a
-new migration and model is carried by the next backup without any change here.
+new migration and model is carried by the next backup without any change here, unless it is
+named in NOT_KEPT.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from sqlalchemy.exc import SAWarning
 from core.db.models import Base
 
 ROOT = "workspace"
+NOT_KEPT = frozenset({"map_presence"})
+"""Workspace tables a backup leaves out: who had a map open a minute ago is not the
+workspace's content, and its rows name people by their sign-in keys."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ def workspace_tables(metadata: MetaData = Base.metadata) -> list[WorkspaceTable]
     """The workspace's tables, parents before children (the order to insert them in)."""
     found: dict[str, WorkspaceTable] = {}
     for table in metadata.sorted_tables:
+        if table.name in NOT_KEPT:
+            continue
         if table.name == ROOT:
             found[ROOT] = WorkspaceTable(table, _single_key(table), None, None)
             continue

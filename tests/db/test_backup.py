@@ -339,6 +339,12 @@ def test_backup_names_the_workspaces_when_the_name_is_unknown(
     assert not list(tmp_path.iterdir())
 
 
+def test_who_had_a_map_open_is_not_kept_in_a_backup():
+    """Presence rows are the room of a minute ago and name people by their sign-in keys."""
+    assert "map_presence" not in {t.name for t in workspace_tables()}
+    assert "opportunity" in {t.name for t in workspace_tables()}
+
+
 def test_every_id_outside_a_foreign_key_is_declared():
     """A JSON column, or a whole-number *_id column without a foreign key, in a workspace
     table must say how restore renumbers it (references.SOFT_REFERENCES) or that it holds no

@@ -50,7 +50,8 @@ def engine_for(url: str) -> Iterator[Engine]:
 def populate(factory: sessionmaker[Session]) -> int:
     """The demo workspace (data, maps, rounds) plus what the demo lacks: a snapshot, deleted
     elements (ids only history and snapshots still hold), a reorder, a converted and voted
-    note, the presented stage, an opportunity, a risk state, a saved import mapping, guest
+    note, a pain point become an opportunity (with its origin), the presented stage, an
+    opportunity, a risk state, a saved import mapping, guest
     links (one with a passcode and a joined guest) and a second member."""
     ensure_demo_workspace(factory)
     with unit_of_work(factory) as s:
@@ -71,6 +72,8 @@ def populate(factory: sessionmaker[Session]) -> int:
         note = workshop.add_note(s, map_id, stages[0]["id"], "idea", "Office hours", FACILITATOR)
         workshop.set_vote(s, map_id, note, on=True)
         workshop.convert_note(s, map_id, note, "touchpoint", FACILITATOR)
+        pain = workshop.add_note(s, map_id, stages[0]["id"], "pain", "Slow SSO", FACILITATOR)
+        workshop.convert_note(s, map_id, pain, "opportunity", FACILITATOR)  # keeps its origin
         workshop.present_stage(s, map_id, stages[1]["id"], FACILITATOR)
         made = links.create_link(s, ws, "participant", map_id=map_id, passcode="tulip-42")
         links.create_link(s, ws, "viewer", map_id=map_id, label="Board")

@@ -151,7 +151,11 @@ def _note_card(content: jm.MapContent, access: Access, note: workshop.NoteInfo) 
         st.text(note.text)
         st.caption(
             f"by {inert_markdown(note.author, 80)}"
-            + (f" · on the map as {inert_markdown(note.converted_to)}" if note.converted_to else "")
+            + (
+                f" · {inert_markdown(workshop.became(content, note.converted_to))}"
+                if note.converted_to
+                else ""
+            )
         )
         if access.facilitates:
             _facilitator_note_controls(access, map_id, note)
