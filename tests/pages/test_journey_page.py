@@ -116,7 +116,7 @@ def test_conflicting_edit_shows_both_values(app, factory):
     assert not app.exception
     assert "changed by someone else" in app.error[0].value
     shown = next(d.value for d in app.dataframe if "Yours" in d.value.columns)
-    assert list(shown.iloc[0]) == ["goal", "Mine", "Theirs"]
+    assert list(shown.iloc[0]) == ["Goal", "Mine", "Theirs"]  # the field in words
     with unit_of_work(factory) as s:
         assert jm.load(s, info.id).stages[0]["goal"] == "Theirs"
 
