@@ -6,12 +6,15 @@ in presenter mode, zoom and fit, and the stage shown to the room highlighted on 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
 
 from tests.support.browser import expect_no_errors, start_server
 from tests.support.journey_browser import (
+    add,
     choose,
     graph_frame,
     in_graph,
@@ -199,3 +202,43 @@ def test_presented_stage_is_highlighted_on_every_screen(server: str, browser: Br
             assert not _node(page, _stage_id(page, "Contract")).get("shadow")
             expect(page.get_by_text("shown to the room: Setup")).to_be_visible()
             expect_no_errors(page)
+
+
+def _words(text: str) -> str:
+    """Text without its white space: a long label is wrapped over lines in the pictures."""
+    return "".join(text.split())
+
+
+def test_graph_and_grid_download_with_typed_labels_as_text(
+    server: str, browser: Browser, tmp_path: Path
+) -> None:
+    """The files are made when their button is pressed (a callable behind the button); a
+    participant's hostile label arrives in the SVG as escaped text and the PNG is a PNG."""
+    with room(browser, server, "Graph files", names=("Pat",)) as r:
+        host, (pat,) = r.host, r.participants
+        add(pat, "Touchpoint", PAYLOADS[0])
+        wait_for_label(host, PAYLOADS[0])
+        files = {}
+        host.locator(".st-key-graph_files_make button").click()
+        for key in ("graph_svg", "graph_png"):
+            with host.expect_download() as download:
+                host.locator(f".st-key-{key} button").click()
+            files[key] = tmp_path / download.value.suggested_filename
+            download.value.save_as(files[key])
+        svg = files["graph_svg"].read_text(encoding="utf-8")
+        tree = ElementTree.fromstring(svg)
+        assert not [e for e in tree.iter() if e.tag.endswith("script")]
+        assert PAYLOADS[0] not in svg  # never raw markup, but its words as text
+        assert _words(PAYLOADS[0]) in _words("".join(tree.itertext()))
+        assert files["graph_png"].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+        host.get_by_role("tab", name="Grid").click()
+        host.locator(".st-key-grid_files_make button").click()
+        with host.expect_download() as download:
+            host.locator(".st-key-grid_svg button").click()
+        grid = tmp_path / "grid.svg"
+        download.value.save_as(grid)
+        grid_svg = grid.read_text(encoding="utf-8")
+        assert PAYLOADS[0] not in grid_svg
+        assert _words(PAYLOADS[0]) in _words("".join(ElementTree.fromstring(grid_svg).itertext()))
+        assert host.evaluate("() => window.__xss") is None
+        expect_no_errors(host)

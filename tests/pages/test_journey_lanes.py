@@ -53,6 +53,8 @@ def test_lanes_tab_shows_roles_and_keeps_hostile_labels_as_text(app, factory):
     assert "&lt;img" in admin_row
     all_roles_row = page.split("All roles</th>", 1)[1].split("</tr>", 1)[0]
     assert "Anyone&#x27;s risk" in all_roles_row
+    app.button(key="lanes_files_make").click().run()  # the files, made when asked for
+    assert not app.exception
     keys = {b.proto.id for b in app.get("download_button")}
     assert any("lanes_csv" in k for k in keys)
     assert any("lanes_png" in k for k in keys)

@@ -67,8 +67,25 @@ def test_an_add_builds_no_chart_or_file_of_a_closed_tab(app, built):
     assert app.text_area(key="note_text") is not None
     assert any(m.label == "Completeness" for m in app.metric)
     assert any("Welcome video" in h.proto.body for h in app.get("html"))  # the grid
-    assert "grid_png" in _keys(app, "download_button")  # offered, made when pressed
-    assert not {"export_json", "export_excel"} & _keys(app, "download_button")
+    assert "grid_files_make" in _keys(app, "button")  # offered, made when asked for
+    assert not {"grid_png", "export_json", "export_excel"} & _keys(app, "download_button")
+
+
+def test_the_grid_files_are_made_once_when_asked_for_and_again_after_an_edit(app, built):
+    app.button(key="grid_files_make").click().run()
+    assert not app.exception
+    assert {"grid_svg", "grid_png", "grid_csv"} <= _keys(app, "download_button")
+    assert built["svg_png"] == 1
+    app.run()  # a rerun hands over the files made
+    assert built["svg_png"] == 1
+    assert "grid_png" in _keys(app, "download_button")
+    app.selectbox(key="add_kind").set_value("touchpoint")
+    app.text_input(key="add_name").input("Welcome video")
+    app.button(key="add_submit").click().run()
+    assert not app.exception
+    assert "grid_png" not in _keys(app, "download_button")  # the map changed: not stale
+    assert "grid_files_make" in _keys(app, "button")
+    assert built["svg_png"] == 1
 
 
 @pytest.mark.parametrize(

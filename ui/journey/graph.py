@@ -22,6 +22,7 @@ from core.common.palette import BLACK, INK, YELLOW
 from core.common.text import inert_markdown
 from core.journey import views
 from core.journey.graph_image import graph_png, graph_svg
+from ui.journey.files import MapFile, files_on_request
 from ui.journey.toolbar import Lens
 
 SELECTED_KEY = "journey_selected"
@@ -67,7 +68,7 @@ def graph(
             st.rerun()
     st.caption(_caption(content, presented, editable=editable))
     if not presenter:
-        _downloads(g, content.info.name, shown)
+        _downloads(g, content, lens, shown)
 
 
 def _caption(content: jm.MapContent, presented: int | None, *, editable: bool) -> str:
@@ -186,23 +187,34 @@ def _config(g: views.Graph) -> Config:
     return config
 
 
-def _downloads(g: views.Graph, name: str, shown: str | None) -> None:
-    """The picture as files, made only when a button is pressed (rendering the PNG takes a
-    noticeable part of a second; most runs never ask for it)."""
-    c1, c2, _ = st.columns([1, 1, 2])
-    c1.download_button(
-        "Graph as PNG",
-        lambda: graph_png(g, name, highlight=shown),
-        file_name="journey-graph.png",
-        mime="image/png",
-        key="graph_png",
-        icon=":material/download:",
+def _downloads(g: views.Graph, content: jm.MapContent, lens: Lens, shown: str | None) -> None:
+    """The picture as files, made when asked for (the PNG takes a noticeable part of a
+    second; most runs never need it) and again only once the map or the filters change."""
+    name = content.info.name
+    now = (content.info.id, content.info.version, shown, *_lens_key(lens))
+    files_on_request(
+        "graph_files",
+        now,
+        [
+            MapFile(
+                "Graph as PNG",
+                "graph_png",
+                "journey-graph.png",
+                "image/png",
+                lambda: graph_png(g, name, highlight=shown),
+            ),
+            MapFile(
+                "Graph as SVG",
+                "graph_svg",
+                "journey-graph.svg",
+                "image/svg+xml",
+                lambda: graph_svg(g, name, highlight=shown),
+            ),
+        ],
+        label="Graph as PNG or SVG",
     )
-    c2.download_button(
-        "Graph as SVG",
-        lambda: graph_svg(g, name, highlight=shown),
-        file_name="journey-graph.svg",
-        mime="image/svg+xml",
-        key="graph_svg",
-        icon=":material/download:",
-    )
+
+
+def _lens_key(lens: Lens) -> tuple[object, ...]:
+    """What of the lens changes the picture: the roles, channels and whether reach is shown."""
+    return (tuple(sorted(lens.roles)), tuple(sorted(lens.channels)), lens.reach is not None)

@@ -9,6 +9,7 @@ from core.charts.export import svg_png
 from core.common.downloads import csv_bytes
 from core.common.palette import BLUE, ORANGE
 from core.journey import views
+from ui.journey.files import MapFile, files_on_request
 from ui.journey.toolbar import Lens
 
 GRID_CSS = f"""
@@ -33,34 +34,39 @@ def grid(content: jm.MapContent, lens: Lens, *, chrome: bool = True) -> None:
     highlight = content.stage_name(lens.focus) if lens.focus is not None else None
     st.html(GRID_CSS + views.grid_html(g, highlight=highlight))
     if chrome:
-        _downloads(g, content.info.name)
+        _downloads(g, content, lens)
 
 
-def _downloads(g: views.Grid, name: str) -> None:
-    """Each file is made when its button is pressed, not on every run: rendering the PNG
-    alone took about a second of every click's run, for a file rarely asked for."""
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        "Grid as SVG",
-        lambda: views.grid_svg(g, name),
-        file_name="journey-grid.svg",
-        mime="image/svg+xml",
-        key="grid_svg",
-        icon=":material/download:",
-    )
-    c2.download_button(
-        "Grid as PNG",
-        lambda: svg_png(views.grid_svg(g, name)),
-        file_name="journey-grid.png",
-        mime="image/png",
-        key="grid_png",
-        icon=":material/download:",
-    )
-    c3.download_button(
-        "Grid as CSV",
-        lambda: csv_bytes(g.to_frame()),
-        file_name="journey-grid.csv",
-        mime="text/csv",
-        key="grid_csv",
-        icon=":material/download:",
+def _downloads(g: views.Grid, content: jm.MapContent, lens: Lens) -> None:
+    """The grid as files, made when asked for: rendering the PNG alone took about a second
+    of every click's run, for a file rarely asked for."""
+    name = content.info.name
+    now = (content.info.id, content.info.version, lens.reach is not None)
+    files_on_request(
+        "grid_files",
+        now,
+        [
+            MapFile(
+                "Grid as SVG",
+                "grid_svg",
+                "journey-grid.svg",
+                "image/svg+xml",
+                lambda: views.grid_svg(g, name),
+            ),
+            MapFile(
+                "Grid as PNG",
+                "grid_png",
+                "journey-grid.png",
+                "image/png",
+                lambda: svg_png(views.grid_svg(g, name)),
+            ),
+            MapFile(
+                "Grid as CSV",
+                "grid_csv",
+                "journey-grid.csv",
+                "text/csv",
+                lambda: csv_bytes(g.to_frame()),
+            ),
+        ],
+        label="Grid as SVG, PNG or CSV",
     )

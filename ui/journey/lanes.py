@@ -10,6 +10,7 @@ from core.charts.export import svg_png
 from core.common.downloads import csv_bytes
 from core.journey import lanes as core_lanes
 from core.journey import views
+from ui.journey.files import MapFile, files_on_request
 from ui.journey.grid import GRID_CSS
 from ui.journey.toolbar import Lens
 
@@ -27,33 +28,38 @@ def lanes(content: jm.MapContent, lens: Lens) -> None:
     g = found.to_grid()
     highlight = content.stage_name(lens.focus) if lens.focus is not None else None
     st.html(GRID_CSS + views.grid_html(g, highlight=highlight))
-    _downloads(found, g, content.info.name)
+    _downloads(found, g, content, lens)
 
 
-def _downloads(found: core_lanes.Lanes, g: views.Grid, name: str) -> None:
-    svg = views.grid_svg(g, f"{name}: lanes by role")
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        "Lanes as CSV",
-        csv_bytes(found.to_frame()),
-        file_name="journey-lanes.csv",
-        mime="text/csv",
-        key="lanes_csv",
-        icon=":material/download:",
-    )
-    c2.download_button(
-        "Lanes as SVG",
-        svg,
-        file_name="journey-lanes.svg",
-        mime="image/svg+xml",
-        key="lanes_svg",
-        icon=":material/download:",
-    )
-    c3.download_button(
-        "Lanes as PNG",
-        lambda: svg_png(svg),  # made when asked for: rendering costs more than the page
-        file_name="journey-lanes.png",
-        mime="image/png",
-        key="lanes_png",
-        icon=":material/download:",
+def _downloads(found: core_lanes.Lanes, g: views.Grid, content: jm.MapContent, lens: Lens) -> None:
+    """The lanes as files, made when asked for (the PNG costs more than the page)."""
+    name = content.info.name
+    now = (content.info.id, content.info.version, tuple(lens.roles), tuple(lens.channels))
+    files_on_request(
+        "lanes_files",
+        now,
+        [
+            MapFile(
+                "Lanes as CSV",
+                "lanes_csv",
+                "journey-lanes.csv",
+                "text/csv",
+                lambda: csv_bytes(found.to_frame()),
+            ),
+            MapFile(
+                "Lanes as SVG",
+                "lanes_svg",
+                "journey-lanes.svg",
+                "image/svg+xml",
+                lambda: views.grid_svg(g, f"{name}: lanes by role"),
+            ),
+            MapFile(
+                "Lanes as PNG",
+                "lanes_png",
+                "journey-lanes.png",
+                "image/png",
+                lambda: svg_png(views.grid_svg(g, f"{name}: lanes by role")),
+            ),
+        ],
+        label="Lanes as CSV, SVG or PNG",
     )
