@@ -3,6 +3,8 @@ and stage, kinds.ORIGIN_FIELDS) with the stages' side of it, and the table to ed
 
 from __future__ import annotations
 
+import html
+
 import polars as pl
 import streamlit as st
 
@@ -15,6 +17,11 @@ from core.journey.shapes import field_values
 from core.journey.words import plural
 from ui.journey.bulk import bulk
 from ui.state import transaction
+
+TABLE_CSS = """<style>
+.wp-origins {border-collapse: collapse; width: 100%;}
+.wp-origins th, .wp-origins td {border: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left;}
+</style>"""
 
 
 def opportunities(content: jm.MapContent, access: Access, *, editable: bool) -> None:
@@ -54,7 +61,7 @@ def origins(content: jm.MapContent) -> None:
         found = workshop.origin(content, o, kinds)
         rows.append({"Opportunity": o["title"], "Where it came from": found.words if found else ""})
     st.markdown("**Where they came from**")
-    st.dataframe(pl.DataFrame(rows), hide_index=True, key="opps_origins", width="stretch")
+    _text_table("opps_origins", rows)
     by_stage = workshop.opportunities_by_stage(content)
     if by_stage:
         stage_rows = [
@@ -66,9 +73,19 @@ def origins(content: jm.MapContent) -> None:
             for s in content.stages
             if s["id"] in by_stage
         ]
-        st.dataframe(
-            pl.DataFrame(stage_rows), hide_index=True, key="opps_by_stage", width="stretch"
-        )
+        _text_table("opps_by_stage", stage_rows)
+
+
+def _text_table(key: str, rows: list[dict[str, str]]) -> None:
+    """A small read-only table as plain HTML, every cell escaped (titles and notes are typed
+    by participants), so the words show in full on a projector and in the page's text."""
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>"
+        for row in rows
+    )
+    with st.container(key=key):
+        st.html(f'<table class="wp-origins"><tr>{head}</tr>{body}</table>{TABLE_CSS}')
 
 
 def _converted(o: jm.OpportunityElement) -> bool:

@@ -1,0 +1,165 @@
+"""Issue 16, items 4, 5 and 6, in headless Chromium with a facilitator and two participants
+(tests/support/journey_browser.py `room`): nothing stale after one's own change (a converted
+note shows in the Opportunities table at once, with where it came from, and no reload
+button); Redo of one's own undo seen by the others, never by the facilitator's Redo; the lanes by role
+keep a participant's hostile label as text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.support.browser import expect_no_errors, keyed, start_server
+from tests.support.journey_browser import add, choose, room
+
+HOSTILE = "<img src=x onerror=window.__xss=1>"
+RELOAD = re.compile("Reload from the map|Drop my edits", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from start_server(tmp_path_factory)
+
+
+def _tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def _editor(page: Page, prefix: str) -> Locator:
+    """The bulk table of `prefix` (bulk, opps) as the current run drew it."""
+    return page.locator(f'[class*="st-key-{prefix}_base_"][data-stale="false"]').first
+
+
+def _note(page: Page, text: str) -> None:
+    _tab(page, "Workshop")
+    choose(page, "note_kind", "Pain point")
+    choose(page, "note_stage", "Kickoff")
+    page.locator(".st-key-note_text textarea").fill(text)
+    page.locator(".st-key-note_submit button").click()
+
+
+def _until_gone(page: Page, box: str, option: str, button: str) -> None:
+    """Choose `option` and press `button` until the button goes (the action was stored): on
+    a busy machine a live refresh can redraw the card between the choice and the click."""
+    for _ in range(4):
+        if page.locator(f".st-key-{button}").count() == 0:
+            return  # an earlier press was stored after all
+        choose(page, box, option)
+        page.locator(f".st-key-{button} button").click()
+        try:
+            expect(page.locator(f".st-key-{button}")).to_have_count(0, timeout=40_000)
+            return
+        except AssertionError:
+            continue
+    expect(page.locator(f".st-key-{button}")).to_have_count(0)
+
+
+def _added(page: Page, kind: str, name: str) -> None:
+    """Add through the form until the Grid shows it (a refused repeat says it exists)."""
+    for _ in range(4):
+        _tab(page, "Map")
+        add(page, kind, name)
+        _tab(page, "Grid")
+        try:
+            expect(_grid(page)).to_contain_text(name, timeout=40_000)
+            return
+        except AssertionError:
+            continue
+    expect(_grid(page)).to_contain_text(name)
+
+
+def _note_id(page: Page, text: str) -> int:
+    card = page.locator('[class*="st-key-note_pain_"]').filter(has_text=text).first
+    expect(card).to_be_visible()
+    found = re.search(r"st-key-note_pain_(\d+)", card.get_attribute("class") or "")
+    assert found, card.get_attribute("class")
+    return int(found.group(1))
+
+
+def test_a_converted_note_shows_in_the_opportunities_at_once_with_its_origin(
+    server: str, browser: Browser
+) -> None:
+    with room(browser, server, "Nothing stale") as r:
+        pat, sam = r.participants
+        host = r.host
+        _note(pat, "Slow SSO sign-in")
+        _tab(host, "Workshop")
+        note = _note_id(host, "Slow SSO sign-in")  # the facilitator's wall shows it live
+        _until_gone(host, f"conv_{note}", "opportunity", f"convert_{note}")
+
+        _tab(host, "Opportunities")  # at once: no reload button, the new row in the table
+        table = _editor(host, "opps")
+        expect(table.locator("td", has_text="Slow SSO sign-in").first).to_be_attached()
+        origins = host.locator(".st-key-opps_origins")
+        expect(
+            origins.locator("td", has_text="From: pain point “Slow SSO sign-in”").first
+        ).to_be_attached()
+        expect(origins.locator("td", has_text="in stage Kickoff").first).to_be_attached()
+        expect(
+            host.locator(".st-key-opps_by_stage").locator("td", has_text="Kickoff").first
+        ).to_be_attached()
+        expect(host.get_by_role("button", name=RELOAD)).to_have_count(0)
+        expect_no_errors(host)
+
+
+def _button(page: Page, key: str) -> Locator:
+    return keyed(page, key).get_by_role("button").first
+
+
+def _grid(page: Page) -> Locator:
+    """The Grid tab's table (the lanes are a .wp-grid too, with no "Goal" row)."""
+    return page.locator(".wp-grid").filter(has_text="Exit criteria").first
+
+
+def _on_grid(page: Page, text: str, *, present: bool = True) -> None:
+    _tab(page, "Grid")
+    if present:
+        expect(_grid(page)).to_contain_text(text)
+    else:
+        expect(_grid(page)).not_to_contain_text(text)
+
+
+def test_redo_of_a_participants_own_undo_reaches_the_room_but_not_the_facilitators_redo(
+    server: str, browser: Browser
+) -> None:
+    with room(browser, server, "Redo room") as r:
+        pat, sam = r.participants
+        host = r.host
+        _added(pat, "Risk", "Pat's risk")
+        _on_grid(sam, "Pat's risk")
+        expect(_button(pat, "journey_redo")).to_be_disabled()
+
+        _button(pat, "journey_undo").click()
+        _on_grid(sam, "Pat's risk", present=False)
+        expect(_button(pat, "journey_redo")).to_have_text(re.compile("Redo: added risk"))
+        expect(_button(sam, "journey_redo")).to_be_disabled()  # not Sam's undo
+        expect(_button(host, "journey_redo")).to_be_disabled()  # nor the facilitator's
+
+        _button(pat, "journey_redo").click()
+        _on_grid(sam, "Pat's risk")
+        _on_grid(host, "Pat's risk")
+        expect(_button(pat, "journey_redo")).to_be_disabled()
+
+        _button(pat, "journey_undo").click()  # and back again: undo, redo, undo
+        _on_grid(sam, "Pat's risk", present=False)
+        expect(_button(host, "journey_redo")).to_contain_text("Nothing to redo")
+        _on_grid(host, "Pat's risk", present=False)
+        for page in (host, pat, sam):
+            expect_no_errors(page)
+
+
+def test_lanes_keep_a_participants_hostile_label_as_text(server: str, browser: Browser) -> None:
+    with room(browser, server, "Lanes room") as r:
+        pat = r.participants[0]
+        _added(pat, "Touchpoint", HOSTILE)
+        for page in (r.host, pat, r.participants[1]):
+            _tab(page, "Lanes by role")
+            table = page.locator(".wp-grid").filter(has_text="Admin / implementer").first
+            expect(table).to_contain_text(HOSTILE)
+            expect(table.locator("th", has_text="All roles")).to_have_count(1)
+            assert table.locator("img").count() == 0
+            assert page.evaluate("() => window.__xss") is None
+            expect_no_errors(page)
