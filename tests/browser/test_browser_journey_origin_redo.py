@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.support.browser import expect_no_errors, keyed, start_server
+from tests.support.browser import expect_no_errors, keyed, start_server, wait_for_run_to_end
 from tests.support.journey_browser import add, choose, room
 
 HOSTILE = "<img src=x onerror=window.__xss=1>"
@@ -25,7 +25,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _tab(page: Page, name: str) -> None:
+    """Open a tab and let the run it starts end (the page tracks the open tab), so a form
+    filled next is not redrawn under the typing."""
     page.get_by_role("tab", name=name).click()
+    wait_for_run_to_end(page)
 
 
 def _editor(page: Page, prefix: str) -> Locator:
