@@ -194,14 +194,7 @@ def undo(
             else "There is no change of yours to undo on this map."
         )
     _check_untouched(journey, change)
-    claimed = updated_rows(
-        session,
-        update(MapChange)
-        .where(MapChange.id == change.id, MapChange.undone.is_(False))
-        .values(undone=True)
-        .execution_options(synchronize_session=False),
-    )
-    if claimed != 1:  # two people pressed Undo at once: only one takes it back
+    if not _flip(session, change, undone=True):  # two pressed Undo at once: one takes it
         raise JourneyError("Someone else has just undone that change; look at the map again.")
     _reverse(session, journey, change)
     session.flush()
@@ -297,14 +290,7 @@ def redo(
         )
     if not _as_undo_left(journey, change):
         raise _changed_since_undo(session, change)
-    claimed = updated_rows(
-        session,
-        update(MapChange)
-        .where(MapChange.id == change.id, MapChange.undone.is_(True))
-        .values(undone=False)
-        .execution_options(synchronize_session=False),
-    )
-    if claimed != 1:
+    if not _flip(session, change, undone=False):
         raise JourneyError("That change was just redone from another screen; look again.")
     _apply(session, journey, change)
     session.flush()
@@ -320,6 +306,19 @@ def redo(
         change.after,
     )
     return _info(change)
+
+
+def _flip(session: Session, change: MapChange, *, undone: bool) -> bool:
+    """Mark `change` undone (or redone) in one statement that only succeeds from the other
+    state, so of two screens pressing at once exactly one takes it."""
+    claimed = updated_rows(
+        session,
+        update(MapChange)
+        .where(MapChange.id == change.id, MapChange.undone.is_(not undone))
+        .values(undone=undone)
+        .execution_options(synchronize_session=False),
+    )
+    return claimed == 1
 
 
 def _as_undo_left(journey: JourneyMap, change: MapChange) -> bool:
