@@ -10,6 +10,7 @@ from core.common.text import inert_markdown
 from core.workspace import workspaces
 from core.workspace.workspaces import WorkspaceError, WorkspaceInfo
 from ui import identity
+from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import confirmed, show_error
 from ui.state import (
     all_workspaces,
@@ -42,6 +43,7 @@ def _confirm_delete(ws: WorkspaceInfo) -> None:
 
 
 def _create_form() -> None:
+    empty_if_asked("new_workspace_name")
     with st.form("create_workspace", border=False):
         name = st.text_input("New workspace name", key="new_workspace_name")
         if st.form_submit_button("Create workspace", width="stretch"):
@@ -52,7 +54,7 @@ def _create_form() -> None:
                 show_error(exc)
                 return
             select_workspace(created.id)
-            st.session_state.pop("new_workspace_name", None)  # cleared once stored
+            empty_next_run("new_workspace_name")  # cleared once stored
             st.toast(f"Created {inert_markdown(created.name)}")
             st.rerun()
 

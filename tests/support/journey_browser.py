@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Browser, BrowserContext, Error, Frame, Locator, Page, expect
 
-from tests.support.browser import main_heading, new_context
+from tests.support.browser import TIMEOUT, main_heading, new_context
 
 # Every frame (the agraph iframe included) keeps the last graph the app sent it, so the test
 # reads the nodes the component received instead of guessing from the canvas.
@@ -101,11 +101,23 @@ def choose(page: Page, key: str, option: str) -> None:
     expect(box).to_have_value(option)
 
 
+# The add form's run has ended its work: it stored the element (the name box is cleared) or
+# said why not (an error box).
+ADD_SETTLED = """() => {
+    const box = document.querySelector('.st-key-add_name input');
+    const refused = document.querySelector('[data-testid="stAlertContentError"]');
+    return refused !== null || (box !== null && box.value === '');
+}"""
+
+
 def add(page: Page, kind: str, name: str) -> None:
-    """Add an element through the form; the caller waits for it in the graph."""
+    """Add an element through the form and wait until its run stored it or refused it; the
+    caller then waits for it in the graph. Clicking anything that reruns the page (a tab)
+    before then would stop that run and drop the add, as it would for a person."""
     choose(page, "add_kind", kind)
     page.locator(".st-key-add_name input").fill(name)
     page.locator(".st-key-add_submit button").click()
+    page.wait_for_function(ADD_SETTLED, timeout=TIMEOUT)
 
 
 def new_map(page: Page, name: str) -> None:

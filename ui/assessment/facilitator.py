@@ -27,6 +27,7 @@ from ui.assessment.rounds import (
     state_line,
 )
 from ui.assessment.viewer import ROUND_PARAM
+from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import confirmed, user_errors
 from ui.share_links import guest_address, new_link_box
 from ui.state import transaction
@@ -39,6 +40,7 @@ DELETING_KEY = "assess_deleting"  # the round whose Delete was clicked, until co
 
 def _new_round(access: Access, *, first: bool) -> None:
     with st.expander("Open a new round", expanded=first, icon=":material/add:"):
+        empty_if_asked("assess_round_name")
         with st.form("assess_new_round", border=False):
             name = st.text_input("Round name", placeholder="e.g. 2026 Q3", key="assess_round_name")
             if st.form_submit_button("Open round", type="primary", key="assess_open"):
@@ -46,7 +48,7 @@ def _new_round(access: Access, *, first: bool) -> None:
                     with transaction() as session:
                         created = A.open_round(session, access.workspace_id, name)
                     choose_round(created.id)
-                    st.session_state.pop("assess_round_name", None)  # cleared once stored
+                    empty_next_run("assess_round_name")  # cleared once stored
                     st.toast(
                         f"Round {inert_markdown(created.name)} is open: create a respondent "
                         "link to share it."
@@ -136,6 +138,7 @@ def _create_link(info: A.RoundInfo) -> None:
             step=1,
             key="assess_link_days",
         )
+        empty_if_asked("assess_link_label")
         label = right.text_input(
             "Label (optional)", placeholder="e.g. CS leads", max_chars=80, key="assess_link_label"
         )
@@ -163,7 +166,7 @@ def _create_link(info: A.RoundInfo) -> None:
             guest_address("assessment", ROUND_PARAM, made.token),
             made.info.expires_at,
         )
-        st.session_state.pop("assess_link_label", None)  # cleared once stored
+        empty_next_run("assess_link_label")  # cleared once stored
         st.toast("Link created: copy it now")
         st.rerun()
 

@@ -12,6 +12,7 @@ from core.access.identity import Access
 from core.common.errors import UserError
 from core.journey import views
 from core.model.contract import CHANNELS
+from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import show_error, user_errors
 from ui.journey import conflict
 from ui.journey.access import actor
@@ -164,6 +165,7 @@ def add_form(content: jm.MapContent, access: Access) -> None:
     """The name typed is cleared once the element is stored, never before: an add the database
     refuses keeps it (kind, stage and channel stay for the next add)."""
     stages = stage_choices(content)
+    empty_if_asked("add_name")
     with st.form("journey_add"):
         st.markdown("**Add to the map**")
         c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
@@ -191,6 +193,6 @@ def add_form(content: jm.MapContent, access: Access) -> None:
                 with transaction() as s:
                     added = jm.add_element(s, content.info.id, kind, values, actor(access))
                 st.session_state[SELECTED_KEY] = views.node_id(kind, added["id"])
-                st.session_state.pop("add_name", None)
+                empty_next_run("add_name")
                 st.toast(f"Added {jm.spec(kind).label.lower()} — Undo takes it back")
                 st.rerun()

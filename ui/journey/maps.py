@@ -14,6 +14,7 @@ from core.access.roles import Action
 from core.common.text import inert_markdown
 from core.journey.templates import TEMPLATES
 from core.workspace.workspaces import measurement_plan
+from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import user_errors
 from ui.journey.access import actor
 from ui.state import transaction
@@ -196,6 +197,7 @@ def _settings_form(info: jm.MapInfo, access: Access, segments: list[str]) -> Non
 
 
 def _duplicate_form(info: jm.MapInfo, access: Access) -> None:
+    empty_if_asked("duplicate_name")
     with st.form(f"journey_duplicate_{info.id}"):
         c1, c2 = st.columns([3, 1])
         copy_name = c1.text_input(
@@ -213,7 +215,7 @@ def _duplicate_form(info: jm.MapInfo, access: Access) -> None:
                         state=copy_state,
                     )
                 st.session_state[NEXT_MAP_KEY] = copy.id
-                st.session_state.pop("duplicate_name", None)  # cleared once stored
+                empty_next_run("duplicate_name")  # cleared once stored
                 st.toast(f"Duplicated as {inert_markdown(copy.name)}")
                 st.rerun()
 

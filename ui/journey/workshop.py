@@ -13,6 +13,7 @@ from core.access.identity import Access
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.journey import workshop
+from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import confirmed, show_error, user_errors
 from ui.journey.access import actor
 from ui.journey.actions import control, run
@@ -61,12 +62,13 @@ def _note_form(content: jm.MapContent, access: Access, stages: StageChoices) -> 
         )
         ids = list(stages)
         stage = c2.selectbox("Stage", ids, key="note_stage", format_func=lambda i: stages[i])
+        empty_if_asked("note_text")
         text = st.text_area("Note", key="note_text", height=68, max_chars=2000)
         if st.form_submit_button("Add note", key="note_submit"):
             with user_errors():
                 with transaction() as s:
                     workshop.add_note(s, content.info.id, stage, kind, text, actor(access))
-                st.session_state.pop("note_text", None)
+                empty_next_run("note_text")
                 st.toast("Note added")
                 st.rerun()
 

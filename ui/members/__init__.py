@@ -10,6 +10,7 @@ from core.access.members import MemberInfo
 from core.access.roles import MEMBER_ROLES, Action
 from core.common.errors import UserError
 from core.common.text import inert_markdown
+from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import confirmed, show_error
 from ui.state import current_workspace, run_access, transaction
 
@@ -56,6 +57,7 @@ def _frame(found: list[MemberInfo]) -> pl.DataFrame:
 
 
 def _add_form(workspace_id: int) -> None:
+    empty_if_asked("member_email")
     with st.form("add_member", border=True):
         st.subheader("Add a member")
         left, right = st.columns([3, 1])
@@ -68,7 +70,7 @@ def _add_form(workspace_id: int) -> None:
             except UserError as exc:
                 show_error(exc)
                 return
-            st.session_state.pop("member_email", None)
+            empty_next_run("member_email")
             st.toast(f"Added {inert_markdown(added.person)} as {added.role.label}")
             st.rerun()
 
