@@ -504,6 +504,9 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
         print(f"load ended after {time.time() - started:.0f} s; {_uptime()}", flush=True)
         await asyncio.sleep(10)  # the room goes quiet: every screen's refresh catches up
         final = {n for n in record.made if n not in record.gone}
+        stored = stored_names(url)
+        lost_db = len(final - stored)  # clicked, never stored (the person saw it fail)
+        final &= stored  # what every screen must show in the end
         lost_screens = 0
         seen_after: list[float] = []
         for person in people:
@@ -519,8 +522,6 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
             for name, clicked in record.made.items():
                 if name in seen:
                     seen_after.append(seen[name] / 1000 - clicked)
-        stored = stored_names(url)
-        lost_db = len(final - stored)
         creates_from = time.time()
         host = people[0].page
         for number in range(3):
@@ -562,7 +563,10 @@ def report(
     print("Add or rename seen by every screen (click -> name in each screen's graph):")
     print(_line("seen", seen_after))
     print(f"Edits made (adds + renames): {len(record.made)}")
-    print(f"Edits lost: {lost_db} missing in the database, {lost_screens} missing on screens")
+    print(
+        f"Edits lost: {lost_db} clicked but never stored (each also counted under failed "
+        f"actions), {lost_screens} stored but missing on a screen at the end"
+    )
     kinds = (
         "add",
         "save",
