@@ -12,14 +12,13 @@ from core.access.identity import Access
 from core.common.errors import UserError
 from core.journey import views
 from core.model.contract import CHANNELS
-from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import show_error, user_errors
 from ui.journey import conflict
 from ui.journey.access import actor
 from ui.journey.actions import run
 from ui.journey.fields import field_widget, stage_choices
 from ui.journey.graph import SELECTED_KEY
-from ui.state import transaction
+from ui.state import run_access, transaction
 
 
 def editor(content: jm.MapContent, access: Access, *, editable: bool) -> None:
@@ -161,38 +160,56 @@ def _confirm_delete(map_id: int, access: Access, kind: str, element: Mapping[str
             st.rerun()
 
 
+ADD_REFUSED = "journey_add_refused"  # why the last add was refused, shown under its form
+
+
 def add_form(content: jm.MapContent, access: Access) -> None:
     """The name typed is cleared once the element is stored, never before: an add the database
-    refuses keeps it (kind, stage and channel stay for the next add)."""
+    refuses keeps it (kind, stage and channel stay for the next add).
+
+    The add is stored by the button's callback, which Streamlit runs first thing in the next
+    run: stored in the page's body, it was lost whenever a click elsewhere (a tab) started
+    another run before the body reached the form."""
     stages = stage_choices(content)
-    empty_if_asked("add_name")
     with st.form("journey_add"):
         st.markdown("**Add to the map**")
         c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
-        kind = c1.selectbox(
+        c1.selectbox(
             "Kind", list(jm.MAP_KINDS), key="add_kind", format_func=lambda k: jm.spec(k).label
         )
-        name = c2.text_input("Name", key="add_name", max_chars=200)
+        c2.text_input("Name", key="add_name", max_chars=200)
         stage_ids = list(stages)
         presenting = content.info.presenting_stage_id
-        stage = c3.selectbox(
+        c3.selectbox(
             "Stage",
             stage_ids,
             key="add_stage",
             index=stage_ids.index(presenting) if presenting in stage_ids else 0,
             format_func=lambda i: stages[i],
         )
-        channel = c4.selectbox("Channel (touchpoints)", list(CHANNELS), key="add_channel")
-        if st.form_submit_button("Add", type="primary", key="add_submit"):
-            values: dict[str, Any] = {"name": name}
-            if kind != "stage":
-                values["stage_id"] = stage
-            if kind == "touchpoint":
-                values["channel"] = channel
-            with user_errors():
-                with transaction() as s:
-                    added = jm.add_element(s, content.info.id, kind, values, actor(access))
-                st.session_state[SELECTED_KEY] = views.node_id(kind, added["id"])
-                empty_next_run("add_name")
-                st.toast(f"Added {jm.spec(kind).label.lower()} — Undo takes it back")
-                st.rerun()
+        c4.selectbox("Channel (touchpoints)", list(CHANNELS), key="add_channel")
+        st.form_submit_button(
+            "Add", type="primary", key="add_submit", on_click=_store_add, args=(content.info.id,)
+        )
+        refused = st.session_state.pop(ADD_REFUSED, None)
+        if isinstance(refused, UserError):
+            show_error(refused)
+
+
+def _store_add(map_id: int) -> None:
+    """The Add button's callback: store what the form holds, as whoever acts in this run."""
+    kind = st.session_state["add_kind"]
+    values: dict[str, Any] = {"name": st.session_state.get("add_name", "")}
+    if kind != "stage":
+        values["stage_id"] = st.session_state.get("add_stage")
+    if kind == "touchpoint":
+        values["channel"] = st.session_state.get("add_channel")
+    try:
+        with transaction() as s:
+            added = jm.add_element(s, map_id, kind, values, actor(run_access()))
+    except UserError as exc:
+        st.session_state[ADD_REFUSED] = exc
+        return
+    st.session_state[SELECTED_KEY] = views.node_id(kind, added["id"])
+    st.session_state["add_name"] = ""  # a callback may set a widget's value
+    st.toast(f"Added {jm.spec(kind).label.lower()} — Undo takes it back")
