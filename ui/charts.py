@@ -10,8 +10,8 @@ from core.charts.export import chart_png, chart_svg
 
 # Altair checks every part of a chart against the Vega-Lite schema as it is built, and the
 # whole chart again when it is drawn: on a Scorecards rerun the building checks cost about
-# 0.2 s for six charts. The check when it is drawn (st.altair_chart) stays, and the
-# chart tests build every chart with it.
+# 0.2 s for six charts. The check when it is drawn (st.altair_chart) stays, so a chart that
+# breaks the schema still fails on its page and in the page tests.
 alt.utils.schemapi.disable_debug_mode()
 
 

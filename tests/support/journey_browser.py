@@ -111,9 +111,9 @@ ADD_SETTLED = """() => {
 
 
 def add(page: Page, kind: str, name: str) -> None:
-    """Add an element through the form and wait until its run stored it or refused it; the
-    caller then waits for it in the graph. Clicking anything that reruns the page (a tab)
-    before then would stop that run and drop the add, as it would for a person."""
+    """Add an element through the form and wait until it is stored (the name box empties)
+    or refused (an error box), so the test's next step starts from that state; the caller
+    then waits for it in the graph."""
     choose(page, "add_kind", kind)
     page.locator(".st-key-add_name input").fill(name)
     page.locator(".st-key-add_submit button").click()
