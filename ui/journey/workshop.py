@@ -13,13 +13,12 @@ from core.access.identity import Access
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.journey import workshop
-from ui.clearing import empty_if_asked, empty_next_run
-from ui.feedback import confirmed, show_error, user_errors
+from ui.feedback import confirmed, show_error
 from ui.journey.access import actor
 from ui.journey.actions import control, run
 from ui.journey.fields import StageChoices, stage_choices
 from ui.share_links import guest_address, new_link_box
-from ui.state import transaction
+from ui.state import run_access, transaction
 
 NEW_LINK_KEY = "workshop_new_link"
 """The link just created, in this browser session only: its token is shown until the
@@ -50,27 +49,50 @@ def notes(content: jm.MapContent, access: Access) -> None:
         _stage_wall(content, access, stage_id, stage_notes, stages)
 
 
+NOTE_REFUSED = "journey_note_refused"  # why the last note was refused, shown under its form
+
+
 def _note_form(content: jm.MapContent, access: Access, stages: StageChoices) -> None:
+    """The note is stored by the button's callback, first thing in the next run, so a click
+    elsewhere that starts another run cannot cut it short (see forms.add_form)."""
     with st.form("note_add"):
         st.markdown("**Quick note from the room**")
         c1, c2 = st.columns(2)
-        kind = c1.selectbox(
+        c1.selectbox(
             "Type",
             list(workshop.NOTE_KINDS),
             key="note_kind",
             format_func=lambda k: workshop.NOTE_KINDS[k],
         )
         ids = list(stages)
-        stage = c2.selectbox("Stage", ids, key="note_stage", format_func=lambda i: stages[i])
-        empty_if_asked("note_text")
-        text = st.text_area("Note", key="note_text", height=68, max_chars=2000)
-        if st.form_submit_button("Add note", key="note_submit"):
-            with user_errors():
-                with transaction() as s:
-                    workshop.add_note(s, content.info.id, stage, kind, text, actor(access))
-                empty_next_run("note_text")
-                st.toast("Note added")
-                st.rerun()
+        c2.selectbox("Stage", ids, key="note_stage", format_func=lambda i: stages[i])
+        st.text_area("Note", key="note_text", height=68, max_chars=2000)
+        st.form_submit_button(
+            "Add note", key="note_submit", on_click=_store_note, args=(content.info.id,)
+        )
+        refused = st.session_state.pop(NOTE_REFUSED, None)
+        if isinstance(refused, UserError):
+            show_error(refused)
+
+
+def _store_note(map_id: int) -> None:
+    """The Add note button's callback: store the note as whoever acts in this run."""
+    state = st.session_state
+    try:
+        with transaction() as s:
+            workshop.add_note(
+                s,
+                map_id,
+                state.get("note_stage"),
+                state["note_kind"],
+                state.get("note_text", ""),
+                actor(run_access()),
+            )
+    except UserError as exc:
+        state[NOTE_REFUSED] = exc
+        return
+    state["note_text"] = ""  # a callback may set a widget's value
+    st.toast("Note added")
 
 
 NOTE_COLOURS = {  # kind: (card, edge); the kind is also written on each card
