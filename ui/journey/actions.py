@@ -8,6 +8,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core.common.errors import UserError
+from ui.clearing import empty_next_run
 from ui.feedback import show_error, user_errors
 from ui.state import transaction
 
@@ -22,8 +23,7 @@ def run(action: Action, done: str = "Done", *, clear: tuple[str, ...] = ()) -> N
     with user_errors():
         with transaction() as s:
             action(s)
-        for key in clear:
-            st.session_state.pop(key, None)
+        empty_next_run(*clear)
         st.toast(done)
         st.rerun()
 

@@ -13,6 +13,7 @@ from core.access.identity import Access
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.model.plan import plan_to_toml
+from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import show_error
 from ui.journey.access import actor
 from ui.journey.maps import NEXT_MAP_KEY
@@ -58,6 +59,7 @@ def imports(access: Access) -> None:
     with st.form("journey_import"):
         st.markdown("**Import a map** (JSON or Excel exported from Waypoint)")
         upload = st.file_uploader("Map file", type=["json", "xlsx"], key="import_file")
+        empty_if_asked("import_name")
         name = st.text_input("Name for the imported map (optional)", key="import_name")
         submitted = st.form_submit_button("Import", key="import_submit")
         if submitted and upload is None:
@@ -78,7 +80,7 @@ def imports(access: Access) -> None:
             for warning in warnings:
                 st.toast(inert_markdown(warning), icon=":material/warning:")
             st.session_state[NEXT_MAP_KEY] = info.id
-            for key in ("import_name", "import_file"):  # cleared once stored, not before
-                st.session_state.pop(key, None)
+            empty_next_run("import_name")  # once stored, not before
+            st.session_state.pop("import_file", None)
             st.toast(f"Imported {inert_markdown(info.name)}")
             st.rerun()

@@ -13,6 +13,7 @@ from core.charts import journey as charts
 from core.common.text import inert_markdown
 from core.journey.kinds import field_label
 from core.journey.words import plural
+from ui.clearing import empty_if_asked
 from ui.journey.access import actor
 from ui.journey.actions import run
 from ui.journey.maps import other_map
@@ -105,6 +106,7 @@ def _versions(content: jm.MapContent, access: Access, snaps: list[jm.SnapshotInf
     map_id = content.info.id
     with st.form("snapshot_form"):
         c1, c2 = st.columns([3, 1])
+        empty_if_asked("snapshot_label")
         label = c1.text_input(
             "Save this version as",
             key="snapshot_label",

@@ -13,6 +13,7 @@ from core.access.identity import Access
 from core.common.errors import UserError
 from core.common.text import inert_markdown
 from core.journey import workshop
+from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import confirmed, show_error
 from ui.journey.access import actor
 from ui.journey.actions import control, run
@@ -284,6 +285,8 @@ def _new_link_form(info: jm.MapInfo) -> None:
             step=1,
             key="workshop_link_days",
         )
+        empty_if_asked("workshop_link_passcode")
+        empty_if_asked("workshop_link_label")
         passcode = c3.text_input(
             "Passcode (optional)",
             type="password",
@@ -315,8 +318,7 @@ def _new_link_form(info: jm.MapInfo) -> None:
         made.info.kind,
         guest_address("journey", "link", made.token),
     )
-    for key in ("workshop_link_passcode", "workshop_link_label"):
-        st.session_state.pop(key, None)  # cleared once stored
+    empty_next_run("workshop_link_passcode", "workshop_link_label")  # once stored, not before
     st.toast("Link created: copy it now")
     st.rerun()
 
