@@ -77,7 +77,7 @@ def same(a: object, b: object, where: str) -> None:
     if isinstance(a, pl.DataFrame):
         assert isinstance(b, pl.DataFrame), where
         try:
-            assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=1e-12)
+            assert_frame_equal(a, b, check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
         except AssertionError as error:
             raise AssertionError(f"{where}: {error}") from None
     elif is_dataclass(a) and not isinstance(a, type):
