@@ -163,7 +163,7 @@ def _confirm_delete(map_id: int, access: Access, kind: str, element: Mapping[str
 ADD_REFUSED = "journey_add_refused"  # why the last add was refused, shown under its form
 
 
-def add_form(content: jm.MapContent, access: Access) -> None:
+def add_form(content: jm.MapContent) -> None:
     """The name typed is cleared once the element is stored, never before: an add the database
     refuses keeps it (kind, stage and channel stay for the next add).
 

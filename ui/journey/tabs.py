@@ -122,7 +122,7 @@ def _parts(
 def _map_tab(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) -> None:
     graph(content, access, lens, editable=editable)
     if editable:
-        add_form(content, access)
+        add_form(content)
     elif content.info.locked and not access.read_only:
         st.info(
             "The facilitator has locked the map; you can still add notes and vote.",

@@ -33,7 +33,7 @@ def notes(content: jm.MapContent, access: Access) -> None:
     typed is cleared once it is stored, never before: a note the database refuses stays in
     the box."""
     stages = stage_choices(content)
-    _note_form(content, access, stages)
+    _note_form(content, stages)
     with transaction() as s:
         found = workshop.list_notes(s, content.info.id)
     used = sum(note.mine for note in found)  # a dot is "mine" on each note the person dotted
@@ -53,7 +53,7 @@ def notes(content: jm.MapContent, access: Access) -> None:
 NOTE_REFUSED = "journey_note_refused"  # why the last note was refused, shown under its form
 
 
-def _note_form(content: jm.MapContent, access: Access, stages: StageChoices) -> None:
+def _note_form(content: jm.MapContent, stages: StageChoices) -> None:
     """The note is stored by the button's callback, first thing in the next run, so a click
     elsewhere that starts another run cannot cut it short (see forms.add_form)."""
     with st.form("note_add"):
