@@ -31,17 +31,24 @@ def run(action: Action, done: str = "Done", *, clear: tuple[str, ...] = ()) -> N
 def control(action: Action, done: str) -> None:
     """From a widget callback, which runs before the page draws: a refusal is kept and shown
     by `flash` on the run that follows."""
+    attempt(action, done, FLASH_KEY)
+
+
+def attempt(action: Action, done: str, refused_key: str) -> bool:
+    """`control` for a form's button callback: the refusal is kept under the form's own
+    `refused_key` (shown under it by `flash(refused_key)`). True when it was stored."""
     try:
         with transaction() as s:
             action(s)
     except UserError as exc:
-        st.session_state[FLASH_KEY] = str(exc)
-        return
+        st.session_state[refused_key] = str(exc)
+        return False
     st.toast(done)
+    return True
 
 
-def flash() -> None:
-    """Show the refusal a callback kept for this run, once."""
-    message = st.session_state.pop(FLASH_KEY, None)
+def flash(refused_key: str = FLASH_KEY) -> None:
+    """Show the refusal a callback kept for this run, once (a form shows its own under it)."""
+    message = st.session_state.pop(refused_key, None)
     if message:
         show_error(UserError(message))

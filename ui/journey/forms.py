@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from core import journey as jm
 from core.access.identity import Access
@@ -15,7 +16,7 @@ from core.model.contract import CHANNELS
 from ui.feedback import show_error, user_errors
 from ui.journey import conflict
 from ui.journey.access import actor
-from ui.journey.actions import run
+from ui.journey.actions import attempt, flash, run
 from ui.journey.fields import field_widget, stage_choices
 from ui.journey.graph import SELECTED_KEY
 from ui.state import run_access, transaction
@@ -191,9 +192,7 @@ def add_form(content: jm.MapContent) -> None:
         st.form_submit_button(
             "Add", type="primary", key="add_submit", on_click=_store_add, args=(content.info.id,)
         )
-        refused = st.session_state.pop(ADD_REFUSED, None)
-        if isinstance(refused, UserError):
-            show_error(refused)
+        flash(ADD_REFUSED)
 
 
 def _store_add(map_id: int) -> None:
@@ -204,12 +203,11 @@ def _store_add(map_id: int) -> None:
         values["stage_id"] = st.session_state.get("add_stage")
     if kind == "touchpoint":
         values["channel"] = st.session_state.get("add_channel")
-    try:
-        with transaction() as s:
-            added = jm.add_element(s, map_id, kind, values, actor(run_access()))
-    except UserError as exc:
-        st.session_state[ADD_REFUSED] = exc
-        return
-    st.session_state[SELECTED_KEY] = views.node_id(kind, added["id"])
-    st.session_state["add_name"] = ""  # a callback may set a widget's value
-    st.toast(f"Added {jm.spec(kind).label.lower()} — Undo takes it back")
+    added: dict[str, Any] = {}
+
+    def store(s: Session) -> None:
+        added.update(jm.add_element(s, map_id, kind, values, actor(run_access())))
+
+    if attempt(store, f"Added {jm.spec(kind).label.lower()} — Undo takes it back", ADD_REFUSED):
+        st.session_state[SELECTED_KEY] = views.node_id(kind, added["id"])
+        st.session_state["add_name"] = ""  # a callback may set a widget's value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from core import journey as jm
 from core.access import links
@@ -16,7 +17,7 @@ from core.journey import workshop
 from ui.clearing import empty_if_asked, empty_next_run
 from ui.feedback import confirmed, show_error
 from ui.journey.access import actor
-from ui.journey.actions import control, run
+from ui.journey.actions import attempt, control, flash, run
 from ui.journey.fields import StageChoices, stage_choices
 from ui.share_links import guest_address, new_link_box
 from ui.state import run_access, transaction
@@ -71,29 +72,25 @@ def _note_form(content: jm.MapContent, stages: StageChoices) -> None:
         st.form_submit_button(
             "Add note", key="note_submit", on_click=_store_note, args=(content.info.id,)
         )
-        refused = st.session_state.pop(NOTE_REFUSED, None)
-        if isinstance(refused, UserError):
-            show_error(refused)
+        flash(NOTE_REFUSED)
 
 
 def _store_note(map_id: int) -> None:
     """The Add note button's callback: store the note as whoever acts in this run."""
     state = st.session_state
-    try:
-        with transaction() as s:
-            workshop.add_note(
-                s,
-                map_id,
-                state.get("note_stage"),
-                state["note_kind"],
-                state.get("note_text", ""),
-                actor(run_access()),
-            )
-    except UserError as exc:
-        state[NOTE_REFUSED] = exc
-        return
-    state["note_text"] = ""  # a callback may set a widget's value
-    st.toast("Note added")
+
+    def store(s: Session) -> None:
+        workshop.add_note(
+            s,
+            map_id,
+            state.get("note_stage"),
+            state["note_kind"],
+            state.get("note_text", ""),
+            actor(run_access()),
+        )
+
+    if attempt(store, "Note added", NOTE_REFUSED):
+        state["note_text"] = ""  # a callback may set a widget's value
 
 
 NOTE_COLOURS = {  # kind: (card, edge); the kind is also written on each card
