@@ -14,7 +14,8 @@ PostgreSQL both run atomically: two first heartbeats at once leave one row, neve
 and nothing is read first and written later. (A SAVEPOINT around a plain INSERT would do on
 PostgreSQL, but on SQLite one opened before the transaction's first write commits on
 release; see core.access.members.) A screen that already wrote recently reads one row and
-writes nothing, so most polls take no write lock at all.
+writes nothing, so most polls take no write lock at all. A write also deletes the map's rows
+of people not seen for KEEP (a day), so names do not pile up after the workshop.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Table, and_, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,6 +41,9 @@ WRITE_EVERY = timedelta(seconds=15)
 """A person's row is written at most this often (their screens poll every 2 s)."""
 WINDOW = timedelta(seconds=45)
 """Someone whose screen has not polled for this long has left the room."""
+KEEP = timedelta(days=1)
+"""A row older than this is deleted: who came to a workshop (guests' names included) is not
+kept once the day is over, and the table holds only the rooms of the last day."""
 KEY_CHARS = 200
 NAME_CHARS = 200
 
@@ -88,7 +92,10 @@ def heartbeat(
         return False
     if seen.last_seen is not None and seen.last_seen > moment - every:
         return False
-    return _upsert(session, map_id, access, key, moment, cutoff=moment - every)
+    written = _upsert(session, map_id, access, key, moment, cutoff=moment - every)
+    if written:  # at most once per `every` for a person: cheap enough to tidy the map's room
+        _forget_before(session, map_id, moment - KEEP)
+    return written
 
 
 def who_is_here(
@@ -142,6 +149,13 @@ def _upsert(
     except IntegrityError:  # the map was deleted since it was read: its rows cascade away
         raise JourneyError(GONE) from None
     return written is not None
+
+
+def _forget_before(session: Session, map_id: int, cutoff: datetime) -> None:
+    """Delete the map's rows of people last seen before `cutoff` (one indexed statement)."""
+    session.execute(
+        delete(MapPresence).where(MapPresence.map_id == map_id, MapPresence.last_seen < cutoff)
+    )
 
 
 def _person_key(access: Access) -> str:

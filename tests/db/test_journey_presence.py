@@ -182,6 +182,25 @@ def test_a_returning_guest_comes_back_under_one_row(factory, room):
     assert len(_rows(factory)) == 1
 
 
+def test_rows_of_people_gone_for_a_day_are_deleted_when_someone_else_comes(factory, room):
+    ana, pat, sam = (
+        _member(room, Role.OWNER, "Ana"),
+        _guest(factory, room, "participant", room.map_a, "Pat"),
+        _guest(factory, room, "participant", room.map_b, "Sam"),
+    )
+    start = now()
+    with acting_as(factory, pat) as s:  # yesterday's workshop on map A
+        presence.heartbeat(s, room.map_a, at=start - presence.KEEP - timedelta(minutes=1))
+    with acting_as(factory, sam) as s:  # on map B: another room, not tidied by map A's
+        presence.heartbeat(s, room.map_b, at=start - presence.KEEP - timedelta(minutes=1))
+    with acting_as(factory, ana) as s:
+        presence.heartbeat(s, room.map_a, at=start - presence.KEEP + timedelta(minutes=1))
+    assert sorted(r[1] for r in _rows(factory)) == ["Ana", "Pat", "Sam"]  # none a day old yet
+    with acting_as(factory, ana) as s:
+        assert presence.heartbeat(s, room.map_a, at=start)
+    assert sorted(r[1] for r in _rows(factory)) == ["Ana", "Sam"]
+
+
 def test_first_heartbeats_at_once_leave_one_row_and_no_error(factory, room):
     ana = _member(room, Role.EDITOR, "Ana")
     errors: list[BaseException] = []
