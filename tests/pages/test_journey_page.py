@@ -119,6 +119,36 @@ def test_conflicting_edit_shows_both_values(app, factory):
     assert list(shown.iloc[0]) == ["Goal", "Mine", "Theirs"]  # the field in words
     with unit_of_work(factory) as s:
         assert jm.load(s, info.id).stages[0]["goal"] == "Theirs"
+    app.run()  # another run (a colleague's edit, a tab): the two versions stay on screen
+    assert "changed by someone else" in app.error[0].value
+    assert any("Yours" in d.value.columns for d in app.dataframe)
+    app.button(key="conflict_overwrite").click().run()
+    assert not app.exception
+    assert not app.error
+    assert not any("Yours" in d.value.columns for d in app.dataframe)
+    with unit_of_work(factory) as s:
+        assert jm.load(s, info.id).stages[0]["goal"] == "Mine"
+
+
+def test_their_version_after_a_conflict_and_moving_an_element(app, factory):
+    _create(app)
+    with unit_of_work(factory) as s:
+        (info,) = jm.list_maps(s, _ws(factory))
+        first, second = jm.load(s, info.id).stages[:2]
+    app.selectbox(key="journey_pick").set_value(f"stage-{first['id']}").run()
+    with unit_of_work(factory) as s:
+        jm.edit_element(s, info.id, "stage", first["id"], {"goal": "Theirs"}, 1, jm.Actor("Bo"))
+    prefix = f"ef_stage_{first['id']}_1"
+    app.text_area(key=f"{prefix}_goal").input("Mine")
+    app.button(key=f"{prefix}_save").click().run()
+    assert "changed by someone else" in app.error[0].value
+    app.button(key="conflict_reload").click().run()
+    assert not app.error
+    assert app.text_area(key=f"ef_stage_{first['id']}_2_goal").value == "Theirs"
+    app.button(key=f"move_down_stage_{first['id']}").click().run()
+    assert not app.exception
+    with unit_of_work(factory) as s:
+        assert [st["id"] for st in jm.load(s, info.id).stages[:2]] == [second["id"], first["id"]]
 
 
 def test_every_tab_renders_with_data_overlay(app, factory):

@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from core import journey as jm
+from core.common.errors import UserError
 from ui.feedback import show_error
 
 STARTED_KEY = "journey_started"
@@ -37,20 +38,31 @@ def plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def show(exc: jm.ConflictError, kind: str, element_id: int) -> None:
-    """The refusal, both values per field, and this person's values kept to save again."""
-    show_error(exc)
-    rows = [
-        {"Field": exc.label(f), "Yours": str(m), "Saved by the other person": str(t)}
-        for f, m, t in exc.differences()
-    ]
-    if rows:
-        st.dataframe(pl.DataFrame(rows), hide_index=True, key=f"conflict_{kind}_{element_id}")
+def keep(exc: jm.ConflictError, kind: str, element_id: int) -> None:
+    """Keep the refusal, both values per field and this person's values to save again, until
+    they choose (a callback cannot draw; `explain` shows it on every run until then)."""
     st.session_state[CONFLICT_KEY] = {
         "kind": kind,
         "id": element_id,
         "mine": {k: plain(v) for k, v in exc.mine.items()},
+        "message": str(exc),
+        "rows": [
+            {"Field": exc.label(f), "Yours": str(m), "Saved by the other person": str(t)}
+            for f, m, t in exc.differences()
+        ],
     }
+
+
+def explain(kind: str, element_id: int) -> None:
+    """The kept conflict of this element, if any: why, and the two values side by side."""
+    kept = st.session_state.get(CONFLICT_KEY)
+    if not kept or kept["kind"] != kind or kept["id"] != element_id:
+        return
+    show_error(UserError(kept["message"]))
+    if kept["rows"]:
+        st.dataframe(
+            pl.DataFrame(kept["rows"]), hide_index=True, key=f"conflict_{kind}_{element_id}"
+        )
 
 
 def pending(kind: str, element_id: int) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -13,10 +14,10 @@ from core.access.identity import Access
 from core.common.errors import UserError
 from core.journey import views
 from core.model.contract import CHANNELS
-from ui.feedback import show_error, user_errors
+from ui.feedback import user_errors
 from ui.journey import conflict
 from ui.journey.access import actor
-from ui.journey.actions import attempt, flash, run
+from ui.journey.actions import attempt, control, flash
 from ui.journey.fields import field_widget, stage_choices
 from ui.journey.graph import SELECTED_KEY
 from ui.state import run_access, transaction
@@ -71,48 +72,63 @@ def _all_nodes(content: jm.MapContent) -> dict[str, str]:
 def _edit_form(
     content: jm.MapContent, access: Access, kind: str, element: Mapping[str, Any]
 ) -> None:
+    """The element's fields and Save. The save is stored by the button's callback, first
+    thing in the next run, like the add: a click elsewhere that starts another run before
+    this page's body reaches the form no longer loses it."""
     spec = jm.spec(kind)
     started = conflict.started(kind, element)
     stages = stage_choices(content)
     prefix = f"ef_{kind}_{element['id']}_{started}"
+    keys = {f.name: f"{prefix}_{f.name}" for f in spec.fields}
     with st.form(f"edit_{kind}_{element['id']}_{started}"):
         st.markdown(f"**Edit {spec.label.lower()}** · version {started}")
-        values: dict[str, Any] = {}
         columns = st.columns(2)
         for i, f in enumerate(spec.fields):
             with columns[i % 2] if f.type not in ("longtext",) else st.container():
-                values[f.name] = field_widget(f, element.get(f.name), f"{prefix}_{f.name}", stages)
-        saved = st.form_submit_button("Save changes", type="primary", key=f"{prefix}_save")
-    if saved:
-        changes = {k: v for k, v in values.items() if conflict.plain(v) != element.get(k)}
-        _save_edit(content, access, kind, element, changes, started)
+                field_widget(f, element.get(f.name), keys[f.name], stages)
+        st.form_submit_button(
+            "Save changes",
+            type="primary",
+            key=f"{prefix}_save",
+            on_click=_store_edit,
+            args=(content.info.id, kind, dict(element), keys, started),
+        )
+    conflict.explain(kind, element["id"])
+    flash(EDIT_REFUSED)
     _edit_buttons(content, access, kind, element)
 
 
-def _save_edit(
-    content: jm.MapContent,
-    access: Access,
-    kind: str,
-    element: Mapping[str, Any],
-    changes: dict[str, Any],
-    started: int,
+EDIT_REFUSED = "journey_edit_refused"  # why the last save was refused, shown under its form
+
+
+def _store_edit(
+    map_id: int, kind: str, element: dict[str, Any], keys: dict[str, str], started: int
 ) -> None:
+    """The Save button's callback: the fields that differ from what the form showed."""
+    typed = {name: st.session_state.get(key) for name, key in keys.items()}
+    changes = {k: v for k, v in typed.items() if conflict.plain(v) != element.get(k)}
+    _save_edit(map_id, kind, element["id"], changes, started)
+
+
+def _save_edit(
+    map_id: int, kind: str, element_id: int, changes: dict[str, Any], started: int
+) -> None:
+    """Store `changes` made from version `started` (from a callback): a conflict keeps both
+    versions for the form to show, any other refusal its reason."""
     if not changes:
         st.toast("Nothing changed")
         return
-    map_id, element_id = content.info.id, element["id"]
     try:
         with transaction() as s:
-            jm.edit_element(s, map_id, kind, element_id, changes, started, actor(access))
+            jm.edit_element(s, map_id, kind, element_id, changes, started, actor(run_access()))
     except jm.ConflictError as exc:
-        conflict.show(exc, kind, element_id)
+        conflict.keep(exc, kind, element_id)
         return
     except UserError as exc:
-        show_error(exc)
+        st.session_state[EDIT_REFUSED] = str(exc)
         return
     conflict.settle(kind, element_id)
     st.toast(f"Saved {jm.spec(kind).label.lower()}")
-    st.rerun()
 
 
 def _edit_buttons(
@@ -122,27 +138,49 @@ def _edit_buttons(
     cols = st.columns(4)
     mine = conflict.pending(kind, element_id)
     if mine is not None:
-        if cols[0].button("Show their version", key="conflict_reload"):
-            conflict.settle(kind, element_id)
-            st.rerun()
-        if cols[1].button("Save mine over theirs", key="conflict_overwrite"):
-            conflict.settle(kind, element_id)
-            _save_edit(content, access, kind, element, mine, element["version"])
+        cols[0].button(
+            "Show their version",
+            key="conflict_reload",
+            on_click=conflict.settle,
+            args=(kind, element_id),
+        )
+        cols[1].button(
+            "Save mine over theirs",
+            key="conflict_overwrite",
+            on_click=_overwrite,
+            args=(map_id, kind, element_id, mine, element["version"]),
+        )
         return
     if jm.spec(kind).has_position:
-        if cols[0].button(
-            "Move earlier", key=f"move_up_{kind}_{element_id}", icon=":material/arrow_back:"
+        for col, step, label, icon in (
+            (cols[0], -1, "Move earlier", ":material/arrow_back:"),
+            (cols[1], 1, "Move later", ":material/arrow_forward:"),
         ):
-            run(lambda s: jm.move_element(s, map_id, kind, element_id, -1, actor(access)))
-        if cols[1].button(
-            "Move later", key=f"move_down_{kind}_{element_id}", icon=":material/arrow_forward:"
-        ):
-            run(lambda s: jm.move_element(s, map_id, kind, element_id, 1, actor(access)))
+            col.button(  # stored by its callback, like Save
+                label,
+                key=f"move_{'up' if step < 0 else 'down'}_{kind}_{element_id}",
+                icon=icon,
+                on_click=control,
+                args=(
+                    partial(_move, map_id, kind, element_id, step),
+                    label.replace("Move", "Moved"),
+                ),
+            )
     if cols[2].button("Delete", key=f"delete_{kind}_{element_id}", icon=":material/delete:"):
         _confirm_delete(map_id, access, kind, element)
     if cols[3].button("Close", key=f"close_{kind}_{element_id}"):
         st.session_state.pop(SELECTED_KEY, None)
         st.rerun()
+
+
+def _move(map_id: int, kind: str, element_id: int, step: int, s: Session) -> None:
+    jm.move_element(s, map_id, kind, element_id, step, actor(run_access()))
+
+
+def _overwrite(map_id: int, kind: str, element_id: int, mine: dict[str, Any], theirs: int) -> None:
+    """Save this person's values over the version (`theirs`) they were shown side by side."""
+    conflict.settle(kind, element_id)
+    _save_edit(map_id, kind, element_id, mine, theirs)
 
 
 @st.dialog("Delete element")

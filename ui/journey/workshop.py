@@ -4,6 +4,7 @@ controls (lock, the stage the room sees, the timer, the guest links to share and
 from __future__ import annotations
 
 import html
+from functools import partial
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -154,22 +155,27 @@ def _stage_wall(
                 _note_card(content, access, note)
 
 
+def _vote(map_id: int, note_id: int, s: Session, *, on: bool) -> None:
+    workshop.set_vote(s, map_id, note_id, on=on)
+
+
 def _note_card(content: jm.MapContent, access: Access, note: workshop.NoteInfo) -> None:
     map_id = content.info.id
     with st.container(key=f"note_{note.kind}_{note.id}"):
         head, dot = st.columns([3, 2], vertical_alignment="center")
         dots = f"{note.votes} dot" + ("" if note.votes == 1 else "s")
         head.markdown(f"**{workshop.NOTE_KINDS.get(note.kind, note.kind)}** · {dots}")
-        if dot.button(
+        on = not note.mine
+        dot.button(  # stored by its callback: a run started meanwhile cannot lose the dot
             f"{'●' if note.mine else '○'} {note.votes}",
             key=f"vote_{note.id}",
             help="Add or take back your anonymous dot",
-        ):
-            on = not note.mine
-            run(
-                lambda s: workshop.set_vote(s, map_id, note.id, on=on),
+            on_click=control,
+            args=(
+                partial(_vote, map_id, note.id, on=on),
                 "Dot added" if on else "Dot taken back",
-            )
+            ),
+        )
         st.text(note.text)
         st.caption(
             f"by {inert_markdown(note.author, 80)}"
