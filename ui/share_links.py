@@ -32,7 +32,7 @@ def _base_url() -> str:
 
 def new_link_box(*, kind: str, address: str, words: str, hide_key: str, state_key: str) -> None:
     """The link just made, with its token: the only time anyone sees it (Waypoint keeps only
-    its hash). It stays across reruns (the live refresh reruns every 2 s) until hidden."""
+    its hash). It stays across reruns (the live refresh reruns every second) until hidden."""
     with st.container(border=True, key=f"{state_key}_box"):
         st.success(
             f"New {links.KIND_WORDS[kind].lower()} link. Copy it now: Waypoint keeps only a "

@@ -38,7 +38,7 @@ from core.journey.errors import JourneyError
 from core.journey.store import GONE, now
 
 WRITE_EVERY = timedelta(seconds=15)
-"""A person's row is written at most this often (their screens poll every 2 s)."""
+"""A person's row is written at most this often (their screens poll every second)."""
 WINDOW = timedelta(seconds=45)
 """Someone whose screen has not polled for this long has left the room."""
 KEEP = timedelta(days=1)

@@ -48,7 +48,7 @@ from tests.support.journey_browser import (
     wait_for_label,
 )
 
-LIVE_UPDATE_S = 5  # the journey page polls every 2 s; the same bound as one server's test
+LIVE_UPDATE_S = 5  # the journey page polls every second; the same bound as one server's test
 
 
 @pytest.fixture(scope="module")

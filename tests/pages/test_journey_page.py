@@ -157,6 +157,8 @@ def test_every_tab_renders_with_data_overlay(app, factory):
     assert not app.exception
     labels = [n["label"] for n in _graph_nodes(app)]
     assert any("reached" in label for label in labels)
+    app.session_state["journey_tab"] = "Check & compare"  # its chart is drawn while open
+    app.run()
     assert any(m.label == "Completeness" for m in app.metric)
     app.toggle(key="journey_presenter").set_value(True).run()
     assert not app.exception
@@ -277,6 +279,7 @@ def test_compare_and_completeness_views(app, factory):
     _create(app)
     app.text_input(key="duplicate_name").input("Ideal journey")
     app.button(key="duplicate_submit").click().run()
+    app.session_state["journey_tab"] = "Check & compare"
     app.selectbox(key="compare_with").set_value(_first_other(factory)).run()
     assert not app.exception
     assert any(m.label == "Completeness" for m in app.metric)

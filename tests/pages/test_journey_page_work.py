@@ -37,6 +37,8 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
     counting(ui.journey.grid, "svg_png")
     counting(core.charts.journey, "emotion_curve")
+    counting(core.charts.journey, "completeness_bars")
+    counting(core.charts.journey, "value_effort_matrix")
     counting(ui.journey.tabs, "lanes")
     counting(ui.journey.tabs, "exports")
     return calls
@@ -63,9 +65,9 @@ def test_an_add_builds_no_chart_or_file_of_a_closed_tab(app, built):
     assert not app.exception
     assert app.session_state[TAB_KEY] == "Map"
     assert built == Counter()
-    # The tabs that hold something typed or chosen are drawn all the same.
+    # The tabs that hold something typed or chosen are drawn all the same (their charts not).
     assert app.text_area(key="note_text") is not None
-    assert any(m.label == "Completeness" for m in app.metric)
+    assert not any(m.label == "Completeness" for m in app.metric)
     assert any("Welcome video" in h.proto.body for h in app.get("html"))  # the grid
     assert "grid_files_make" in _keys(app, "button")  # offered, made when asked for
     assert not {"grid_png", "export_json", "export_excel"} & _keys(app, "download_button")
@@ -94,6 +96,7 @@ def test_the_grid_files_are_made_once_when_asked_for_and_again_after_an_edit(app
         ("Timeline & emotion", "emotion_curve"),
         ("Lanes by role", "lanes"),
         ("Export & import", "exports"),
+        ("Check & compare", "completeness_bars"),
     ],
 )
 def test_a_view_is_built_when_its_tab_opens_and_while_it_stays_open(app, built, tab, builder):

@@ -24,9 +24,13 @@ TABLE_CSS = """<style>
 </style>"""
 
 
-def opportunities(content: jm.MapContent, access: Access, *, editable: bool) -> None:
+def opportunities(
+    content: jm.MapContent, access: Access, *, editable: bool, chart: bool = True
+) -> None:
+    """The value/effort matrix (with `chart`: while the tab is open), where each came from,
+    and the table to edit them."""
     items = content.of("opportunity")
-    if items:
+    if items and chart:
         frame = pl.DataFrame(
             [
                 {
@@ -41,6 +45,7 @@ def opportunities(content: jm.MapContent, access: Access, *, editable: bool) -> 
             ]
         )
         st.altair_chart(charts.value_effort_matrix(frame), width="stretch")
+    if items:
         origins(content)
     else:
         st.caption("No opportunities yet: add them below, or turn a sticky note into one.")

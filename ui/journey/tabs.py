@@ -47,7 +47,10 @@ TABS = [
     "Export & import",
 ]
 WHEN_OPEN = frozenset({"Lanes by role", "Timeline & emotion", "Export & import"})
-"""The tabs drawn only while open: views and files that hold nothing typed or chosen."""
+"""The tabs drawn only while open: views and files that hold nothing typed or chosen. Two
+more tabs draw their charts only while open (the completeness check, the value/effort
+matrix) and their widgets always: a room's live refresh reruns every screen after each
+change, and those two charts were a quarter of such a run."""
 TAB_KEY = "journey_tab"
 LAST_TAB_KEY = "journey_tab_last"
 """The tab last opened, kept outside the widget: the presenter view draws no tabs, and a
@@ -67,7 +70,7 @@ def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) 
     drawn = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
     opened = next((label for label, tab in zip(TABS, drawn, strict=True) if tab.open), TABS[0])
     st.session_state[LAST_TAB_KEY] = opened
-    parts = _parts(content, access, lens, editable=editable)
+    parts = _parts(content, access, lens, opened, editable=editable)
     for label, tab in zip(TABS, drawn, strict=True):
         if label in WHEN_OPEN and label != opened:
             continue
@@ -76,9 +79,9 @@ def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) 
 
 
 def _parts(
-    content: jm.MapContent, access: Access, lens: Lens, *, editable: bool
+    content: jm.MapContent, access: Access, lens: Lens, opened: str, *, editable: bool
 ) -> dict[str, Part]:
-    """What each tab draws, by its label."""
+    """What each tab draws, by its label (`opened`: the tab open in this run)."""
 
     def tables() -> None:
         if editable:
@@ -97,7 +100,8 @@ def _parts(
             notes(content, access)
 
     def check_and_compare() -> None:
-        check(content)
+        if opened == "Check & compare":
+            check(content)
         compare(content, access)
 
     def export_and_import() -> None:
@@ -112,7 +116,9 @@ def _parts(
         "Tables": tables,
         "Timeline & emotion": timeline_and_emotion,
         "Workshop": workshop,
-        "Opportunities": lambda: opportunities(content, access, editable=editable),
+        "Opportunities": lambda: opportunities(
+            content, access, editable=editable, chart=opened == "Opportunities"
+        ),
         "Check & compare": check_and_compare,
         "History": lambda: history(content, access, editable=editable),
         "Export & import": export_and_import,
