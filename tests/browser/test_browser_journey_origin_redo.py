@@ -1,7 +1,8 @@
 """Issue 16, items 4, 5 and 6, in headless Chromium with a facilitator and two participants
 (tests/support/journey_browser.py `room`): nothing stale after one's own change (a converted
 note shows in the Opportunities table at once, with where it came from, and no reload
-button); Redo of one's own undo seen by the others, never by the facilitator's Redo; the lanes by role
+button); the Tables tab after one's own save (no reload button), and a participant's change to
+the same row still refused with both values; Redo of one's own undo seen by the others, never by the facilitator's Redo; the lanes by role
 keep a participant's hostile label as text."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.support.browser import expect_no_errors, keyed, start_server, wait_for_run_to_end
-from tests.support.journey_browser import add, choose, room
+from tests.support.journey_browser import add, choose, room, wait_for_label
 
 HOSTILE = "<img src=x onerror=window.__xss=1>"
 RELOAD = re.compile("Reload from the map|Drop my edits", re.IGNORECASE)
@@ -166,3 +167,90 @@ def test_lanes_keep_a_participants_hostile_label_as_text(server: str, browser: B
             assert table.locator("img").count() == 0
             assert page.evaluate("() => window.__xss") is None
             expect_no_errors(page)
+
+
+def _retype_name(page: Page, old: str, new: str) -> None:
+    """Type `new` over the Name cell that holds `old` (glide draws cells on a canvas: open the
+    cell's editor by double-clicking it, select all, type, Enter) and wait for the run the
+    edit starts to end. Rows are 35 px under a 35 px header; the row is found by its text in
+    the table glide keeps for screen readers."""
+    table = _editor(page, "bulk")
+    wait_for_run_to_end(page)
+    table.locator("td", has_text=old).first.wait_for(state="attached")
+    rows = table.locator("tr").evaluate_all("els => els.map(e => e.textContent)")
+    found = [i for i, text in enumerate(rows) if text.startswith(old)]
+    assert found, rows
+    index = found[0]
+    canvas = table.get_by_test_id("data-grid-canvas")
+    canvas.scroll_into_view_if_needed()
+    page.mouse.click(*_cell(page, canvas, index))  # focusing the table may scroll the page
+    page.mouse.dblclick(*_cell(page, canvas, index))
+    editor = page.locator("textarea.gdg-input")  # glide's editor, over the cell
+    editor.fill(new)
+    editor.press("Enter")
+    wait_for_run_to_end(page)
+
+
+def _cell(page: Page, canvas: Locator, row: int) -> tuple[float, float]:
+    """Where the Name cell of `row` (1: the first row) is on screen, once the page has
+    stopped moving (the room line above comes with a poll)."""
+    box, before = canvas.bounding_box(), None
+    while box != before:
+        before = box
+        page.wait_for_timeout(300)
+        box = canvas.bounding_box()
+    assert box, "the table is not drawn"
+    return box["x"] + 60, box["y"] + 35 * row + 17
+
+
+def _save_table_edit(page: Page, old: str, new: str) -> None:
+    """Rename a stage on the Tables tab and save it."""
+    _tab(page, "Tables")
+    _retype_name(page, old, new)
+    _press_save(page, SAVED)
+    expect(_editor(page, "bulk").locator("td", has_text=new).first).to_be_attached()
+
+
+SAVED = re.compile(r"^Saved \d+ changes?")
+REFUSED = re.compile("changed by someone else|Someone else changed", re.IGNORECASE)
+
+
+def _press_save(page: Page, outcome: re.Pattern[str]) -> None:
+    """Press the table's Save until it says `outcome`: the browser hands a typed cell to the
+    server a moment after Enter, and a Save pressed before that finds nothing to save (the
+    person sees so and presses again)."""
+    for _ in range(5):
+        keyed(page, "bulk_save").get_by_role("button").click()
+        said = page.get_by_test_id("stToast").filter(has_text=outcome)
+        told = page.get_by_test_id("stAlertContentError").filter(has_text=outcome)
+        try:
+            expect(said.or_(told).first).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            continue
+    expect(page.get_by_text(outcome).first).to_be_visible()
+
+
+def test_own_table_save_shows_at_once_and_someone_elses_change_is_still_a_conflict(
+    server: str, browser: Browser
+) -> None:
+    with room(browser, server, "Tables") as r:
+        host, (pat, _) = r.host, r.participants
+        _save_table_edit(host, "Kickoff", "Kickoff call")
+        # The table as it is after the person's own save: no reload button, no "changed" note.
+        expect(host.get_by_role("button", name=RELOAD)).to_have_count(0)
+        expect(host.get_by_text("The map changed while you were editing")).to_have_count(0)
+
+        # Pat renames the same stage while the facilitator holds an unsaved edit of it.
+        _retype_name(host, "Kickoff call", "Kickoff (host)")
+        _save_table_edit(pat, "Kickoff call", "Kickoff (Pat)")
+        expect(host.get_by_text("The map changed while you were editing")).to_be_visible()
+        _press_save(host, REFUSED)
+        expect(host.get_by_test_id("stAlertContentError").first).to_contain_text(
+            "Name is now “Kickoff (Pat)” (yours: “Kickoff (host)”)"
+        )
+        expect(host.get_by_role("button", name=RELOAD)).to_be_visible()
+        wait_for_label(host, "Kickoff (Pat)")  # nothing of the refused save was stored
+        host.get_by_role("button", name=RELOAD).click()
+        expect(_editor(host, "bulk").locator("td", has_text="Kickoff (Pat)").first).to_be_attached()
+        expect(host.get_by_role("button", name=RELOAD)).to_have_count(0)
