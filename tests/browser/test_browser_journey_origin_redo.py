@@ -1,9 +1,10 @@
 """Issue 16, items 4, 5 and 6, in headless Chromium with a facilitator and two participants
 (tests/support/journey_browser.py `room`): nothing stale after one's own change (a converted
 note shows in the Opportunities table at once, with where it came from, and no reload
-button); the Tables tab after one's own save (no reload button), and a participant's change to
-the same row still refused with both values; Redo of one's own undo seen by the others, never by the facilitator's Redo; the lanes by role
-keep a participant's hostile label as text."""
+button; the Tables tab after one's own save, with no reload button), while a participant's
+change to the same row is still refused with both values; Redo of one's own undo seen by the
+others, never by the facilitator's Redo; the lanes by role keep a participant's hostile
+label as text."""
 
 from __future__ import annotations
 
