@@ -99,7 +99,9 @@ def _accounts(rng: np.random.Generator, n: int) -> tuple[pl.DataFrame, np.ndarra
             "Account_ID": [f"0015g{k:08X}" for k in order],
             "Account_Name": [f"Company {k}" for k in order],
             "Region": rng.choice(["EMEA", "AMER", "APAC"], n),
-            "Segment": rng.choice(np.array(SEGMENT_SPELLINGS, dtype=object), n),
+            "Segment": pl.Series(
+                rng.choice(np.array(SEGMENT_SPELLINGS, dtype=object), n), dtype=pl.String
+            ),
             "Contract_Value": value,
             "Start_Date": pl.Series(start, dtype=pl.Int32).cast(pl.Date),
             "Licensed_Seats": rng.integers(1, 80, n),
@@ -121,8 +123,16 @@ def _users(
     n = len(owner)
     frame = pl.DataFrame(
         {
-            "team": rng.choice(np.array(["Sales", "Ops", "IT", "Finance", None], dtype=object), n),
-            "role": rng.choice(np.array(ROLE_SPELLINGS, dtype=object), n, p=ROLE_WEIGHTS),
+            # Text columns made from object arrays (a None among them) say their type: left
+            # to infer, polars may take the Object type, which Parquet cannot store.
+            "team": pl.Series(
+                rng.choice(np.array(["Sales", "Ops", "IT", "Finance", None], dtype=object), n),
+                dtype=pl.String,
+            ),
+            "role": pl.Series(
+                rng.choice(np.array(ROLE_SPELLINGS, dtype=object), n, p=ROLE_WEIGHTS),
+                dtype=pl.String,
+            ),
             "user_id": [f"usr-{k:09d}" for k in rng.permutation(n)],
             "account_id": ids.gather(owner),
         }
