@@ -21,27 +21,29 @@ Printed at the end:
 - action latency per kind (p50 / p95 / max): from the click to the person's own screen
   showing the effect (the new name in the graph, the note on the tab) with the page's run
   finished;
-- the time until an add or a rename is seen by every screen (p50 / p95 / max): each screen's
-  graph frame notes when a name first arrives in it; a screen that never shows it counts as
-  a lost edit;
+- the time until an add or a rename is sent to a screen and to the last screen (p50 / p95 /
+  max), from the server's log: from the start of the edit's run until each screen's session
+  had finished a full run drawing that revision (the page is then on the wire); and the
+  time until it arrived in each screen's graph frame (the frame's first render holding the
+  name, kept in the page so a graph drawn anew does not forget it);
 - edits lost: every add and rename made must be in the map's rows in the database at the
-  end and in every screen's graph once the room is quiet (must be 0);
+  end (each one that is not is printed by name) and in every screen's graph once the room
+  is quiet (must be 0);
 - the server's own time per action kind (p50 / p95 / max), wall clock and the script
-  thread's CPU time (which the load of other work does not inflate), measured inside the server: the
-  server process is this script in --serve mode, which times every script run (the run that
-  handles the click and the st.rerun it ends with, which Streamlit runs in the same loop)
-  and names it by the widget that triggered it (add_submit, an element form's save,
-  create_submit); at the end the facilitator makes three more maps from the template for
-  the "create" figure;
+  thread's CPU time (which the load of other work does not inflate), measured inside the
+  server: the server process is this script in --serve mode, which times every pass of
+  Streamlit's run loop (a rerun that interrupts a run, like a click during a live refresh,
+  is run in the same loop) and names it by the widget that triggered it (add_submit, an
+  element form's save, create_submit); at the end the facilitator makes three more maps
+  from the template for the "create" figure;
 - the live refresh's fragment runs (p50 / p95) and the load average (`uptime`) before,
   during and after: the machine's two cores are shared, and the browsers run on them too.
 
-Sixteen Chromium contexts on two cores load the machine as much as the server does, so the
-latencies include waiting for the browsers; the server's own figures do not. On the shared
-development machine (2 cores, load average 20-40 from other work) a room of 16 screens could
-not even be set up (each screen's first page took minutes), so the runs recorded in
-benchmarks/README.md are the largest that ran there: `--participants 1` and `--participants
-3`; run the full room (the defaults) on a machine of its own.
+Sixteen Chromium contexts on two cores load the machine more than the server does, so the
+latencies a person sees include waiting for the browsers; the server's own figures and the
+time until an edit is sent to every screen do not. Chromium runs in the idle scheduling
+class (`--browsers idle`, the default), so the server does not queue behind the renderers;
+in a real room each screen draws on a computer of its own.
 """
 
 from __future__ import annotations
