@@ -542,7 +542,8 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
     from playwright.async_api import async_playwright
 
     random.seed(args.seed)
-    print(f"server {address}, database {args.database}; {_uptime()}", flush=True)
+    print(f"server {address}, database {args.database}; runs logged in {log_path}", flush=True)
+    print(_uptime(), flush=True)
     async with async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=chromium_for(args.browsers),
