@@ -19,6 +19,8 @@ from tests.support.journey_browser import add, choose, room, wait_for_label
 
 HOSTILE = "<img src=x onerror=window.__xss=1>"
 RELOAD = re.compile("Reload from the map|Drop my edits", re.IGNORECASE)
+SAVED = re.compile(r"^Saved \d+ changes?")  # a table save's toast
+REFUSED = re.compile("changed by someone else", re.IGNORECASE)  # a table save's refusal
 
 
 @pytest.fixture(scope="module")
@@ -210,10 +212,6 @@ def _save_table_edit(page: Page, old: str, new: str) -> None:
     _retype_name(page, old, new)
     _press_save(page, SAVED)
     expect(_editor(page, "bulk").locator("td", has_text=new).first).to_be_attached()
-
-
-SAVED = re.compile(r"^Saved \d+ changes?")
-REFUSED = re.compile("changed by someone else|Someone else changed", re.IGNORECASE)
 
 
 def _press_save(page: Page, outcome: re.Pattern[str]) -> None:
