@@ -100,7 +100,7 @@ def _accounts(rng: np.random.Generator, n: int) -> tuple[pl.DataFrame, np.ndarra
             "Account_Name": [f"Company {k}" for k in order],
             "Region": rng.choice(["EMEA", "AMER", "APAC"], n),
             "Segment": pl.Series(
-                rng.choice(np.array(SEGMENT_SPELLINGS, dtype=object), n), dtype=pl.String
+                rng.choice(np.array(SEGMENT_SPELLINGS, dtype=object), n).tolist(), dtype=pl.String
             ),
             "Contract_Value": value,
             "Start_Date": pl.Series(start, dtype=pl.Int32).cast(pl.Date),
@@ -123,14 +123,17 @@ def _users(
     n = len(owner)
     frame = pl.DataFrame(
         {
-            # Text columns made from object arrays (a None among them) say their type: left
-            # to infer, polars may take the Object type, which Parquet cannot store.
+            # Text columns made from object arrays (a None among them) go in as lists of
+            # text: from the array itself polars takes the Object type, which Parquet cannot
+            # store (and which it cannot cast to text either).
             "team": pl.Series(
-                rng.choice(np.array(["Sales", "Ops", "IT", "Finance", None], dtype=object), n),
+                rng.choice(
+                    np.array(["Sales", "Ops", "IT", "Finance", None], dtype=object), n
+                ).tolist(),
                 dtype=pl.String,
             ),
             "role": pl.Series(
-                rng.choice(np.array(ROLE_SPELLINGS, dtype=object), n, p=ROLE_WEIGHTS),
+                rng.choice(np.array(ROLE_SPELLINGS, dtype=object), n, p=ROLE_WEIGHTS).tolist(),
                 dtype=pl.String,
             ),
             "user_id": [f"usr-{k:09d}" for k in rng.permutation(n)],
