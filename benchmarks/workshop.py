@@ -490,14 +490,17 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def server_times(log_path: str, since: float, *, cpu: bool = False) -> dict[str, list[float]]:
-    """Script-run seconds per action kind, from the server's own log: wall time, or with
-    `cpu` the script thread's own CPU time (which other work on the cores does not inflate)."""
+def logged_runs(log_path: str, since: float) -> list[dict[str, Any]]:
+    """The server's script runs that started at `since` or later, as it logged them."""
+    lines = Path(log_path).read_text(encoding="utf-8").splitlines()
+    return [run for run in map(json.loads, lines) if run["start"] >= since]
+
+
+def server_times(runs: list[dict[str, Any]], *, cpu: bool = False) -> dict[str, list[float]]:
+    """Script-run seconds per action kind: wall time, or with `cpu` the script thread's own
+    CPU time (which other work on the cores does not inflate)."""
     kinds: dict[str, list[float]] = defaultdict(list)
-    for line in Path(log_path).read_text(encoding="utf-8").splitlines():
-        run = json.loads(line)
-        if run["start"] < since:
-            continue
+    for run in runs:
         took = run.get("cpu", 0.0) if cpu else run["end"] - run["start"]
         kinds[_kind(run)].append(took)
     return kinds
@@ -587,7 +590,6 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
             for name, clicked in record.made.items():
                 if name in seen:
                     seen_after.append(seen[name] / 1000 - clicked)
-        creates_from = time.time()
         host = people[0].page
         for number in range(3):
             await host.get_by_role("button", name="New, duplicate, rename, delete").click()
@@ -597,23 +599,18 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
             await _run_ended(host)
             await host.keyboard.press("Escape")
         await browser.close()
-    times = server_times(log_path, started)
-    cpu = server_times(log_path, started, cpu=True)
-    for found, which in ((times, False), (cpu, True)):
-        found["create map from template"] = server_times(log_path, creates_from, cpu=which)[
-            "create map from template"
-        ]
-    on_screens = (sent_to_all(log_path, started), seen_after)
+    runs = logged_runs(log_path, started)  # the three maps made above are the only creates
+    times, cpu = server_times(runs), server_times(runs, cpu=True)
+    on_screens = (sent_to_all(runs), seen_after)
     report(args, people, record, on_screens, (lost_db, lost_screens), (times, cpu), during)
 
 
-def sent_to_all(log_path: str, since: float) -> tuple[list[float], list[float], int]:
+def sent_to_all(runs: list[dict[str, Any]]) -> tuple[list[float], list[float], int]:
     """Per add or save: seconds from the start of its run in the server until every screen's
     session had finished a full run drawing that revision or a later one (its page then on
     the wire to the browser), from the server's own log; and how many never reached some
     screen (a name renamed again at once, or the load's last seconds)."""
-    runs = [json.loads(x) for x in Path(log_path).read_text(encoding="utf-8").splitlines()]
-    runs = [r for r in runs if r["start"] >= since and r.get("rev") is not None]
+    runs = [r for r in runs if r.get("rev") is not None]
     drawn: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for run in runs:
         if run["complete"] and not run["fragment"]:

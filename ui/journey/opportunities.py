@@ -24,28 +24,30 @@ TABLE_CSS = """<style>
 </style>"""
 
 
-def opportunities(
-    content: jm.MapContent, access: Access, *, editable: bool, chart: bool = True
-) -> None:
-    """The value/effort matrix (with `chart`: while the tab is open), where each came from,
-    and the table to edit them."""
+def value_effort(content: jm.MapContent) -> None:
+    """The opportunities on the value/effort matrix (drawn while their tab is open)."""
     items = content.of("opportunity")
-    if items and chart:
-        frame = pl.DataFrame(
-            [
-                {
-                    "title": o["title"],
-                    "value": o["value"],
-                    "effort": o["effort"],
-                    "status": o["status"],
-                    "evidence": EVIDENCE_LABELS[o["evidence"]],
-                    "owner": o["owner"],
-                }
-                for o in items
-            ]
-        )
-        st.altair_chart(charts.value_effort_matrix(frame), width="stretch")
-    if items:
+    if not items:
+        return
+    frame = pl.DataFrame(
+        [
+            {
+                "title": o["title"],
+                "value": o["value"],
+                "effort": o["effort"],
+                "status": o["status"],
+                "evidence": EVIDENCE_LABELS[o["evidence"]],
+                "owner": o["owner"],
+            }
+            for o in items
+        ]
+    )
+    st.altair_chart(charts.value_effort_matrix(frame), width="stretch")
+
+
+def opportunities(content: jm.MapContent, access: Access, *, editable: bool) -> None:
+    """Where each opportunity came from, and the table to edit them."""
+    if content.of("opportunity"):
         origins(content)
     else:
         st.caption("No opportunities yet: add them below, or turn a sticky note into one.")

@@ -3,13 +3,13 @@ the workshop controls and the import only to who may manage maps (owners and edi
 to all but viewers, other maps to compare with only to members.
 
 What a tab costs is paid only where it buys something. The tabs track which one is open
-(`TAB_KEY`); the views that only draw charts or build files (lanes, timeline and emotion, exports
-with the workspace's plan) run while their tab is open, not on the other runs, which every
-click and every live refresh of the room makes. What holds something typed or chosen (the
-add and element forms, the bulk tables, notes, the opportunities table, a version's label,
-the map to compare with, beside the completeness score) and the grid, a table of text, are
-drawn on every run: a widget that is not drawn loses its state, so an unsaved table
-edit or a half-typed note would be gone after a look at another tab.
+(`TAB_KEY`); the views that only draw charts or build files (lanes, timeline and emotion, the
+value/effort matrix, the completeness check, exports with the workspace's plan) run while
+their tab is open, not on the other runs, which every click and every live refresh of the
+room makes. What holds something typed or chosen (the add and element forms, the bulk
+tables, notes, the opportunities table, a version's label, the map to compare with) and the
+grid, a table of text, are drawn on every run: a widget that is not drawn loses its state,
+so an unsaved table edit or a half-typed note would be gone after a look at another tab.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ui.journey.graph import graph
 from ui.journey.grid import grid
 from ui.journey.lanes import lanes
 from ui.journey.maps import other_map
-from ui.journey.opportunities import opportunities
+from ui.journey.opportunities import opportunities, value_effort
 from ui.journey.review import check, compare, history
 from ui.journey.timeline import emotion, timeline
 from ui.journey.toolbar import Lens
@@ -46,11 +46,6 @@ TABS = [
     "History",
     "Export & import",
 ]
-WHEN_OPEN = frozenset({"Lanes by role", "Timeline & emotion", "Export & import"})
-"""The tabs drawn only while open: views and files that hold nothing typed or chosen. Two
-more tabs draw their charts only while open (the completeness check, the value/effort
-matrix) and their widgets always: a room's live refresh reruns every screen after each
-change, and those two charts were a quarter of such a run."""
 TAB_KEY = "journey_tab"
 LAST_TAB_KEY = "journey_tab_last"
 """The tab last opened, kept outside the widget: the presenter view draws no tabs, and a
@@ -70,18 +65,22 @@ def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) 
     drawn = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
     opened = next((label for label, tab in zip(TABS, drawn, strict=True) if tab.open), TABS[0])
     st.session_state[LAST_TAB_KEY] = opened
-    parts = _parts(content, access, lens, opened, editable=editable)
+    while_open, always = _parts(content, access, lens, editable=editable)
     for label, tab in zip(TABS, drawn, strict=True):
-        if label in WHEN_OPEN and label != opened:
-            continue
         with tab:
-            parts[label]()
+            if label == opened and label in while_open:
+                while_open[label]()
+            if label in always:
+                always[label]()
 
 
 def _parts(
-    content: jm.MapContent, access: Access, lens: Lens, opened: str, *, editable: bool
-) -> dict[str, Part]:
-    """What each tab draws, by its label (`opened`: the tab open in this run)."""
+    content: jm.MapContent, access: Access, lens: Lens, *, editable: bool
+) -> tuple[dict[str, Part], dict[str, Part]]:
+    """What each tab draws, by its label: first what it draws only while it is open (views,
+    charts and files that hold nothing typed or chosen; a room's live refresh reruns every
+    screen after each change, so these are kept off those runs), then what it draws on
+    every run (widgets, and the grid, a table of text)."""
 
     def tables() -> None:
         if editable:
@@ -99,30 +98,28 @@ def _parts(
         if not access.read_only:
             notes(content, access)
 
-    def check_and_compare() -> None:
-        if opened == "Check & compare":
-            check(content)
-        compare(content, access)
-
     def export_and_import() -> None:
         exports(content, access)
         if access.may(Action.EDIT_JOURNEYS):
             imports(access)
 
-    return {
-        "Map": lambda: _map_tab(content, access, lens, editable=editable),
-        "Grid": lambda: grid(content, lens),
+    while_open: dict[str, Part] = {
         "Lanes by role": lambda: lanes(content, lens),
-        "Tables": tables,
         "Timeline & emotion": timeline_and_emotion,
-        "Workshop": workshop,
-        "Opportunities": lambda: opportunities(
-            content, access, editable=editable, chart=opened == "Opportunities"
-        ),
-        "Check & compare": check_and_compare,
-        "History": lambda: history(content, access, editable=editable),
+        "Opportunities": lambda: value_effort(content),
+        "Check & compare": lambda: check(content),
         "Export & import": export_and_import,
     }
+    always: dict[str, Part] = {
+        "Map": lambda: _map_tab(content, access, lens, editable=editable),
+        "Grid": lambda: grid(content, lens),
+        "Tables": tables,
+        "Workshop": workshop,
+        "Opportunities": lambda: opportunities(content, access, editable=editable),
+        "Check & compare": lambda: compare(content, access),
+        "History": lambda: history(content, access, editable=editable),
+    }
+    return while_open, always
 
 
 def _map_tab(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) -> None:
