@@ -274,6 +274,7 @@ class Record:
     made: dict[str, float] = field(default_factory=dict)  # element name -> click time
     gone: set[str] = field(default_factory=set)  # names renamed away
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    pressed_again: int = 0  # clicks the page never sent to the server (the text stayed)
 
 
 def _heading(page: Any) -> Any:
@@ -337,12 +338,45 @@ async def _choose(page: Any, key: str, text: str) -> None:
     await page.get_by_role("option").filter(has_text=text).first.click(timeout=30_000)
 
 
+TRAFFIC: dict[int, list[tuple[float, str]]] = defaultdict(list)
+"""Per page (by id): what it sent to the server that names a trigger of an edit, when, and
+the browser's console errors and warnings: for a lost edit, whether its click left the
+browser at all."""
+
+
+def _listen(page: Any) -> None:
+    log = TRAFFIC[id(page)]
+
+    def sent(payload: Any) -> None:
+        data = payload if isinstance(payload, bytes) else str(payload).encode()
+        for key in (b"add_submit", b"_save"):
+            if key in data:
+                log.append((time.time(), f"sent {key.decode()}"))
+
+    page.on(
+        "websocket",
+        lambda ws: (
+            ws.on("framesent", sent),
+            ws.on("close", lambda _: log.append((time.time(), "websocket closed"))),
+        ),
+    )
+    page.on(
+        "console",
+        lambda m: (
+            log.append((time.time(), f"console {m.type}: {m.text[:200]}"))
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
+
+
 async def open_screen(browser: Any, url: str) -> Any:
     """A screen of its own: a browser context."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(TIMEOUT_MS)
     await context.add_init_script(RECORD_SEEN)
     page = await context.new_page()
+    _listen(page)
     await page.goto(url)
     await _heading(page).wait_for()
     return page
@@ -383,6 +417,24 @@ async def set_up(browser: Any, address: str, participants: int) -> list[Person]:
     return room
 
 
+async def _press(page: Any, button: Any, trigger: str, record: Record) -> float:
+    """Click an edit's button; when the page has not sent that click to the server 10 s
+    later (its websocket carried no such trigger), press again, as a person would on seeing
+    the text still in the box and nothing happening. Such a click never reached the server,
+    so it cannot have been stored: counted apart from lost edits. The first click's time."""
+    first = time.time()
+    for _ in range(3):
+        clicked = time.time()
+        await button.click()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if any(at >= clicked and what == f"sent {trigger}" for at, what in TRAFFIC[id(page)]):
+                return first
+            await asyncio.sleep(0.1)
+        record.pressed_again += 1
+    return first
+
+
 async def add(person: Person, record: Record) -> None:
     page = person.page
     person.counter += 1
@@ -390,8 +442,7 @@ async def add(person: Person, record: Record) -> None:
     await _choose(page, "add_kind", "Touchpoint")
     await page.locator(".st-key-add_name input").fill(name)
     await _holds(page.locator(".st-key-add_name input"), name)
-    clicked = time.time()
-    await page.locator(".st-key-add_submit button").click()
+    clicked = await _press(page, page.locator(".st-key-add_submit button"), "add_submit", record)
     record.made[name] = clicked
     await _wait_label(page, name)
     await _run_ended(page)
@@ -413,8 +464,7 @@ async def rename(person: Person, record: Record) -> None:
     await _holds(name_box, old)  # the chosen element's form, not the one it replaces
     await name_box.fill(new)
     await _holds(name_box, new)
-    clicked = time.time()
-    await form.get_by_role("button", name="Save changes").click()
+    clicked = await _press(page, form.get_by_role("button", name="Save changes"), "_save", record)
     record.made[new] = clicked
     await _wait_label(page, new)
     await _run_ended(page)
@@ -574,6 +624,12 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
         lost_db = len(final - stored)  # clicked, never stored (the person saw it fail)
         for name in sorted(final - stored):
             print(f"clicked, never stored: {name!r}, clicked at {record.made[name]:.1f}")
+            owner = next(p for p in people if name.startswith(p.name + " "))
+            for at, what in TRAFFIC[id(owner.page)]:
+                if abs(at - record.made[name]) < 30:
+                    print(f"    {at - record.made[name]:+7.2f} s  {what}")
+        sent = sum(what.startswith("sent ") for log in TRAFFIC.values() for _, what in log)
+        print(f"add or save triggers the screens sent (their websocket frames): {sent}")
         final &= stored  # what every screen must show in the end
         lost_screens = 0
         seen_after: list[float] = []
@@ -664,6 +720,10 @@ def report(
     print("  (per screen, from the click until the name arrived in its graph's frame: on one")
     print("   machine this includes Chromium drawing every screen on the server's cores)")
     print(f"Edits made (adds + renames): {len(record.made)}")
+    print(
+        f"Clicks the page never sent to the server (no trigger on its websocket in 10 s; "
+        f"the text stayed in the box and the person pressed again): {record.pressed_again}"
+    )
     print(
         f"Edits lost: {lost_db} clicked but never stored (each also counted under failed "
         f"actions), {lost_screens} stored but missing on a screen at the end"

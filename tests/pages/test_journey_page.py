@@ -12,7 +12,13 @@ from core.access import links
 from core.db.engine import unit_of_work
 from core.db.models import MapChange
 from core.journey import workshop
-from tests.support.apptest import open_in_empty_workspace, workspace_id_named
+from tests.support.apptest import (
+    open_in_empty_workspace,
+    open_map_management,
+    open_tab,
+    workspace_id_named,
+)
+from ui.journey.tabs import TABS
 
 PAGE = "pages/journey.py"
 XSS = "<img src=x onerror=window.__xss=1>"
@@ -70,6 +76,7 @@ def test_add_touchpoint_shows_in_graph_and_grid_then_undo(app, factory):
     assert not app.exception
     assert not app.error
     assert any(n["label"] == "Welcome video" for n in _graph_nodes(app))
+    open_tab(app, "Grid")
     grid = next(h for h in app.get("html") if "wp-grid" in h.proto.body)
     assert "Welcome video" in grid.proto.body
     assert app.selectbox(key="journey_pick").value.startswith("touchpoint-")
@@ -88,6 +95,7 @@ def test_hostile_labels_are_escaped_in_graph_and_grid(app, factory):
     titles = " ".join(n["title"] for n in nodes)
     assert not set("<>&") & set(titles)
     assert "＜img src=x" in titles
+    open_tab(app, "Grid")
     grid = next(h for h in app.get("html") if "wp-grid" in h.proto.body)
     assert "<img" not in grid.proto.body
 
@@ -157,8 +165,7 @@ def test_every_tab_renders_with_data_overlay(app, factory):
     assert not app.exception
     labels = [n["label"] for n in _graph_nodes(app)]
     assert any("reached" in label for label in labels)
-    app.session_state["journey_tab"] = "Check & compare"  # its chart is drawn while open
-    app.run()
+    open_tab(app, "Check & compare")
     assert any(m.label == "Completeness" for m in app.metric)
     app.toggle(key="journey_presenter").set_value(True).run()
     assert not app.exception
@@ -198,8 +205,18 @@ def _management_controls(app: AppTest) -> list[str]:
         "snapshot_restore",
         "journey_overlay",
     )
-    found = [*app.button, *app.selectbox, *app.toggle]
-    return [w.key for w in found if w.key and w.key.startswith(keys)]
+    return [key for key in _keys_on_every_tab(app) if key.startswith(keys)]
+
+
+def _keys_on_every_tab(app: AppTest) -> list[str]:
+    """The keys of the buttons, selectboxes and toggles on the page, every tab opened in turn
+    (most tabs draw their widgets only while open); the Map tab is open again at the end."""
+    found = []
+    for label in TABS:
+        open_tab(app, label)
+        found += [w.key for w in [*app.button, *app.selectbox, *app.toggle] if w.key]
+    open_tab(app, TABS[0])
+    return found
 
 
 def test_participant_link_and_read_only_link(app, factory):
@@ -223,7 +240,8 @@ def test_participant_link_and_read_only_link(app, factory):
     _open_link(app, _link(factory, info.id, "viewer"))
     assert not app.error, [e.value for e in app.error]
     assert app.title[0].value == "Journey map (read only)"
-    assert not [b for b in app.button if b.key in ("add_submit", "journey_undo", "bulk_save")]
+    editing = ("add_submit", "journey_undo", "bulk_save", "opps_save", "snapshot_save")
+    assert not [k for k in _keys_on_every_tab(app) if k in editing]
     assert _management_controls(app) == []
 
 
@@ -235,6 +253,7 @@ def _only_map(factory) -> jm.MapInfo:
 
 def test_duplicate_switches_to_the_copy(app, factory):
     _create(app)
+    open_map_management(app)
     app.text_input(key="duplicate_name").input("Ideal journey")
     app.button(key="duplicate_submit").click().run()
     assert not app.exception
@@ -252,6 +271,7 @@ def test_facilitator_controls_timer_lock_and_versions(app, factory):
     assert any("Timer: 09:5" in c.value or "Timer: 10:00" in c.value for c in app.caption)
     app.toggle(key="workshop_lock").set_value(True).run()
     assert _only_map(factory).locked
+    open_tab(app, "History")
     app.text_input(key="snapshot_label").input("Before lunch")
     app.button(key="snapshot_save").click().run()
     assert not app.exception
@@ -277,9 +297,10 @@ def test_locked_map_and_follow_for_participants(app, factory):
 
 def test_compare_and_completeness_views(app, factory):
     _create(app)
+    open_map_management(app)
     app.text_input(key="duplicate_name").input("Ideal journey")
     app.button(key="duplicate_submit").click().run()
-    app.session_state["journey_tab"] = "Check & compare"
+    open_tab(app, "Check & compare")
     app.selectbox(key="compare_with").set_value(_first_other(factory)).run()
     assert not app.exception
     assert any(m.label == "Completeness" for m in app.metric)
@@ -293,10 +314,12 @@ def _first_other(factory) -> int:
 
 def test_bulk_table_save_without_changes(app, factory):
     _create(app)
+    open_tab(app, "Tables")
     app.button(key="bulk_save").click().run()
     assert not app.exception
     assert not app.error
     before = _only_map(factory).version
+    open_tab(app, "Opportunities")
     app.button(key="opps_save").click().run()
     assert not app.exception
     assert _only_map(factory).version == before

@@ -1,7 +1,8 @@
 """The journey page does the work of the tab on screen, through AppTest on SQLite and
-PostgreSQL (issue 16, item 2): the views that only draw charts or build files are not built
-while their tab is closed, the grid's files not before their button is pressed, and each
-opens on its own when its tab is chosen. Counted, not timed."""
+PostgreSQL (issue 16, item 2): a closed tab draws nothing (the Map and Workshop tabs, where
+people type, and a table holding an unsaved edit excepted), the map forms only while their
+popover is open, the grid's files not before their button is pressed, and each tab draws
+its part on its own when chosen. Counted, not timed."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 import core.charts.journey
 import ui.journey.grid
 import ui.journey.tabs
-from tests.support.apptest import open_in_empty_workspace
+from tests.support.apptest import open_in_empty_workspace, open_map_management, open_tab
+from ui.journey.maps import MANAGE_KEY
 from ui.journey.tabs import TAB_KEY, TABS
 
 PAGE = "pages/journey.py"
@@ -65,15 +67,43 @@ def test_an_add_builds_no_chart_or_file_of_a_closed_tab(app, built):
     assert not app.exception
     assert app.session_state[TAB_KEY] == "Map"
     assert built == Counter()
-    # The tabs that hold something typed or chosen are drawn all the same (their charts not).
+    # The Workshop tab is drawn all the same (a half-typed note); the others are not.
     assert app.text_area(key="note_text") is not None
     assert not any(m.label == "Completeness" for m in app.metric)
-    assert any("Welcome video" in h.proto.body for h in app.get("html"))  # the grid
-    assert "grid_files_make" in _keys(app, "button")  # offered, made when asked for
+    assert not any("wp-grid" in h.proto.body for h in app.get("html"))
+    buttons = _keys(app, "button")
+    assert not {"grid_files_make", "bulk_save", "opps_save", "snapshot_save"} & buttons
+    assert "create_submit" not in buttons  # the closed map-management popover
     assert not {"grid_png", "export_json", "export_excel"} & _keys(app, "download_button")
 
 
+@pytest.mark.parametrize(
+    ("tab", "widget"),
+    [
+        ("Grid", "grid_files_make"),
+        ("Tables", "bulk_save"),
+        ("Opportunities", "opps_save"),
+        ("History", "snapshot_save"),
+    ],
+)
+def test_a_tab_draws_its_widgets_while_open(app, tab, widget):
+    open_tab(app, tab)
+    assert not app.exception
+    assert widget in _keys(app, "button")
+    open_tab(app, "Map")
+    assert widget not in _keys(app, "button")
+
+
+def test_the_map_forms_are_drawn_while_their_popover_is_open(app):
+    open_map_management(app)
+    assert {"create_submit", "duplicate_submit"} <= _keys(app, "button")
+    app.session_state[MANAGE_KEY] = False
+    app.run()
+    assert "create_submit" not in _keys(app, "button")
+
+
 def test_the_grid_files_are_made_once_when_asked_for_and_again_after_an_edit(app, built):
+    open_tab(app, "Grid")
     app.button(key="grid_files_make").click().run()
     assert not app.exception
     assert {"grid_svg", "grid_png", "grid_csv"} <= _keys(app, "download_button")
@@ -81,7 +111,7 @@ def test_the_grid_files_are_made_once_when_asked_for_and_again_after_an_edit(app
     app.run()  # a rerun hands over the files made
     assert built["svg_png"] == 1
     assert "grid_png" in _keys(app, "download_button")
-    app.selectbox(key="add_kind").set_value("touchpoint")
+    app.selectbox(key="add_kind").set_value("touchpoint")  # the Map tab's form is always drawn
     app.text_input(key="add_name").input("Welcome video")
     app.button(key="add_submit").click().run()
     assert not app.exception

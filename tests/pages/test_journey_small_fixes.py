@@ -10,7 +10,12 @@ from streamlit.testing.v1 import AppTest
 from core import journey as jm
 from core.access import links
 from core.db.engine import unit_of_work
-from tests.support.apptest import open_in_empty_workspace, workspace_id_named
+from tests.support.apptest import (
+    open_in_empty_workspace,
+    open_map_management,
+    open_tab,
+    workspace_id_named,
+)
 
 PAGE = "pages/journey.py"
 WORKSPACE = "Journey small fixes"
@@ -51,6 +56,7 @@ def test_snapshot_counts_use_singular_for_one(app, factory):
     info = next(iter(_maps(factory).values()))
     with unit_of_work(factory) as s:
         jm.add_element(s, info.id, "opportunity", {"title": "Shorter kickoff"}, jm.Actor("Ana"))
+    open_tab(app, "History")
     app.text_input(key="snapshot_label").input("With one opportunity")
     app.button(key="snapshot_save").click().run()
     assert not app.exception
@@ -65,6 +71,8 @@ def _compare_rows(app: AppTest) -> dict[str, dict[str, str]]:
 
 
 def test_compare_reads_from_the_map_looked_at_with_field_labels(app, factory):
+    open_tab(app, "Check & compare")
+    open_map_management(app)
     app.text_input(key="duplicate_name").input("Ideal journey")
     app.button(key="duplicate_submit").click().run()
     ideal = _maps(factory)["Ideal journey"]
@@ -99,7 +107,7 @@ def test_compare_with_keeps_the_chosen_map_across_map_switches(app, factory):
     with unit_of_work(factory) as s:
         ideal = jm.duplicate_map(s, current.id, "Ideal journey", jm.Actor("A"), state="ideal")
         other = jm.duplicate_map(s, current.id, "Enterprise", jm.Actor("A"), state="current")
-    app.run()
+    open_tab(app, "Check & compare")
     assert app.selectbox(key="compare_with").value == ideal.id  # the counterpart by default
     app.selectbox(key="compare_with").set_value(other.id).run()
     assert not app.exception
@@ -112,6 +120,9 @@ def test_compare_with_keeps_the_chosen_map_across_map_switches(app, factory):
     assert app.selectbox(key="compare_with").value == ideal.id
     app.selectbox(key="journey_map_id").set_value(current.id).run()
     assert app.selectbox(key="compare_with").value == other.id  # the choice comes back
+    open_tab(app, "Map")  # the closed tab's widget is not drawn, and forgets its value
+    open_tab(app, "Check & compare")
+    assert app.selectbox(key="compare_with").value == other.id  # kept all the same
 
 
 def test_read_only_view_says_element_and_details_not_edit(app, factory):

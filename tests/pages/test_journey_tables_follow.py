@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core import journey as jm
 from core.db.engine import unit_of_work
 from core.journey import workshop
-from tests.support.apptest import open_in_empty_workspace, workspace_id_named
+from tests.support.apptest import open_in_empty_workspace, open_tab, workspace_id_named
 
 PAGE = "pages/journey.py"
 WORKSPACE = "Journey tables follow"
@@ -58,6 +58,7 @@ def _titles(app: AppTest) -> list[str]:
 
 
 def test_converted_note_shows_in_the_opportunities_table_at_once(app, factory):
+    open_tab(app, "Opportunities")
     _convert(app, _note(app, factory, "A shared onboarding checklist"))
     assert _titles(app) == ["A shared onboarding checklist"]
     assert not [b for b in app.button if b.key and b.key.endswith("_reload")]
@@ -66,6 +67,7 @@ def test_converted_note_shows_in_the_opportunities_table_at_once(app, factory):
 def test_a_cell_typed_back_as_it_was_does_not_hold_the_table(app, factory):
     """A cell edit that changes nothing (typed back, or clicked and left) is no unsaved edit:
     the table still follows the person's next conversion."""
+    open_tab(app, "Opportunities")
     _convert(app, _note(app, factory, "A shared onboarding checklist"))
     app.session_state[_editor(app, "opps").key] = {
         "edited_rows": {0: {"title": "A shared onboarding checklist"}},
@@ -79,6 +81,7 @@ def test_a_cell_typed_back_as_it_was_does_not_hold_the_table(app, factory):
 
 
 def test_own_table_save_then_conversion_shows_both(app, factory):
+    open_tab(app, "Opportunities")
     _convert(app, _note(app, factory, "A shared onboarding checklist"))
     app.session_state[_editor(app, "opps").key] = {
         "edited_rows": {0: {"owner": "CS ops"}},
@@ -107,6 +110,7 @@ def _row(app: AppTest, prefix: str, name: str) -> dict:
 
 
 def test_own_table_save_then_form_edit_shows_in_the_table(app, factory):
+    open_tab(app, "Tables")
     info = _map(factory)
     first, second = _stages(factory, info)[:2]
     key = _editor(app, "bulk").key
@@ -132,6 +136,7 @@ def test_own_table_save_then_form_edit_shows_in_the_table(app, factory):
 
 
 def test_a_colleagues_change_to_a_row_i_edited_is_still_reported(app, factory):
+    open_tab(app, "Tables")
     info = _map(factory)
     first = _stages(factory, info)[0]
     key = _editor(app, "bulk").key
@@ -166,9 +171,10 @@ def test_a_colleagues_change_to_a_row_i_edited_is_still_reported(app, factory):
 
 
 def test_unsaved_edit_kept_through_own_form_edit_of_another_row(app, factory):
-    """With an unsaved cell edit the table keeps it (and the table it came from) when the
-    person saves a form for another row; the save then sends only the cell edit, refuses
-    nothing, and the table shows both."""
+    """With an unsaved cell edit the table keeps it (and the table it came from) while the
+    person looks at the Map tab and saves a form for another row there; the save then sends
+    only the cell edit, refuses nothing, and the table shows both."""
+    open_tab(app, "Tables")
     info = _map(factory)
     first, second = _stages(factory, info)[:2]
     key = _editor(app, "bulk").key
@@ -178,11 +184,14 @@ def test_unsaved_edit_kept_through_own_form_edit_of_another_row(app, factory):
         "deleted_rows": [],
     }
     app.run()
+    open_tab(app, "Map")  # the closed Tables tab is still drawn: it holds the unsaved edit
     app.selectbox(key="journey_pick").set_value(f"stage-{second['id']}").run()
     prefix = f"ef_stage_{second['id']}_{second['version']}"
     app.text_area(key=f"{prefix}_goal").input("Tools installed")
     app.button(key=f"{prefix}_save").click().run()
     assert not app.exception
+    assert _editor(app, "bulk").key == key
+    open_tab(app, "Tables")
     assert _editor(app, "bulk").key == key
     app.button(key="bulk_save").click().run()
     assert not app.exception

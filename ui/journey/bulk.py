@@ -108,6 +108,17 @@ def _loaded(content: jm.MapContent, kind: str, base_key: str) -> _Table:
     return table
 
 
+def unsaved_edits(content: jm.MapContent, prefix: str) -> bool:
+    """Whether one of this person's tables of this map (under `prefix`) holds an edit not yet
+    saved: its tab is then drawn even while closed, so the edit survives a look elsewhere."""
+    start = f"{prefix}_base_{content.info.id}_"
+    return any(
+        _has_edits(table, str(key).removeprefix(start))
+        for key, table in st.session_state.items()
+        if str(key).startswith(start) and isinstance(table, _Table)
+    )
+
+
 def _forget(base_key: str) -> None:
     """The next run loads the table afresh from the map (a new editor, no cell edits)."""
     st.session_state.pop(base_key, None)

@@ -21,6 +21,10 @@ from ui.state import transaction
 
 MAP_KEY = "journey_map_id"
 NEXT_MAP_KEY = "journey_map_next"
+MANAGE_KEY = "journey_manage"
+"""The popover with the forms that make and change maps. Its forms are drawn only while it is
+open: they were about a seventh of every run of the page, and a room's live refresh reruns
+every screen after each change."""
 STATES = ["current", "ideal"]
 
 
@@ -63,10 +67,17 @@ def choose_map(access: Access) -> jm.MapInfo | None:
     map_id = left.selectbox("Journey map", ids, format_func=lambda i: titles[i], key=MAP_KEY)
     chosen = next(m for m in found if m.id == map_id)
     if manages and not st.session_state.get("journey_presenter"):
-        with right.popover("New, duplicate, rename, delete", icon=":material/edit_note:"):
-            segments = _segments(access.workspace_id)  # read once for both forms
-            _create_form(access, segments)
-            _settings_form(chosen, access, segments)
+        manage = right.popover(
+            "New, duplicate, rename, delete",
+            icon=":material/edit_note:",
+            key=MANAGE_KEY,
+            on_change="rerun",
+        )
+        if manage.open:
+            with manage:
+                segments = _segments(access.workspace_id)  # read once for both forms
+                _create_form(access, segments)
+                _settings_form(chosen, access, segments)
     return chosen
 
 

@@ -3,13 +3,15 @@ the workshop controls and the import only to who may manage maps (owners and edi
 to all but viewers, other maps to compare with only to members.
 
 What a tab costs is paid only where it buys something. The tabs track which one is open
-(`TAB_KEY`); the views that only draw charts or build files (lanes, timeline and emotion, the
-value/effort matrix, the completeness check, exports with the workspace's plan) run while
-their tab is open, not on the other runs, which every click and every live refresh of the
-room makes. What holds something typed or chosen (the add and element forms, the bulk
-tables, notes, the opportunities table, a version's label, the map to compare with) and the
-grid, a table of text, are drawn on every run: a widget that is not drawn loses its state,
-so an unsaved table edit or a half-typed note would be gone after a look at another tab.
+(`TAB_KEY`), and every tab but two is drawn only while it is open: every click and every
+live refresh of the room (one per change, on every screen) reruns the page, and the closed
+tabs were over half of each run. Two are drawn on every run because a widget that is not
+drawn loses its state: the Map tab (the add and element forms, where people type during a
+workshop) and the Workshop tab (a half-typed note, the facilitator's controls). The bulk
+tables (Tables, Opportunities) are drawn while open and, once closed, for as long as they
+hold an unsaved edit, which a look at another tab must not throw away. What the other tabs
+hold is short or kept elsewhere: the map to compare with is remembered apart from its widget
+(ui.journey.maps.other_map), and a version's label is one line.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import streamlit as st
 from core import journey as jm
 from core.access.identity import Access
 from core.access.roles import Action
-from ui.journey.bulk import bulk
+from ui.journey.bulk import bulk, unsaved_edits
 from ui.journey.exchange import exports, imports
 from ui.journey.forms import add_form, editor
 from ui.journey.graph import graph
@@ -52,6 +54,9 @@ LAST_TAB_KEY = "journey_tab_last"
 widget that is not drawn forgets its state, so leaving it would reopen the Map tab."""
 
 Part = Callable[[], None]
+ALWAYS = ("Map", "Workshop")
+BULK_TABS = {"Tables": "bulk", "Opportunities": "opps"}
+"""The tabs holding a bulk table, by the prefix of its keys (ui.journey.bulk)."""
 
 
 def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) -> None:
@@ -65,22 +70,28 @@ def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) 
     drawn = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
     opened = next((label for label, tab in zip(TABS, drawn, strict=True) if tab.open), TABS[0])
     st.session_state[LAST_TAB_KEY] = opened
-    while_open, always = _parts(content, access, lens, editable=editable)
+    views, widgets = _parts(content, access, lens, editable=editable)
+    kept = {*ALWAYS, *holds_edits(content)}
     for label, tab in zip(TABS, drawn, strict=True):
         with tab:
-            if label == opened and label in while_open:
-                while_open[label]()
-            if label in always:
-                always[label]()
+            if label == opened and label in views:
+                views[label]()
+            if label in widgets and (label == opened or label in kept):
+                widgets[label]()
+
+
+def holds_edits(content: jm.MapContent) -> set[str]:
+    """The closed tabs to draw all the same: a bulk table with an unsaved edit."""
+    return {label for label, prefix in BULK_TABS.items() if unsaved_edits(content, prefix)}
 
 
 def _parts(
     content: jm.MapContent, access: Access, lens: Lens, *, editable: bool
 ) -> tuple[dict[str, Part], dict[str, Part]]:
-    """What each tab draws, by its label: first what it draws only while it is open (views,
-    charts and files that hold nothing typed or chosen; a room's live refresh reruns every
-    screen after each change, so these are kept off those runs), then what it draws on
-    every run (widgets, and the grid, a table of text)."""
+    """What each tab draws, by its label: first its views (charts, files, tables of text,
+    which hold nothing typed or chosen: drawn only while the tab is open), then its widgets
+    (drawn while it is open, and always for the tabs in ALWAYS and the bulk tables that
+    hold an unsaved edit)."""
 
     def tables() -> None:
         if editable:
@@ -103,23 +114,23 @@ def _parts(
         if access.may(Action.EDIT_JOURNEYS):
             imports(access)
 
-    while_open: dict[str, Part] = {
+    views: dict[str, Part] = {
+        "Grid": lambda: grid(content, lens),
         "Lanes by role": lambda: lanes(content, lens),
         "Timeline & emotion": timeline_and_emotion,
         "Opportunities": lambda: value_effort(content),
         "Check & compare": lambda: check(content),
         "Export & import": export_and_import,
     }
-    always: dict[str, Part] = {
+    widgets: dict[str, Part] = {
         "Map": lambda: _map_tab(content, access, lens, editable=editable),
-        "Grid": lambda: grid(content, lens),
         "Tables": tables,
         "Workshop": workshop,
         "Opportunities": lambda: opportunities(content, access, editable=editable),
         "Check & compare": lambda: compare(content, access),
         "History": lambda: history(content, access, editable=editable),
     }
-    return while_open, always
+    return views, widgets
 
 
 def _map_tab(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) -> None:
