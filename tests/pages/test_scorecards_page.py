@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/scorecards.py"
@@ -49,6 +51,33 @@ def test_every_chart_and_the_summary_can_be_downloaded(app: AppTest):
     _open(app)
     keys = {b.key for b in app.get("download_button")}
     assert {"sc_summary_md", "sc_summary_pdf", "ttv_png", "ttv_svg", "km_png", "funnel_svg"} <= keys
+
+
+def _data_names(spec: object) -> set[str]:
+    """The data sets a Vega-Lite spec refers to by name, at any depth."""
+    if isinstance(spec, list):
+        return set().union(*map(_data_names, spec))
+    if not isinstance(spec, dict):
+        return set()
+    data = spec.get("data")
+    own = {data["name"]} if isinstance(data, dict) and "name" in data else set()
+    return own.union(*(_data_names(v) for k, v in spec.items() if k != "data"))
+
+
+def test_charts_are_drawn_in_streamlits_theme_with_their_data(app: AppTest):
+    """ui/charts.py sends the specs itself (no schema check on a rerun, issue 14): Altair's
+    default theme stays out (its 300 px view would fight the stretched width), Streamlit's
+    applies, and every data set a chart names travels with it as Arrow."""
+    _open(app)
+    charts = app.get("vega_lite_chart")
+    assert len(charts) >= 6
+    for chart in charts:
+        spec = json.loads(chart.proto.spec)
+        assert "config" not in spec
+        assert chart.proto.theme == "streamlit"
+        named = _data_names(spec)
+        assert named
+        assert named <= {d.name for d in chart.proto.datasets}
 
 
 def test_filters_that_match_nothing_say_what_to_do(app: AppTest):

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import assessment as A
 from core.charts.assessment import current_target_chart, heatmap_chart, trend_chart
+from ui.charts import draw_chart
 
 
 def num(value: float | None) -> str:
@@ -76,10 +77,10 @@ def show_capabilities(report: A.RoundReport) -> None:
 def show_charts(report: A.RoundReport, *, trend: bool = True) -> None:
     st.subheader("Who sees what")
     st.caption("Current level per respondent and capability; each cell prints current→target.")
-    st.altair_chart(heatmap_chart(report.heat), width="stretch")
+    draw_chart(heatmap_chart(report.heat))
     st.subheader("Current vs target")
     st.caption("Grey bar: the spread of current levels. ● median current, ◆ median target.")
-    st.altair_chart(current_target_chart(report.results), width="stretch")
+    draw_chart(current_target_chart(report.results))
     if not trend:
         return
     st.subheader("Trend across rounds")
@@ -90,8 +91,8 @@ def show_charts(report: A.RoundReport, *, trend: bool = True) -> None:
             icon=":material/timeline:",
         )
     left, right = st.columns(2)
-    left.altair_chart(trend_chart(report.trend), width="stretch")
-    right.altair_chart(trend_chart(report.trend, index=False), width="stretch")
+    draw_chart(trend_chart(report.trend), left)
+    draw_chart(trend_chart(report.trend, index=False), right)
 
 
 def show_notes(report: A.RoundReport) -> None:

@@ -12,6 +12,7 @@ from core.data.overview import DataSummary
 from core.data.store import DatasetInfo
 from core.model.contract import TABLES
 from core.model.dataset import Dataset
+from ui.charts import draw_chart
 from ui.state import data_key, overview
 
 
@@ -29,7 +30,7 @@ def _summary(info: DatasetInfo, summary: DataSummary) -> None:
 
 def _segments(per_segment: pl.DataFrame) -> None:
     st.markdown("**Accounts per segment**")
-    st.altair_chart(accounts_per_segment_chart(per_segment), width="stretch")
+    draw_chart(accounts_per_segment_chart(per_segment))
     st.dataframe(
         per_segment,
         hide_index=True,
