@@ -27,8 +27,12 @@ Printed at the end:
   time until it arrived in each screen's graph frame (the frame's first render holding the
   name, kept in the page so a graph drawn anew does not forget it);
 - edits lost: every add and rename made must be in the map's rows in the database at the
-  end (each one that is not is printed by name) and in every screen's graph once the room
-  is quiet (must be 0);
+  end (each one that is not is printed by name, with what its screen sent and logged
+  around its click) and in every screen's graph once the room is quiet (must be 0);
+- clicks the page never sent: each screen's websocket frames are read, and an Add or Save
+  click after which no frame carried that button's trigger for 10 s is pressed again (the
+  typed text is still in the box, and a person sees nothing happen); counted apart, since
+  such a click never reached the server;
 - the server's own time per action kind (p50 / p95 / max), wall clock and the script
   thread's CPU time (which the load of other work does not inflate), measured inside the
   server: the server process is this script in --serve mode, which times every pass of
@@ -657,7 +661,7 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
         await browser.close()
     runs = logged_runs(log_path, started)  # the three maps made above are the only creates
     times, cpu = server_times(runs), server_times(runs, cpu=True)
-    on_screens = (sent_to_all(runs), seen_after)
+    on_screens = (sent_to_all(runs), seen_after, poll_and_server(runs))
     report(args, people, record, on_screens, (lost_db, lost_screens), (times, cpu), during)
 
 
@@ -689,11 +693,38 @@ def sent_to_all(runs: list[dict[str, Any]]) -> tuple[list[float], list[float], i
     return found, each, missed
 
 
+def poll_and_server(runs: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
+    """Per add or save and other screen, the two parts of "sent to a screen": the wait from
+    the end of the edit's run until that screen's next poll began (the poll's timer runs in
+    the screen's browser), and the server's part, from that poll's start until the screen's
+    session had finished a full run drawing the edit."""
+    polls: dict[str, list[float]] = defaultdict(list)
+    drawn: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for run in runs:
+        if run["fragment"]:
+            polls[run["session"]].append(run["start"])
+        elif run["complete"] and run.get("rev") is not None:
+            drawn[run["session"]].append((run["end"], run["rev"]))
+    waits: list[float] = []
+    server: list[float] = []
+    edits = [r for r in runs if r["complete"] and r.get("rev") and _kind(r) in ("add", "save")]
+    for edit in edits:
+        for session, session_runs in drawn.items():
+            if session == edit["session"]:
+                continue
+            ends = [end for end, rev in session_runs if end >= edit["end"] and rev >= edit["rev"]]
+            asked = [at for at in polls[session] if edit["end"] <= at <= min(ends, default=0)]
+            if ends and asked:
+                waits.append(asked[0] - edit["end"])
+                server.append(min(ends) - asked[0])
+    return waits, server
+
+
 def report(
     args: argparse.Namespace,
     people: list[Person],
     record: Record,
-    seen: tuple[tuple[list[float], list[float], int], list[float]],
+    seen: tuple[tuple[list[float], list[float], int], list[float], tuple[list[float], list[float]]],
     lost: tuple[int, int],
     server: tuple[dict[str, list[float]], dict[str, list[float]]],
     during: list[str],
@@ -708,7 +739,7 @@ def report(
     print("Action latency (click -> own screen shows it, run finished):")
     for kind in ("add", "save", "note", "vote"):
         print(_line(kind, record.latencies.get(kind, [])))
-    (sent, each, missed), drawn = seen
+    (sent, each, missed), drawn, (waits, server_part) = seen
     print("Add or rename on every screen:")
     print(_line("sent to a screen", each))
     print(_line("sent to the last screen", sent))
@@ -716,6 +747,10 @@ def report(
         "  (in the server: from the edit's run until every screen's session had drawn it; "
         f"{missed} never on every screen)"
     )
+    print(_line("  of which: the screen's poll", waits))
+    print(_line("  then the server's part", server_part))
+    print("  (the wait for a screen's next poll, whose timer runs in its browser, then from that")
+    print("   poll to the screen's page sent)")
     print(_line("drawn in a screen's graph", drawn))
     print("  (per screen, from the click until the name arrived in its graph's frame: on one")
     print("   machine this includes Chromium drawing every screen on the server's cores)")

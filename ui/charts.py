@@ -36,8 +36,8 @@ def vega_lite_spec(chart: AltairChart) -> dict[str, Any]:
 
     Why no theme switch and why Streamlit's lock: Streamlit runs each session in a thread,
     and Altair's active theme and data transformer are process globals, which
-    `st.altair_chart` (still used by the journey pages) switches under Streamlit's module
-    lock. The theme needs no global: with `top_level=False` in the context Altair adds no
+    `st.altair_chart` (any code in the process may call it) switches under Streamlit's
+    module lock. The theme needs no global: with `top_level=False` in the context Altair adds no
     theme at all (nor `$schema` and the data sets, added back here), which is what Streamlit
     gets by switching "default" to "none" (whose 300 px view would fight width="stretch";
     Streamlit's own theme is applied in the browser). The data cannot avoid the global:

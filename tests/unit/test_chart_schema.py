@@ -1,9 +1,9 @@
 """Every chart builder of core/charts makes a chart the Vega-Lite schema accepts (issue 14).
 
-Pages draw their charts without Altair's schema check (ui/charts.py: the check cost 40-55 ms
-of CPU on every Scorecards rerun, six charts), so the check is made here instead: each builder is built on
-small frames shaped like the engine's (tests/support/chart_samples.py) and its whole spec is
-validated with `to_dict()`. A chart that breaks the schema fails the suite, not a page.
+Pages draw their charts without Altair's schema check (ui/charts.py: the check cost 40-55
+ms of CPU on every Scorecards rerun, six charts), so the check is made here instead: each
+builder is built on small frames shaped like the engine's (tests/support/chart_samples.py)
+and its whole spec is validated with `to_dict()`. A chart that breaks the schema fails the suite, not a page.
 """
 
 from __future__ import annotations

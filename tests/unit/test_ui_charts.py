@@ -47,8 +47,9 @@ def test_a_chart_keeps_its_own_config():
 
 
 def test_sessions_drawing_at_once_keep_their_own_data():
-    """Streamlit switches Altair's globals under its lock in other sessions' threads (the
-    journey pages use st.altair_chart): each conversion still gets exactly its own data."""
+    """st.altair_chart, which any code in the process may call, switches Altair's globals
+    under Streamlit's lock in other sessions' threads: each conversion still gets exactly its
+    own data."""
     keys = ["scorecards.cohort_chart", "at_risk.csm_load_chart", "journey.stage_timeline"]
     expected = {key: vega_lite_spec(CHARTS[key]())["datasets"] for key in keys}
 

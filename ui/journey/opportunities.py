@@ -15,6 +15,7 @@ from core.journey import workshop
 from core.journey.kinds import EVIDENCE_LABELS
 from core.journey.shapes import field_values
 from core.journey.words import plural
+from ui.charts import draw_chart
 from ui.journey.bulk import bulk
 from ui.state import transaction
 
@@ -42,7 +43,7 @@ def value_effort(content: jm.MapContent) -> None:
             for o in items
         ]
     )
-    st.altair_chart(charts.value_effort_matrix(frame), width="stretch")
+    draw_chart(charts.value_effort_matrix(frame))
 
 
 def opportunities(content: jm.MapContent, access: Access, *, editable: bool) -> None:

@@ -13,6 +13,7 @@ from core.charts import journey as charts
 from core.common.text import inert_markdown
 from core.journey.kinds import field_label
 from core.journey.words import plural
+from ui.charts import draw_chart
 from ui.clearing import empty_if_asked
 from ui.journey.access import actor
 from ui.journey.actions import run
@@ -28,7 +29,7 @@ def check(content: jm.MapContent) -> None:
     result = jm.completeness(content)
     c1, c2 = st.columns([1, 3])
     c1.metric("Completeness", f"{result.score} / 100")
-    c2.altair_chart(charts.completeness_bars(result.parts), width="stretch")
+    draw_chart(charts.completeness_bars(result.parts), c2)
     if result.gaps:
         st.markdown(f"**{plural(len(result.gaps), 'gap')} to close**")
         st.dataframe(

@@ -8,6 +8,7 @@ import streamlit as st
 from core import journey as jm
 from core.charts import journey as charts
 from core.journey import views
+from ui.charts import draw_chart
 
 
 def timeline(content: jm.MapContent) -> None:
@@ -15,7 +16,7 @@ def timeline(content: jm.MapContent) -> None:
     if frame.is_empty():
         st.info("Give the stages a day range to see the timeline.", icon=":material/info:")
         return
-    st.altair_chart(charts.stage_timeline(frame), width="stretch")
+    draw_chart(charts.stage_timeline(frame))
 
 
 def emotion(content: jm.MapContent, other: jm.MapContent | None) -> None:
@@ -32,4 +33,4 @@ def emotion(content: jm.MapContent, other: jm.MapContent | None) -> None:
         st.info("Place touchpoints on stages to see the emotion curve.", icon=":material/info:")
         return
     order = [s["name"] for s in content.stages]
-    st.altair_chart(charts.emotion_curve(frame, order), width="stretch")
+    draw_chart(charts.emotion_curve(frame, order))
