@@ -5,7 +5,7 @@ to all but viewers, other maps to compare with only to members.
 What a tab costs is paid only where it buys something. The tabs track which one is open
 (`TAB_KEY`), and every tab but two is drawn only while it is open: every click and every
 live refresh of the room (one per change, on every screen) reruns the page, and the closed
-tabs were over half of each run. Two are drawn on every run because a widget that is not
+tabs were over a third of each run. Two are drawn on every run because a widget that is not
 drawn loses its state: the Map tab (the add and element forms, where people type during a
 workshop) and the Workshop tab (a half-typed note, the facilitator's controls). The bulk
 tables (Tables, Opportunities) are drawn while open and, once closed, for as long as they
