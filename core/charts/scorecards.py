@@ -58,7 +58,7 @@ def funnel_chart(funnel: pl.DataFrame, bottleneck_step: int | None) -> Layered:
     """Accounts reaching each step, drop-off beside it, the bottleneck step in vermillion."""
     frame = funnel.with_columns(
         pl.format("{}. {}", pl.col("step"), pl.col("event")).alias("label"),
-        pl.when(pl.col("step") == bottleneck_step)
+        pl.when(pl.col("step").eq_missing(bottleneck_step))
         .then(pl.lit("◆ Bottleneck (lowest step conversion)"))
         .otherwise(pl.lit("Step"))
         .alias("kind"),
