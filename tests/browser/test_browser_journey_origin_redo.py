@@ -253,3 +253,29 @@ def test_own_table_save_shows_at_once_and_someone_elses_change_is_still_a_confli
         host.get_by_role("button", name=RELOAD).click()
         expect(_editor(host, "bulk").locator("td", has_text="Kickoff (Pat)").first).to_be_attached()
         expect(host.get_by_role("button", name=RELOAD)).to_have_count(0)
+
+
+def test_an_unsaved_table_edit_survives_a_look_at_another_tab(
+    server: str, browser: Browser
+) -> None:
+    """A closed tab draws nothing, except a bulk table holding an unsaved edit: the edit typed
+    on Tables is still there after the facilitator has looked at the Map tab while a
+    participant added a stage, and the save then stores it beside the participant's stage."""
+    with room(browser, server, "Unsaved table edit") as r:
+        host, (pat, _) = r.host, r.participants
+        _tab(host, "Tables")
+        _retype_name(host, "Kickoff", "Kickoff (kept)")
+        host.wait_for_timeout(1_000)  # a person reads what they typed before looking away
+        wait_for_run_to_end(host)
+        _tab(host, "Map")
+        add(pat, "Stage", "Pat's stage")
+        wait_for_label(host, "Pat's stage")  # the host's screen ran again meanwhile
+        wait_for_label(host, "Kickoff")  # the edit is not saved yet
+        _tab(host, "Tables")
+        table = _editor(host, "bulk")
+        expect(table.locator("td", has_text="Kickoff (kept)").first).to_be_attached()
+        _press_save(host, SAVED)
+        wait_for_label(host, "Kickoff (kept)")
+        wait_for_label(pat, "Kickoff (kept)")
+        expect(_editor(host, "bulk").locator("td", has_text="Pat's stage").first).to_be_attached()
+        expect_no_errors(host)
