@@ -98,9 +98,12 @@ RECORD = """
   }).observe(document, { childList: true, subtree: true });
 })();
 """
-MADE = """() => window.__payloadScan
-  ? [...window.__payloadMade, ...window.__payloadScan(document.documentElement)]
-  : ['no recorder in this frame']"""
+MADE = """() => !window.__payloadScan ? ['no recorder in this frame']
+  : [...window.__payloadMade,
+     ...(document.documentElement ? window.__payloadScan(document.documentElement) : [])]"""
+"""What a frame made from a payload: what its observer recorded, and what it holds now. A
+frame whose new document has no element yet (an iframe drawn anew as it is scanned) holds
+nothing; what it adds later, its observer records."""
 
 
 @dataclass
