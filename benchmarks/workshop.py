@@ -665,21 +665,35 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
     report(args, people, record, on_screens, (lost_db, lost_screens), (times, cpu), during)
 
 
+def _drawn(runs: list[dict[str, Any]]) -> dict[str, list[tuple[float, int]]]:
+    """Per session: when each of its full runs that ran to its end finished, and the map
+    revision it drew."""
+    drawn: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for run in runs:
+        if run["complete"] and not run["fragment"] and run.get("rev") is not None:
+            drawn[run["session"]].append((run["end"], run["rev"]))
+    return drawn
+
+
+def _edits(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The runs that stored an add or a save, with the revision they drew."""
+    return [
+        r
+        for r in runs
+        if r["complete"] and r.get("rev") is not None and _kind(r) in ("add", "save")
+    ]
+
+
 def sent_to_all(runs: list[dict[str, Any]]) -> tuple[list[float], list[float], int]:
     """Per add or save: seconds from the start of its run in the server until every screen's
     session had finished a full run drawing that revision or a later one (its page then on
     the wire to the browser), from the server's own log; and how many never reached some
     screen (a name renamed again at once, or the load's last seconds)."""
-    runs = [r for r in runs if r.get("rev") is not None]
-    drawn: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for run in runs:
-        if run["complete"] and not run["fragment"]:
-            drawn[run["session"]].append((run["end"], run["rev"]))
-    edits = [r for r in runs if r["complete"] and _kind(r) in ("add", "save")]
+    drawn = _drawn(runs)
     found: list[float] = []
     each: list[float] = []
     missed = 0
-    for edit in edits:
+    for edit in _edits(runs):
         last = 0.0
         for session_runs in drawn.values():
             ends = [end for end, rev in session_runs if end >= edit["start"] and rev >= edit["rev"]]
@@ -699,16 +713,13 @@ def poll_and_server(runs: list[dict[str, Any]]) -> tuple[list[float], list[float
     the screen's browser), and the server's part, from that poll's start until the screen's
     session had finished a full run drawing the edit."""
     polls: dict[str, list[float]] = defaultdict(list)
-    drawn: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for run in runs:
         if run["fragment"]:
             polls[run["session"]].append(run["start"])
-        elif run["complete"] and run.get("rev") is not None:
-            drawn[run["session"]].append((run["end"], run["rev"]))
+    drawn = _drawn(runs)
     waits: list[float] = []
     server: list[float] = []
-    edits = [r for r in runs if r["complete"] and r.get("rev") and _kind(r) in ("add", "save")]
-    for edit in edits:
+    for edit in _edits(runs):
         for session, session_runs in drawn.items():
             if session == edit["session"]:
                 continue

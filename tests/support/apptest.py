@@ -79,12 +79,16 @@ def add_member(factory: sessionmaker[Session], workspace_id: int, key: str, role
 def open_tab(app: AppTest, label: str) -> AppTest:
     """Open one of the journey page's tabs, as a click on it does: most tabs draw their parts
     only while open (ui.journey.tabs)."""
-    app.session_state["journey_tab"] = label
+    from ui.journey.tabs import TAB_KEY
+
+    app.session_state[TAB_KEY] = label
     return app.run()
 
 
 def open_map_management(app: AppTest) -> AppTest:
     """Open the journey page's popover that makes and changes maps: its forms are drawn only
     while it is open (ui.journey.maps)."""
-    app.session_state["journey_manage"] = True
+    from ui.journey.maps import MANAGE_KEY
+
+    app.session_state[MANAGE_KEY] = True
     return app.run()

@@ -60,7 +60,7 @@ def bulk(
         key=f"{prefix}_kind",
     )
     kind = kind or kinds[0]
-    base_key = f"{prefix}_base_{content.info.id}_{kind}"
+    base_key = _base_key(content, prefix, kind)
     table = _loaded(content, kind, base_key)
     loaded = table.content
     edited = st.data_editor(
@@ -108,15 +108,17 @@ def _loaded(content: jm.MapContent, kind: str, base_key: str) -> _Table:
     return table
 
 
-def unsaved_edits(content: jm.MapContent, prefix: str) -> bool:
-    """Whether one of this person's tables of this map (under `prefix`) holds an edit not yet
-    saved: its tab is then drawn even while closed, so the edit survives a look elsewhere."""
-    start = f"{prefix}_base_{content.info.id}_"
-    return any(
-        _has_edits(table, str(key).removeprefix(start))
-        for key, table in st.session_state.items()
-        if str(key).startswith(start) and isinstance(table, _Table)
-    )
+def unsaved_edits(content: jm.MapContent, prefix: str, kinds: tuple[str, ...]) -> bool:
+    """Whether one of this person's tables of this map (under `prefix`, of `kinds`) holds an
+    edit not yet saved: its tab is then drawn even while closed, so the edit survives a look
+    elsewhere."""
+    tables = ((kind, st.session_state.get(_base_key(content, prefix, kind))) for kind in kinds)
+    return any(isinstance(table, _Table) and _has_edits(table, kind) for kind, table in tables)
+
+
+def _base_key(content: jm.MapContent, prefix: str, kind: str) -> str:
+    """Where the table of one kind of this map is kept in this person's session."""
+    return f"{prefix}_base_{content.info.id}_{kind}"
 
 
 def _forget(base_key: str) -> None:

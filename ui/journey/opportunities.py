@@ -19,6 +19,10 @@ from ui.charts import draw_chart
 from ui.journey.bulk import bulk
 from ui.state import transaction
 
+PREFIX = "opps"
+KINDS = ("opportunity",)
+"""The prefix of the opportunities table's keys and the one kind it holds (ui.journey.bulk)."""
+
 TABLE_CSS = """<style>
 .wp-origins {border-collapse: collapse; width: 100%;}
 .wp-origins th, .wp-origins td {border: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left;}
@@ -53,7 +57,7 @@ def opportunities(content: jm.MapContent, access: Access, *, editable: bool) -> 
     else:
         st.caption("No opportunities yet: add them below, or turn a sticky note into one.")
     if editable:
-        bulk(content, access, ("opportunity",), prefix="opps")
+        bulk(content, access, KINDS, prefix=PREFIX)
 
 
 def origins(content: jm.MapContent) -> None:

@@ -30,6 +30,8 @@ from ui.journey.graph import graph
 from ui.journey.grid import grid
 from ui.journey.lanes import lanes
 from ui.journey.maps import other_map
+from ui.journey.opportunities import KINDS as OPPORTUNITY_KINDS
+from ui.journey.opportunities import PREFIX as OPPORTUNITY_PREFIX
 from ui.journey.opportunities import opportunities, value_effort
 from ui.journey.review import check, compare, history
 from ui.journey.timeline import emotion, timeline
@@ -55,8 +57,12 @@ widget that is not drawn forgets its state, so leaving it would reopen the Map t
 
 Part = Callable[[], None]
 ALWAYS = ("Map", "Workshop")
-BULK_TABS = {"Tables": "bulk", "Opportunities": "opps"}
-"""The tabs holding a bulk table, by the prefix of its keys (ui.journey.bulk)."""
+BULK_TABS = {
+    "Tables": ("bulk", jm.MAP_KINDS),
+    "Opportunities": (OPPORTUNITY_PREFIX, OPPORTUNITY_KINDS),
+}
+"""The tabs holding a bulk table: the prefix of its keys and the kinds it holds
+(ui.journey.bulk)."""
 
 
 def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) -> None:
@@ -82,7 +88,7 @@ def tabs(content: jm.MapContent, access: Access, lens: Lens, *, editable: bool) 
 
 def holds_edits(content: jm.MapContent) -> set[str]:
     """The closed tabs to draw all the same: a bulk table with an unsaved edit."""
-    return {label for label, prefix in BULK_TABS.items() if unsaved_edits(content, prefix)}
+    return {label for label, table in BULK_TABS.items() if unsaved_edits(content, *table)}
 
 
 def _parts(
