@@ -85,6 +85,9 @@ class CheckedTables:
     def lazy(self, table: str) -> pl.LazyFrame:
         return self.accounts.lazy() if table == "accounts" else self.scans[table]
 
+    def row_count(self, table: str) -> int:
+        return self.counts[table]
+
 
 class _NotProven(Exception):
     """The fast check cannot vouch for the folder: the thorough check decides."""
@@ -154,17 +157,31 @@ def fast_check(
     return CheckedTables(accounts=accounts, scans=scans, counts=counts, notes=notes)
 
 
+def checked_tables(
+    sources: Sequence[SourceFile],
+    segments: Collection[str],
+    on_progress: ProgressFn = no_progress,
+) -> CheckedTables | None:
+    """The Data page's fast path: the normalised tables as scans of the files when the
+    aggregate pass proves every file clean, None when only the row-level check may decide
+    (bad data, or a file this check cannot scan); that check's report then names every
+    problem. The store reads the scans in slices (core.data.store), so a clean upload is
+    never held in memory whole."""
+    try:
+        return fast_check(sources, segments, on_progress)
+    except _NotProven:
+        return None
+
+
 def checked_dataset(
     sources: Sequence[SourceFile],
     segments: Collection[str],
     on_progress: ProgressFn = no_progress,
 ) -> Dataset | None:
-    """The Data page's fast path: the normalised tables in memory when the aggregate pass
-    proves every file clean, None when only the row-level check may decide (bad data, or a
-    file this check cannot scan); that check's report then names every problem."""
-    try:
-        checked = fast_check(sources, segments, on_progress)
-    except _NotProven:
+    """checked_tables, read into memory (the tests compare it with the row-level check's
+    tables)."""
+    checked = checked_tables(sources, segments, on_progress)
+    if checked is None:
         return None
     frames = pl.collect_all([checked.lazy(t) for t in TABLES], engine="streaming")
     return Dataset(**dict(zip(TABLES, frames, strict=True)))

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from core.access.guard import require
 from core.access.roles import Action
 from core.common.progress import ProgressFn
-from core.data.fast_check import checked_dataset
+from core.data.fast_check import checked_tables
 from core.data.presets.base import Preset
 from core.data.presets.merge import combine
 from core.data.presets.result import PresetResult
@@ -34,7 +34,7 @@ from core.data.presets.service import Outcome, source_label
 from core.data.readers import SourceFile
 from core.data.store import DatasetInfo, save_dataset
 from core.data.validate import load_sources, stored_file
-from core.model.dataset import Dataset
+from core.model.dataset import CountedTables, Dataset
 
 OpenTransaction = Callable[[], AbstractContextManager[Session]]
 """Opens one unit of work (ui.state.transaction, or unit_of_work over a session factory)."""
@@ -76,16 +76,17 @@ def check_files(
     sources: Sequence[SourceFile],
     segments: Collection[str],
     on_progress: ProgressFn | None = None,
-) -> Dataset:
+) -> CountedTables:
     """The validation half of an import; needs no database. Raises ValidationFailed.
 
-    Clean files pass the fast check's aggregate pass (core.data.fast_check) and are read
-    once, normalised; only when it cannot vouch for them does the row-level check run, and
-    its report lists every problem with file, row, column and value."""
+    Clean files pass the fast check's aggregate pass (core.data.fast_check) and come back
+    as scans of the files, normalised, which the store reads in slices; only when the pass
+    cannot vouch for them does the row-level check run (in memory), and its report lists
+    every problem with file, row, column and value."""
     report = on_progress or (lambda _f, _m: None)
-    dataset = checked_dataset(sources, segments, lambda f, m: report(0.3 * f, m))
-    if dataset is not None:
-        return dataset
+    checked = checked_tables(sources, segments, lambda f, m: report(0.3 * f, m))
+    if checked is not None:
+        return checked
     return load_sources(sources, segments, lambda f, m: report(0.3 + 0.3 * f, m))
 
 
@@ -93,10 +94,10 @@ def store_files(
     session: Session,
     workspace_id: int,
     sources: Sequence[SourceFile],
-    dataset: Dataset,
+    dataset: CountedTables,
     on_progress: ProgressFn | None = None,
 ) -> DatasetInfo:
-    """The storing half: the checked dataset becomes the workspace's active version."""
+    """The storing half: the checked tables become the workspace's active version."""
     report = on_progress or (lambda _f, _m: None)
     return save_dataset(
         session,

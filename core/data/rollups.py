@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from core.access.guard import require
 from core.access.roles import Action
 from core.db.models import DatasetVersion, TableChunk
-from core.model.dataset import Dataset
+from core.model.dataset import Dataset, Tables
 
 FIRST_EVENTS = "first_events"
 EVENT_NAMES = "event_names"
@@ -90,17 +90,26 @@ def _starts(accounts: pl.LazyFrame) -> pl.LazyFrame:
     return accounts.select(ACCOUNT, "start_date")
 
 
-def compute_rollups(dataset: Dataset) -> dict[str, pl.DataFrame]:
-    """The rollup tables of a validated dataset (see the module's docstring)."""
-    events = dataset.events.lazy()
+CODE = "__code"
+
+
+def compute_rollups(tables: Tables) -> dict[str, pl.DataFrame]:
+    """The rollup tables of validated tables (see the module's docstring), in one streaming
+    pass over the events: a clean import's events are scans of its files, never in memory.
+
+    The first occurrences are grouped on the account's row number and the event as a
+    category (integers) and named afterwards: grouping 20M rows on the two strings held
+    twice the memory (about 500 MB against 260 MB at 1.1M groups) and took longer.
+    Reducing each stored slice as it is written instead took as long and held more."""
+    events = tables.lazy("events")
+    starts = _starts(tables.lazy("accounts")).collect().with_row_index(CODE)
     day = pl.col("timestamp").dt.date()
     first = (
-        events.select(ACCOUNT, "event", "timestamp")
-        .join(_starts(dataset.accounts.lazy()), on=ACCOUNT, how="inner")
+        events.select(ACCOUNT, pl.col("event").cast(pl.Categorical), "timestamp")
+        .join(starts.lazy(), on=ACCOUNT, how="inner")
         .filter(day >= pl.col("start_date"))
-        .group_by(ACCOUNT, "event")
+        .group_by(CODE, "event")
         .agg(pl.col("timestamp").min().alias("first_at"))
-        .sort(ACCOUNT, "event")
     )
     names = (
         events.group_by("event")
@@ -110,11 +119,32 @@ def compute_rollups(dataset: Dataset) -> dict[str, pl.DataFrame]:
         )
         .sort("event", nulls_last=True)
     )
-    first_events, event_names = pl.collect_all([first, names], engine="streaming")
+    # Without common-subplan elimination: merged, the two scans of the events became one
+    # wider scan buffering every column for both (measured: 1.48 GB peak against 0.56 GB).
+    separate = pl.QueryOptFlags(comm_subplan_elim=False)
+    coded, event_names = pl.collect_all([first, names], engine="streaming", optimizations=separate)
+    first_events = (
+        coded.lazy()
+        .join(starts.lazy().select(CODE, ACCOUNT), on=CODE, how="left")
+        .select(ACCOUNT, pl.col("event").cast(pl.String), "first_at")
+        .sort(ACCOUNT, "event")
+        .collect()
+    )
     return {
         FIRST_EVENTS: first_events.cast(dict(FIRST_SCHEMA)),  # type: ignore[arg-type]
         EVENT_NAMES: event_names.cast(dict(NAMES_SCHEMA)),  # type: ignore[arg-type]
     }
+
+
+def event_span(rollups: dict[str, pl.DataFrame]) -> tuple[datetime | None, datetime | None]:
+    """The first and the last event of the version (None, None without events): the
+    extremes of the per-name first and last times."""
+    names = rollups[EVENT_NAMES]
+    first, last = names.get_column("first_at").min(), names.get_column("last_at").max()
+    return (
+        first if isinstance(first, datetime) else None,
+        last if isinstance(last, datetime) else None,
+    )
 
 
 def _to_parquet(frame: pl.DataFrame) -> bytes:
@@ -123,10 +153,10 @@ def _to_parquet(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def write_rollups(session: Session, dataset_id: int, dataset: Dataset) -> None:
-    """Compute and add the rollup chunks of a version (the caller's transaction commits them,
-    with the version's tables at import)."""
-    for table, frame in compute_rollups(dataset).items():
+def write_rollups(session: Session, dataset_id: int, rollups: dict[str, pl.DataFrame]) -> None:
+    """Add the rollup chunks of a version (compute_rollups; the caller's transaction commits
+    them, with the version's tables at import)."""
+    for table, frame in rollups.items():
         for seq, start in enumerate(range(0, max(frame.height, 1), CHUNK_ROWS)):
             part = frame.slice(start, CHUNK_ROWS)
             chunk = TableChunk(
@@ -188,7 +218,7 @@ def ensure_rollups(session: Session, dataset_id: int, dataset: Dataset) -> None:
         .execution_options(synchronize_session=False)
     )
     if not has_rollups(session, dataset_id):
-        write_rollups(session, dataset_id, dataset)
+        write_rollups(session, dataset_id, compute_rollups(dataset))
 
 
 def load_rollups(session: Session, dataset_id: int, accounts: pl.DataFrame) -> EventRollups | None:

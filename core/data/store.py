@@ -16,6 +16,7 @@ Who acts is checked first (core.access.guard): storing or switching data needs I
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,10 +28,10 @@ from core.access.guard import require
 from core.access.roles import Action
 from core.common.errors import UserError
 from core.common.progress import ProgressFn
-from core.data.rollups import write_rollups
+from core.data.rollups import compute_rollups, event_span, write_rollups
 from core.db.models import DatasetVersion, TableChunk, Workspace
 from core.model.contract import TABLES, empty, schema
-from core.model.dataset import Dataset
+from core.model.dataset import CountedTables, Dataset
 
 CHUNK_ROWS = 1_000_000
 KEEP_VERSIONS = 3
@@ -72,30 +73,35 @@ def _info(version: DatasetVersion) -> DatasetInfo:
 def save_dataset(
     session: Session,
     workspace_id: int,
-    dataset: Dataset,
+    dataset: CountedTables,
     source: str,
     on_progress: ProgressFn | None = None,
 ) -> DatasetInfo:
-    """Store a validated dataset and make it the workspace's active data, with the rollups
-    of its events (core.data.rollups) in the same transaction."""
+    """Store validated tables and make them the workspace's active data, with their rollups
+    (core.data.rollups) in the same transaction.
+
+    The tables may be frames in memory (a Dataset) or the scans of files the fast check
+    proved clean: those are read in streaming slices of CHUNK_ROWS, each written and let go,
+    so an import holds one slice of a large table at a time, never the whole of it."""
     who = require(session, Action.IMPORT_DATA, workspace_id)
     report = on_progress or (lambda _f, _m: None)
-    events = dataset.events.get_column("timestamp")
+    report(0.0, "Summing up the events")
+    rollups = compute_rollups(dataset)
+    first, last = event_span(rollups)
     version = DatasetVersion(
         workspace_id=workspace_id,
         source=source,
         imported_by=who.actor.strip()[:MAX_IMPORTER],
-        row_counts={t: len(f) for t, f in dataset.frames().items()},
-        first_event_at=events.min() if len(events) else None,
-        last_event_at=events.max() if len(events) else None,
+        row_counts={t: dataset.row_count(t) for t in TABLES},
+        first_event_at=first,
+        last_event_at=last,
     )
     session.add(version)
     session.flush()
-    total = sum(max(1, len(f)) for f in dataset.frames().values())
+    total = sum(max(1, dataset.row_count(t)) for t in TABLES)
     done = 0
-    for table, frame in dataset.frames().items():
-        for seq, start in enumerate(range(0, max(len(frame), 1), CHUNK_ROWS)):
-            part = frame.slice(start, CHUNK_ROWS)
+    for table in TABLES:
+        for seq, part in enumerate(_slices(dataset, table)):
             chunk = TableChunk(
                 dataset_id=version.id,
                 table_name=table,
@@ -107,12 +113,30 @@ def save_dataset(
             session.flush()
             session.expunge(chunk)  # the blob is written; do not hold every slice in memory
             done += max(1, len(part))
-            report(done / total, f"Saving {table}")
+            report(min(done / total, 1.0), f"Saving {table}")
     report(1.0, "Saving the daily rollups")
-    write_rollups(session, version.id, dataset)
+    write_rollups(session, version.id, rollups)
     _lock_workspace(session, workspace_id)
     _activate(session, workspace_id, version)
     return _info(version)
+
+
+def _slices(dataset: CountedTables, table: str) -> Iterator[pl.DataFrame]:
+    """A table in slices of about CHUNK_ROWS rows, in its order; at least one (an empty
+    table is stored as one empty slice, which keeps its schema). A frame in memory is cut
+    without copying; a scan is read by the streaming engine one batch at a time."""
+    if isinstance(dataset, Dataset):
+        frame = getattr(dataset, table)
+        for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+            yield frame.slice(start, CHUNK_ROWS)
+        return
+    empty_table = True
+    for batch in dataset.lazy(table).collect_batches(chunk_size=CHUNK_ROWS):
+        if len(batch):
+            empty_table = False
+            yield batch
+    if empty_table:
+        yield empty(table)
 
 
 def _lock_workspace(session: Session, workspace_id: int) -> None:

@@ -11,18 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 import polars as pl
 
 from core.data.rollups import EventRollups
 from core.model.contract import schema
-
-
-class Tables(Protocol):
-    """Anything that hands out the four contract tables as LazyFrames (Dataset does)."""
-
-    def lazy(self, table: str) -> pl.LazyFrame: ...
+from core.model.dataset import Tables as Tables  # the engine's input, named here too
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import polars as pl
 
 from core.model.contract import TABLES, empty
+
+
+class Tables(Protocol):
+    """Anything that hands out the four contract tables as LazyFrames (Dataset does)."""
+
+    def lazy(self, table: str) -> pl.LazyFrame: ...
+
+
+class CountedTables(Tables, Protocol):
+    """Tables that also know their row counts without reading them: what an import stores
+    (a Dataset in memory, or the scans of files the fast check proved clean)."""
+
+    def row_count(self, table: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,9 @@ class Dataset:
 
     def lazy(self, table: str) -> pl.LazyFrame:
         return getattr(self, table).lazy()
+
+    def row_count(self, table: str) -> int:
+        return len(getattr(self, table))
 
     @property
     def is_empty(self) -> bool:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.data import store
-from core.data.importing import import_files, with_current_tables
+from core.data import rollups, store
+from core.data.importing import check_files, import_files, with_current_tables
 from core.data.readers import SourceFile
 from core.data.validate import ValidationFailed, load_sources
 from core.db.engine import unit_of_work
+from core.db.models import TableChunk
+from core.model.dataset import Dataset
 from core.workspace.workspaces import create_workspace
 from tests.support.sample_files import EVENTS, SEGMENTS, good_sources
 
@@ -96,3 +101,57 @@ def test_versions_are_capped_and_can_be_reactivated(factory: sessionmaker[Sessio
         assert store.active_info(s, ws).id == ids[1]
         with pytest.raises(ValueError, match="no longer kept"):
             store.activate_version(s, other, ids[1])
+
+
+def _plain_first_events(data: Dataset) -> pl.DataFrame:
+    """The rollup's definition written plainly (strings, in memory), to hold the store's
+    coded, streaming computation to it."""
+    return (
+        data.events.join(data.accounts.select("account_id", "start_date"), on="account_id")
+        .filter(pl.col("timestamp").dt.date() >= pl.col("start_date"))
+        .group_by("account_id", "event")
+        .agg(pl.col("timestamp").min().alias("first_at"))
+        .sort("account_id", "event")
+    )
+
+
+def test_a_clean_upload_is_stored_from_its_file_scans_in_slices(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+):
+    """The fast path hands the store scans of the files, not frames; the store reads them
+    in slices and keeps exactly what the row-level check would have made, with the same
+    counts, event span and rollups, and an empty table kept as one empty slice."""
+    monkeypatch.setattr(store, "CHUNK_ROWS", 4)
+    rows = "".join(
+        f"A{1 + i % 3},U1,step_{i % 5},2026-03-{1 + i % 28:02d}T08:00:00Z\n" for i in range(30)
+    )
+    sources = [s for s in good_sources() if s.table not in ("events", "touches")] + [
+        SourceFile(
+            "events.csv", "events", ("account_id,user_id,event,timestamp\n" + rows).encode()
+        ),
+        SourceFile("touches.csv", "touches", b"account_id,channel,timestamp\n"),
+    ]
+    assert not isinstance(check_files(sources, SEGMENTS), Dataset)  # scans, not frames
+    expected = load_sources(sources, SEGMENTS)
+    ws = _workspace(factory)
+    with unit_of_work(factory) as s:
+        info = import_files(s, ws, sources, SEGMENTS)
+    with unit_of_work(factory) as s:
+        again = store.load_dataset(s, info.id)
+        slices = dict(
+            s.execute(
+                select(TableChunk.table_name, func.count())
+                .where(TableChunk.dataset_id == info.id)
+                .group_by(TableChunk.table_name)
+            ).all()
+        )
+        kept = rollups.load_rollups(s, info.id, again.accounts)
+    for table, frame in expected.frames().items():
+        assert again.frames()[table].equals(frame), table
+    assert info.row_counts == {"accounts": 3, "users": 3, "events": 30, "touches": 0}
+    assert slices["events"] >= 2
+    assert slices["touches"] == 1
+    times = expected.events.get_column("timestamp")
+    assert (info.first_event_at, info.last_event_at) == (times.min(), times.max())
+    assert kept is not None
+    assert_frame_equal(kept.first_events, _plain_first_events(expected), check_exact=True)
