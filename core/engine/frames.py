@@ -338,11 +338,15 @@ def _rolled_keys(
         ("key_occurrences", tuple(keys)),
         lambda: _collect(_key_query(data, rollups.starts.lazy(), keys, None)),
     )
-    mine = all_accounts.lazy().select(ACCOUNT).with_row_index(CODE)
+    dated = every.lazy().filter(dated_between(None, as_of))
+    ids = all_accounts.get_column(ACCOUNT)
+    if ids.equals(rollups.starts.get_column(ACCOUNT)):
+        # Every account of the version, in its order (no filter): the codes are already the
+        # accounts' row numbers, and the join that renumbers them would keep every row.
+        return as_of, dated.collect()
+    mine = ids.to_frame().lazy().with_row_index(CODE)
     occurrences = (
-        every.lazy()
-        .filter(dated_between(None, as_of))
-        .drop(CODE)
+        dated.drop(CODE)
         .join(mine, on=ACCOUNT, how="inner")
         .select(CODE, ACCOUNT, "event", "timestamp")
         .collect()
