@@ -37,6 +37,11 @@ def _rollups(key: DataKey, _dataset: Dataset) -> EventRollups | None:
     return found
 
 
+def version_rollups(key: DataKey, dataset: Dataset) -> EventRollups | None:
+    """The version's decoded rollups, shared by every page (None when nothing is loaded)."""
+    return _rollups(key, dataset)
+
+
 def engine_tables(key: DataKey, dataset: Dataset) -> Tables:
     """What the engine computes from: the dataset with its version's rollups when it has
     them (the same numbers either way, core.data.rollups)."""

@@ -50,17 +50,28 @@ def accounts_per_segment(dataset: Dataset) -> pl.DataFrame:
     )
 
 
-def event_catalogue(dataset: Dataset) -> pl.DataFrame:
-    """Every event name with how often it occurs, in how many accounts, and when it was seen."""
-    return (
-        dataset.lazy("events")
-        .group_by("event")
-        .agg(
-            pl.len().alias("events"),
-            pl.col("account_id").n_unique().alias("accounts"),
-            pl.col("timestamp").min().dt.date().alias("first_seen"),
-            pl.col("timestamp").max().dt.date().alias("last_seen"),
+def event_catalogue(dataset: Dataset, names: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every event name with how often it occurs, in how many accounts, and when it was seen.
+
+    `names` is the version's per-name rollup (core.data.rollups, event_names) when it has
+    one: the same table without a pass over every event (20M events: about 1.8 s)."""
+    if names is not None and {"events", "accounts"} <= set(names.columns):
+        found = names.lazy().select(
+            "event",
+            pl.col("events").cast(pl.UInt32),
+            pl.col("accounts").cast(pl.UInt32),
+            pl.col("first_at").dt.date().alias("first_seen"),
+            pl.col("last_at").dt.date().alias("last_seen"),
         )
-        .sort("events", "event", descending=[True, False])
-        .collect()
-    )
+    else:
+        found = (
+            dataset.lazy("events")
+            .group_by("event")
+            .agg(
+                pl.len().alias("events"),
+                pl.col("account_id").n_unique().cast(pl.UInt32).alias("accounts"),
+                pl.col("timestamp").min().dt.date().alias("first_seen"),
+                pl.col("timestamp").max().dt.date().alias("last_seen"),
+            )
+        )
+    return found.sort("events", "event", descending=[True, False]).collect()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from polars.testing import assert_frame_equal
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
@@ -142,3 +142,25 @@ def test_the_scorecards_page_builds_the_rollups_of_an_older_version(
     app.switch_page("pages/at_risk.py").run()
     assert not app.exception
     assert _chunks(factory, dataset_id)[ROLLUP_MARK] == 1
+
+
+def test_rollups_of_an_earlier_format_are_built_again_once(factory: sessionmaker[Session]):
+    """A version whose rollups predate the per-name counts (marked `rollups:1`) gets them
+    built again on first use, the old chunks removed: nothing is read twice."""
+    ws = _workspace(factory)
+    with unit_of_work(factory) as s:
+        info = store.save_dataset(s, ws, DEMO, "demo")
+    fresh = _chunks(factory, info.id)
+    with unit_of_work(factory) as s:
+        s.execute(
+            update(TableChunk)
+            .where(TableChunk.dataset_id == info.id, TableChunk.table_name == ROLLUP_MARK)
+            .values(table_name="rollups:1")
+        )
+    with unit_of_work(factory) as s:
+        assert rollups.load_rollups(s, info.id, DEMO.accounts) is None
+        rollups.ensure_rollups(s, info.id, DEMO)
+    with unit_of_work(factory) as s:
+        rollups.ensure_rollups(s, info.id, DEMO)
+        _same_as_computed(rollups.load_rollups(s, info.id, DEMO.accounts))
+    assert _chunks(factory, info.id) == fresh

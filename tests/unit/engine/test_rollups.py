@@ -10,7 +10,7 @@ import math
 import subprocess
 import sys
 from dataclasses import fields, is_dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +18,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from core import engine
+from core.data.overview import event_catalogue
 from core.data.rollups import EventRollups, rollups_of
 from core.data.validate import load_directory
 from core.engine import RolledTables, build_context
@@ -165,3 +166,56 @@ def test_the_rollups_hold_first_occurrences_and_names(demo: Dataset):
     assert firsts.select("account_id", "event").is_duplicated().sum() == 0
     starts = firsts.join(demo.accounts.select("account_id", "start_date"), on="account_id")
     assert (starts.get_column("first_at").dt.date() >= starts.get_column("start_date")).all()
+
+
+def _plain_first_events(data: Dataset) -> pl.DataFrame:
+    """The first-occurrence rollup's definition, written plainly over the rows."""
+    return (
+        data.events.join(data.accounts.select("account_id", "start_date"), on="account_id")
+        .filter(pl.col("timestamp").dt.date() >= pl.col("start_date"))
+        .group_by("account_id", "event")
+        .agg(pl.col("timestamp").min().alias("first_at"))
+        .sort("account_id", "event")
+    )
+
+
+@pytest.mark.parametrize("data_name", ["demo", "shaped"])
+def test_the_catalogue_and_first_occurrences_from_the_rollups_match_the_rows(
+    data_name: str, request: pytest.FixtureRequest
+):
+    """The Data page's event catalogue from the per-name rollup is the one the scan of every
+    event makes (counts, distinct accounts, first and last day), and the first occurrences
+    are those the definition gives, events before an account's start left out."""
+    data: Dataset = request.getfixturevalue(data_name)
+    rollups = rollups_of(data)
+    assert_frame_equal(
+        event_catalogue(data, rollups.event_names), event_catalogue(data), check_exact=True
+    )
+    assert_frame_equal(rollups.first_events, _plain_first_events(data), check_exact=True)
+
+
+def test_events_before_the_start_count_in_the_catalogue_but_not_as_first_occurrences():
+    accounts = demo_dataset(accounts=5, seed=2).accounts.head(2)
+    first, second = accounts.get_column("account_id").to_list()
+    start = accounts.get_column("start_date").to_list()[0]
+    at = datetime.combine(start, datetime.min.time())
+    events = pl.DataFrame(
+        {
+            "account_id": [first, first, second],
+            "user_id": ["u1", "u1", "u2"],
+            "event": ["trial_login", "trial_login", "trial_login"],
+            "timestamp": [at - timedelta(days=3), at + timedelta(hours=5), at],
+        }
+    ).cast(dict(Dataset.empty().events.schema))  # type: ignore[arg-type]
+    data = Dataset(
+        accounts=accounts,
+        users=Dataset.empty().users,
+        events=events,
+        touches=Dataset.empty().touches,
+    )
+    rollups = rollups_of(data)
+    row = event_catalogue(data, rollups.event_names).row(0, named=True)
+    assert (row["events"], row["accounts"]) == (3, 2)
+    assert row["first_seen"] == start - timedelta(days=3)
+    mine = rollups.first_events.filter(pl.col("account_id") == first)
+    assert mine.get_column("first_at").to_list() == [at + timedelta(hours=5)]
