@@ -45,6 +45,7 @@ from core.data.readers import (
 from core.data.validate import (
     _NAIVE_FORMATS,
     _TZ_FORMATS,
+    NUL_RULE,
     ValidationFailed,
     _check_file,
     _concat_table,
@@ -361,19 +362,42 @@ def _stored_dates_outside(name: str, dtype: pl.DataType) -> pl.Expr | None:
 @dataclass
 class _Counts:
     """What one file's pass counts: typed helper columns, a count per rule over the rows
-    (each must be zero), per text column the rows trimming would change, and for columns of
-    few distinct values (`few`) the same counts over their distinct values instead."""
+    (each must be zero), per text column one screen for NUL characters and trimming, and
+    for columns of few distinct values (`few`) the rules and the trimming count over their
+    distinct values instead."""
 
     typed: list[pl.Expr] = field(default_factory=list)
     rules: list[pl.Expr] = field(default_factory=list)
-    trims: dict[str, pl.Expr] = field(default_factory=dict)
     few: dict[str, tuple[list[pl.Expr], pl.Expr | None]] = field(default_factory=dict)
+    screens: dict[str, pl.Expr] = field(default_factory=dict)
+    """Per text column of many values: rows holding a NUL or needing trimming (_screen)."""
+
+
+NUL_OR_EDGE_SPACE = r"\x00|^\s|\s$"
+
+
+def _screen(name: str) -> pl.Expr:
+    """Rows of a text column that hold a NUL character or need trimming (empty, or white
+    space at either end), in one regular expression: over 20M user ids it cost 1.1 CPU s
+    against 1.5 for the two counts apart. Usually zero, which proves both counts zero; when
+    it is not, _exact_screens counts each (the regular expression's \\s and strip_chars both
+    take Unicode's White_Space)."""
+    text = pl.col(name)
+    return (text.str.contains(NUL_OR_EDGE_SPACE) | (text.str.len_bytes() == 0)).sum()
+
+
+def _exact_screens(scan: pl.LazyFrame, names: list[str]) -> dict[str, int]:
+    """The NUL rule's and the trimming counts of text columns whose screen found rows."""
+    nul = [pl.col(n).str.contains("\x00", literal=True).sum().alias(f"rule:nul:{n}") for n in names]
+    trims = [_needs_trimming(n).alias(f"trim:{n}") for n in names]
+    return scan.select(*nul, *trims).collect(engine="streaming").row(0, named=True)
 
 
 def _column_rules(
-    table: str, column: Column, dtype: pl.DataType, typed: list[pl.Expr]
+    table: str, column: Column, dtype: pl.DataType, typed: list[pl.Expr], *, screened: bool = False
 ) -> list[pl.Expr]:
-    """One column's rules as counts (adding the typed helper columns they need to `typed`)."""
+    """One column's rules as counts (adding the typed helper columns they need to `typed`);
+    without the NUL rule when the column is `screened` (_screen counts it)."""
     name = column.name
     outside = _stored_dates_outside(name, dtype)
     rules: list[pl.Expr] = []
@@ -386,7 +410,8 @@ def _column_rules(
     else:
         if column.kind != "string":
             typed.append(_parse(column, dtype).alias(f"__typed_{name}"))
-        rules += [mask.sum() for mask, _, _ in value_checks(column, dtype)]
+        checks = value_checks(column, dtype)
+        rules += [mask.sum() for mask, rule, _ in checks if not (screened and rule == NUL_RULE)]
     enum = _ENUMS.get((table, name))
     if enum is not None:
         value = _normalised(column, dtype, table, as_is=False)
@@ -408,16 +433,16 @@ def _rule_counts(table: str, columns: pl.Schema, known: pl.Series, few: Collecti
         if column.name not in columns:
             continue
         dtype = columns[column.name]
-        rules = _column_rules(table, column, dtype, counts.typed)
-        trim = None
-        if column.kind == "string" and dtype == pl.String and column.name != "account_id":
-            trim = _needs_trimming(column.name).alias(f"trim:{column.name}")
+        text = column.kind == "string" and dtype == pl.String and column.name != "account_id"
+        screened = text and column.name not in few
+        rules = _column_rules(table, column, dtype, counts.typed, screened=screened)
         if column.name in few:
+            trim = _needs_trimming(column.name).alias(f"trim:{column.name}") if text else None
             counts.few[column.name] = (rules, trim)
             continue
         counts.rules += rules
-        if trim is not None:
-            counts.trims[column.name] = trim
+        if screened:
+            counts.screens[column.name] = _screen(column.name).alias(f"screen:{column.name}")
     if "account_id" in columns:
         ids = pl.col("account_id").cast(pl.String)
         counts.rules.append((~ids.is_in(known.implode())).fill_null(False).sum())
@@ -497,11 +522,15 @@ def _counted(
     over the rows, beside one over each few-valued column's distinct values."""
     counts = _rule_counts(table, columns, known, _few_values(table, scan, columns))
     rows = [pl.len().alias(ROWS), *(r.alias(f"rule:{i}") for i, r in enumerate(counts.rules))]
-    main = scan.with_columns(counts.typed).select(*rows, *counts.trims.values())
+    main = scan.with_columns(counts.typed).select(*rows, *counts.screens.values())
     distinct = [scan.select(name).unique() for name in counts.few]
     separate = pl.QueryOptFlags(comm_subplan_elim=False)
     found, *values = pl.collect_all([main, *distinct], engine="streaming", optimizations=separate)
     result = found.row(0, named=True)
+    flagged = [name for name in counts.screens if result.pop(f"screen:{name}")]
+    result.update({f"trim:{name}": 0 for name in counts.screens if name not in flagged})
+    if flagged:
+        result.update(_exact_screens(scan, flagged))
     for (name, (rules, trim)), frame in zip(counts.few.items(), values, strict=True):
         named = [r.alias(f"rule:{name}:{i}") for i, r in enumerate(rules)]
         trims = [trim] if trim is not None else []

@@ -59,6 +59,9 @@ _KIND_RULES = {
 }
 
 
+NUL_RULE = "contains a NUL character"
+
+
 def accepted_dates(today: date | None = None) -> tuple[date, date]:
     """Dates and timestamps the contract accepts: 1970-01-01 up to a year after today.
 
@@ -375,7 +378,7 @@ def value_checks(column: Column, dtype: pl.DataType) -> list[ValueCheck]:
         found.append((blank, "required value is empty", None))
     if column.kind == "string":
         nul = pl.col(column.name).cast(pl.String).str.contains("\x00", literal=True)
-        found.append((nul, "contains a NUL character", None))
+        found.append((nul, NUL_RULE, None))
         return found
     unreadable = ~blank & typed.is_null()
     if column.kind == "int":

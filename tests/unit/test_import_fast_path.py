@@ -103,3 +103,28 @@ def test_an_upload_too_large_to_check_is_refused_as_before(monkeypatch: pytest.M
         with pytest.raises(ValidationFailed) as failed:
             check_files(sources, SEGMENTS)
         assert "too large to check" in str(failed.value.problems["rule"].to_list())
+
+
+def _many_users(edge: str) -> list[SourceFile]:
+    """Good files with an events file whose user ids are many (so the fast check screens
+    them row by row, not over a few distinct values), one of them spelled `edge`."""
+    rows = "".join(f"A1,U{i},login,2026-03-{1 + i % 28:02d}\n" for i in range(5_000))
+    text = "account_id,user_id,event,timestamp\n" + rows + f"A1,{edge},login,2026-04-01\n"
+    events = SourceFile("events.csv", "events", text.encode())
+    return [s for s in good_sources() if s.table != "events"] + [events]
+
+
+@pytest.mark.parametrize("edge", [" U7", "U7\t", "\u00a0U7", "U7\u2003", "U 7"])
+def test_user_ids_to_trim_among_many_pass_the_fast_check_trimmed(edge: str):
+    """White space at either end (Unicode's too) is trimmed exactly as the row-level check
+    trims it; inside an id it stays."""
+    assert _same_verdict(_many_users(edge))
+
+
+def test_a_nul_in_one_of_many_user_ids_gets_the_row_level_report():
+    sources = _many_users("U\x007")
+    assert not _same_verdict(sources)
+    with pytest.raises(ValidationFailed) as failed:
+        check_files(sources, SEGMENTS)
+    found = failed.value.problems.row(0, named=True)
+    assert (found["column"], found["row"]) == ("user_id", 5_001)
