@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from core.db.engine import unit_of_work
 from core.db.models import TableChunk
 from core.model.dataset import Dataset
 from core.workspace.workspaces import create_workspace
+from tests.support.rollup_reference import plain_first_events
 from tests.support.sample_files import EVENTS, SEGMENTS, good_sources
 
 
@@ -103,18 +103,6 @@ def test_versions_are_capped_and_can_be_reactivated(factory: sessionmaker[Sessio
             store.activate_version(s, other, ids[1])
 
 
-def _plain_first_events(data: Dataset) -> pl.DataFrame:
-    """The rollup's definition written plainly (strings, in memory), to hold the store's
-    coded, streaming computation to it."""
-    return (
-        data.events.join(data.accounts.select("account_id", "start_date"), on="account_id")
-        .filter(pl.col("timestamp").dt.date() >= pl.col("start_date"))
-        .group_by("account_id", "event")
-        .agg(pl.col("timestamp").min().alias("first_at"))
-        .sort("account_id", "event")
-    )
-
-
 def test_a_clean_upload_is_stored_from_its_file_scans_in_slices(
     factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ):
@@ -154,4 +142,4 @@ def test_a_clean_upload_is_stored_from_its_file_scans_in_slices(
     times = expected.events.get_column("timestamp")
     assert (info.first_event_at, info.last_event_at) == (times.min(), times.max())
     assert kept is not None
-    assert_frame_equal(kept.first_events, _plain_first_events(expected), check_exact=True)
+    assert_frame_equal(kept.first_events, plain_first_events(expected), check_exact=True)

@@ -28,6 +28,7 @@ from core.model.plan import MeasurementPlan
 from core.scorecards.bundle import Filters, build_bundle
 from core.scorecards.plan_preview import compare_plans
 from core.workspace.demo_workspace import demo_dataset
+from tests.support.rollup_reference import plain_first_events
 from tests.unit.engine.test_engine_reference import CUSTOM, JOURNEY, PLAN
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -168,17 +169,6 @@ def test_the_rollups_hold_first_occurrences_and_names(demo: Dataset):
     assert (starts.get_column("first_at").dt.date() >= starts.get_column("start_date")).all()
 
 
-def _plain_first_events(data: Dataset) -> pl.DataFrame:
-    """The first-occurrence rollup's definition, written plainly over the rows."""
-    return (
-        data.events.join(data.accounts.select("account_id", "start_date"), on="account_id")
-        .filter(pl.col("timestamp").dt.date() >= pl.col("start_date"))
-        .group_by("account_id", "event")
-        .agg(pl.col("timestamp").min().alias("first_at"))
-        .sort("account_id", "event")
-    )
-
-
 @pytest.mark.parametrize("data_name", ["demo", "shaped"])
 def test_the_catalogue_and_first_occurrences_from_the_rollups_match_the_rows(
     data_name: str, request: pytest.FixtureRequest
@@ -191,7 +181,7 @@ def test_the_catalogue_and_first_occurrences_from_the_rollups_match_the_rows(
     assert_frame_equal(
         event_catalogue(data, rollups.event_names), event_catalogue(data), check_exact=True
     )
-    assert_frame_equal(rollups.first_events, _plain_first_events(data), check_exact=True)
+    assert_frame_equal(rollups.first_events, plain_first_events(data), check_exact=True)
 
 
 def test_events_before_the_start_count_in_the_catalogue_but_not_as_first_occurrences():
