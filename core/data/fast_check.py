@@ -89,6 +89,11 @@ class CheckedTables:
     def row_count(self, table: str) -> int:
         return self.counts[table]
 
+    def in_memory(self) -> Dataset:
+        """The tables read into frames (one streaming pass each)."""
+        frames = pl.collect_all([self.lazy(t) for t in TABLES], engine="streaming")
+        return Dataset(**dict(zip(TABLES, frames, strict=True)))
+
 
 class _NotProven(Exception):
     """The fast check cannot vouch for the folder: the thorough check decides."""
@@ -182,10 +187,7 @@ def checked_dataset(
     """checked_tables, read into memory (the tests compare it with the row-level check's
     tables)."""
     checked = checked_tables(sources, segments, on_progress)
-    if checked is None:
-        return None
-    frames = pl.collect_all([checked.lazy(t) for t in TABLES], engine="streaming")
-    return Dataset(**dict(zip(TABLES, frames, strict=True)))
+    return None if checked is None else checked.in_memory()
 
 
 def _accounts(sources: list[SourceFile], segments: Collection[str]) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -85,6 +86,10 @@ def check_files(
     every problem with file, row, column and value."""
     report = on_progress or (lambda _f, _m: None)
     checked = checked_tables(sources, segments, lambda f, m: report(0.3 * f, m))
+    if checked is not None and any(isinstance(s.data, Path) for s in sources):
+        # A file on disk could change between its check and the store's read of it: what
+        # is stored must be what was checked, so it is read now. Uploads are bytes.
+        return checked.in_memory()
     if checked is not None:
         return checked
     return load_sources(sources, segments, lambda f, m: report(0.3 + 0.3 * f, m))

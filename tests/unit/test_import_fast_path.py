@@ -10,15 +10,17 @@ Parquet, JSON Lines and the fuzz suite's malformed shapes.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from core.data.fast_check import checked_dataset
 from core.data.importing import check_files, with_current_tables
-from core.data.readers import SourceFile
+from core.data.readers import SourceFile, files_in_directory
 from core.data.validate import ValidationFailed, check_sources, load_sources
 from core.model.contract import TABLES
+from core.model.dataset import Dataset
 from tests.support.sample_files import SEGMENTS, good_sources
 from tests.unit.test_fuzz_inputs import CONTRACT_CASES, GOOD, _contract_file, _good
 
@@ -128,3 +130,17 @@ def test_a_nul_in_one_of_many_user_ids_gets_the_row_level_report():
         check_files(sources, SEGMENTS)
     found = failed.value.problems.row(0, named=True)
     assert (found["column"], found["row"]) == ("user_id", 5_001)
+
+
+def test_files_on_disk_are_read_at_their_check_and_uploads_stay_scans(tmp_path: Path):
+    """What is stored must be what was checked: a file on disk could change before the
+    store reads it, so its tables come back in memory; uploaded bytes cannot change, so
+    theirs come back as scans that the store reads in slices."""
+    for source in good_sources():
+        (tmp_path / source.name).write_bytes(source.data)  # type: ignore[arg-type]
+    on_disk = check_files(files_in_directory(tmp_path), SEGMENTS)
+    assert isinstance(on_disk, Dataset)
+    uploaded = check_files(good_sources(), SEGMENTS)
+    assert not isinstance(uploaded, Dataset)
+    for table in TABLES:
+        assert uploaded.lazy(table).collect().equals(on_disk.frames()[table]), table
