@@ -7,6 +7,7 @@ the same outputs with the shortcut switched off (or by the plain definition) and
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -154,3 +155,27 @@ def test_event_names_check_the_dates_of_names_not_known(plan, known):
     ]
     data = dataset([account("a", start)], events, [])
     assert event_names(data, days_ago(0), known) == ["login", "old_only"]
+
+
+def test_the_funnel_is_computed_once_per_context_and_segment(demo, monkeypatch):
+    """The page draws the funnel and its what-if starts from it: the occurrences are
+    followed once per segment, and the kept table is the one a fresh context makes."""
+    from core.engine import what_if
+
+    funnel_module = importlib.import_module("core.engine.funnel")  # the name is a function too
+
+    calls: list[str | None] = []
+    original = funnel_module.reach_times
+
+    def counted(ctx: Context, segment: str | None = None) -> list[pl.DataFrame]:
+        calls.append(segment)
+        return original(ctx, segment)
+
+    monkeypatch.setattr(funnel_module, "reach_times", counted)
+    ctx = build_context(demo, MeasurementPlan())
+    first = funnel_table(ctx)
+    what_if(ctx, 1, 0.9)
+    assert funnel_table(ctx) is first
+    funnel_table(ctx, "SMB")
+    assert calls == [None, "SMB"]
+    assert_frame_equal(first, funnel_table(build_context(demo, MeasurementPlan())))
