@@ -28,7 +28,7 @@ from core.access.guard import require
 from core.access.roles import Action
 from core.common.errors import UserError
 from core.common.progress import ProgressFn
-from core.data.rollups import compute_rollups, event_span, write_rollups
+from core.data.rollups import compute_rollups, event_span, slice_blob, write_rollups
 from core.db.models import DatasetVersion, TableChunk, Workspace
 from core.model.contract import TABLES, empty, schema
 from core.model.dataset import CountedTables, Dataset
@@ -50,12 +50,6 @@ class DatasetInfo:
     last_event_at: datetime | None
     imported_by: str = ""
     """The name of who imported it (the signed-in person; "Waypoint" for the demo/scripts)."""
-
-
-def _to_parquet(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="zstd", compression_level=1, statistics=False)
-    return buffer.getvalue()
 
 
 def _info(version: DatasetVersion) -> DatasetInfo:
@@ -107,14 +101,14 @@ def save_dataset(
                 table_name=table,
                 seq=seq,
                 rows=len(part),
-                parquet=_to_parquet(part),
+                parquet=slice_blob(part),
             )
             session.add(chunk)
             session.flush()
             session.expunge(chunk)  # the blob is written; do not hold every slice in memory
             done += max(1, len(part))
             report(min(done / total, 1.0), f"Saving {table}")
-    report(1.0, "Saving the daily rollups")
+    report(1.0, "Saving the rollups")
     write_rollups(session, version.id, rollups)
     _lock_workspace(session, workspace_id)
     _activate(session, workspace_id, version)
