@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 from core.common.palette import BLACK, INK, WHITE, YELLOW
+from core.common.picture import svg_png
 from core.journey.views import Graph, GraphNode, text_width
 
 MARGIN = 24
@@ -49,11 +50,9 @@ def graph_svg(g: Graph, title: str, *, highlight: str | None = None) -> str:
 
 
 def graph_png(g: Graph, title: str, *, highlight: str | None = None, scale: float = 2.0) -> bytes:
-    """The same picture as PNG, at `scale` times its size for sharp slides (vl-convert renders
-    it locally; imported on first use, it is large)."""
-    import vl_convert as vlc
-
-    return bytes(vlc.svg_to_png(graph_svg(g, title, highlight=highlight), scale=scale))
+    """The same picture as PNG, at `scale` times its size for sharp slides (drawn with the
+    bundled fonts, core.charts.export)."""
+    return bytes(svg_png(graph_svg(g, title, highlight=highlight), scale=scale))
 
 
 def _box_size(n: GraphNode, font: int) -> tuple[float, float]:

@@ -16,11 +16,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from core.common.picture import FONT_DIR
 from core.common.scalars import as_float, as_int
 from core.common.text import inert_markdown, one_line
 from core.scorecards.bundle import ALL, METRICS, format_change, format_value, money
@@ -29,9 +29,8 @@ if TYPE_CHECKING:
     from fpdf import FPDF
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-FONT_DIR = Path(__file__).parent / "fonts"
 FONT = "DejaVu"
-FALLBACK_FONT = "DroidFallback"
+FALLBACK_FONTS = {"DroidFallback": "DroidSansFallbackFull.ttf", "NanumSquare": "NanumSquareR.ttf"}
 SHORT_STATUS = {"on target": "✓ on target", "near": "▲ near", "off": "✗ off", None: ""}
 HEADLINE = (
     "ttv_median_days",
@@ -151,8 +150,9 @@ def _journey_sentence(summary: Summary, escape: Callable[[object], str]) -> str:
 def _fonts(pdf: FPDF) -> None:
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.add_font(FALLBACK_FONT, "", str(FONT_DIR / "DroidSansFallbackFull.ttf"))
-    pdf.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
+    for name, file in FALLBACK_FONTS.items():  # Chinese and Japanese; Korean
+        pdf.add_font(name, "", str(FONT_DIR / file))
+    pdf.set_fallback_fonts(list(FALLBACK_FONTS), exact_match=False)
 
 
 def to_pdf(summary: Summary) -> bytes:

@@ -191,9 +191,10 @@ def test_summary_pdf_prints_every_script_with_the_table_and_two_charts(bundle):
         "Time to first value (Kaplan-Meier)",
         "Journey funnel",
     ]
-    title = "Онбординг Ελλάδα 東京株式会社"
+    title = "Онбординг Ελλάδα 東京株式会社 서울 지사"
     pdf = to_pdf(replace(_summary(bundle, title), charts=pngs))
     assert b"/Count 1" in pdf  # still one page
     assert pdf.count(b"/Subtype /Image") == 2
     assert b"DejaVuSans" in pdf  # Latin, Greek, Cyrillic and the status symbols
-    assert b"DroidSansFallback" in pdf  # the CJK characters
+    assert b"DroidSansFallback" in pdf  # the Chinese and Japanese characters
+    assert b"NanumSquare" in pdf  # the Hangul
