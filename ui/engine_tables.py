@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data.rollups import EventRollups, ensure_rollups, load_rollups
+from core.data.rollup_store import ensure_rollups, load_rollups
+from core.data.rollups import EventRollups
 from core.data.store import StoreError
 from core.engine import RolledTables, Tables
 from core.model.dataset import Dataset

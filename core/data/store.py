@@ -28,7 +28,8 @@ from core.access.guard import require
 from core.access.roles import Action
 from core.common.errors import UserError
 from core.common.progress import ProgressFn
-from core.data.rollups import compute_rollups, event_span, slice_blob, write_rollups
+from core.data.rollup_store import write_rollups
+from core.data.rollups import compute_rollups, event_span, slice_blob
 from core.db.models import DatasetVersion, TableChunk, Workspace
 from core.model.contract import TABLES, empty, schema
 from core.model.dataset import CountedTables, Dataset

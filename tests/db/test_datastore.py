@@ -7,7 +7,7 @@ from polars.testing import assert_frame_equal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.data import rollups, store
+from core.data import rollup_store, store
 from core.data.importing import check_files, import_files, with_current_tables
 from core.data.readers import SourceFile
 from core.data.validate import ValidationFailed, load_sources
@@ -133,7 +133,7 @@ def test_a_clean_upload_is_stored_from_its_file_scans_in_slices(
                 .group_by(TableChunk.table_name)
             ).all()
         )
-        kept = rollups.load_rollups(s, info.id, again.accounts)
+        kept = rollup_store.load_rollups(s, info.id, again.accounts)
     for table, frame in expected.frames().items():
         assert again.frames()[table].equals(frame), table
     assert info.row_counts == {"accounts": 3, "users": 3, "events": 30, "touches": 0}

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.access.identity import Access
 from core.access.roles import Role
-from core.data import rollups, store
+from core.data import rollup_store, rollups, store
 from core.data.rollups import ROLLUP_MARK, ROLLUP_TABLES, rollups_of
 from core.db.engine import unit_of_work
 from core.db.models import DatasetVersion, TableChunk
@@ -63,7 +63,7 @@ def _same_as_computed(found: rollups.EventRollups | None) -> None:
 def test_rollups_are_written_with_the_import(
     factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(rollups, "CHUNK_ROWS", 100)  # several slices of first_events
+    monkeypatch.setattr(rollup_store, "CHUNK_ROWS", 100)  # several slices of first_events
     ws = _workspace(factory)
     with unit_of_work(factory) as s:
         info = store.save_dataset(s, ws, DEMO, "demo")
@@ -73,7 +73,7 @@ def test_rollups_are_written_with_the_import(
     assert chunks["first_events"] == -(-expected.first_events.height // 100)
     assert chunks["event_names"] == 1
     with unit_of_work(factory) as s:
-        _same_as_computed(rollups.load_rollups(s, info.id, DEMO.accounts))
+        _same_as_computed(rollup_store.load_rollups(s, info.id, DEMO.accounts))
         assert store.load_dataset(s, info.id).events.equals(DEMO.events)  # tables untouched
 
 
@@ -95,11 +95,11 @@ def test_an_older_version_gets_its_rollups_on_first_use_once(factory: sessionmak
         info = store.save_dataset(s, ws, DEMO, "demo")
     _drop_rollups(factory, info.id)
     with unit_of_work(factory) as s:
-        assert rollups.load_rollups(s, info.id, DEMO.accounts) is None
-        rollups.ensure_rollups(s, info.id, DEMO)
+        assert rollup_store.load_rollups(s, info.id, DEMO.accounts) is None
+        rollup_store.ensure_rollups(s, info.id, DEMO)
     with unit_of_work(factory) as s:
-        rollups.ensure_rollups(s, info.id, DEMO)  # a second server: nothing written twice
-        _same_as_computed(rollups.load_rollups(s, info.id, DEMO.accounts))
+        rollup_store.ensure_rollups(s, info.id, DEMO)  # a second server: nothing written twice
+        _same_as_computed(rollup_store.load_rollups(s, info.id, DEMO.accounts))
     chunks = _chunks(factory, info.id)
     assert chunks[ROLLUP_MARK] == 1
     assert chunks["event_names"] == 1
@@ -119,12 +119,12 @@ def test_a_viewer_opening_an_older_version_builds_them_and_others_are_refused(
     with unit_of_work(factory) as s:
         bind(s, Access(workspace_id=other, workspace_name="Other", role=Role.OWNER, actor="o"))
         with pytest.raises(PermissionDenied):
-            rollups.ensure_rollups(s, info.id, DEMO)
+            rollup_store.ensure_rollups(s, info.id, DEMO)
     assert ROLLUP_MARK not in _chunks(factory, info.id)
     with unit_of_work(factory) as s:
         bind(s, Access(workspace_id=ws, workspace_name="Acme", role=Role.VIEWER, actor="v"))
-        rollups.ensure_rollups(s, info.id, DEMO)
-        _same_as_computed(rollups.load_rollups(s, info.id, DEMO.accounts))
+        rollup_store.ensure_rollups(s, info.id, DEMO)
+        _same_as_computed(rollup_store.load_rollups(s, info.id, DEMO.accounts))
 
 
 def test_the_scorecards_page_builds_the_rollups_of_an_older_version(
@@ -158,9 +158,9 @@ def test_rollups_of_an_earlier_format_are_built_again_once(factory: sessionmaker
             .values(table_name="rollups:1")
         )
     with unit_of_work(factory) as s:
-        assert rollups.load_rollups(s, info.id, DEMO.accounts) is None
-        rollups.ensure_rollups(s, info.id, DEMO)
+        assert rollup_store.load_rollups(s, info.id, DEMO.accounts) is None
+        rollup_store.ensure_rollups(s, info.id, DEMO)
     with unit_of_work(factory) as s:
-        rollups.ensure_rollups(s, info.id, DEMO)
-        _same_as_computed(rollups.load_rollups(s, info.id, DEMO.accounts))
+        rollup_store.ensure_rollups(s, info.id, DEMO)
+        _same_as_computed(rollup_store.load_rollups(s, info.id, DEMO.accounts))
     assert _chunks(factory, info.id) == fresh

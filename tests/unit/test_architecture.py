@@ -4,6 +4,8 @@ packages import one way (a package only imports those listed below it)."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,23 @@ def test_core_uses_no_pandas(path: Path):
     polars frames as they are)."""
     assert "pandas" not in {m.split(".")[0] for m in _imports(path)}, path.name
     assert ".to_pandas(" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_the_command_line_loads_no_database_or_ui_code():
+    """`python -m core score DIR` and its siblings read files, never the database: importing
+    SQLAlchemy and Alembic (through the rollups' storage) cost about 0.4 s of every command's
+    3-5 s at full size. The database commands (backup, restore, presets) import it when run."""
+    probe = (
+        "import sys, core.cli\n"
+        "core.cli.build_parser()\n"
+        "print(' '.join(m for m in ('sqlalchemy', 'alembic', 'streamlit', 'altair') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=CORE.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == ""
