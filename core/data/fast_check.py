@@ -206,9 +206,20 @@ def _accounts(sources: list[SourceFile], segments: Collection[str]) -> pl.DataFr
 
 
 def _has_duplicates(scan: pl.LazyFrame, column: str) -> bool:
-    found = scan.select(pl.col(column).drop_nulls().is_duplicated().any()).collect(
-        engine="streaming"
+    """Whether a value of the column occurs twice (nulls aside). First by the values' 64-bit
+    hashes: as many distinct hashes as values proves the values distinct (equal values hash
+    alike), at a quarter of the cost of marking duplicates (3.5M user ids: 0.18 s against
+    0.7-0.8 s). Fewer means a duplicate or, rarely, two values of one hash: then the values
+    themselves decide."""
+    value = pl.col(column).drop_nulls()
+    values, hashes = (
+        scan.select(value.len().alias("n"), value.hash().n_unique().alias("h"))
+        .collect(engine="streaming")
+        .row(0)
     )
+    if hashes == values:
+        return False
+    found = scan.select(value.is_duplicated().any()).collect(engine="streaming")
     return bool(found.item())
 
 
