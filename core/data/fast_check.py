@@ -16,7 +16,9 @@ never materialised just to be checked.
 A clean folder becomes CheckedTables: the engine reads users, events and touches as lazy
 scans of the files with the normalising expressions applied, and a text column that needs
 no trimming is read as it is (the checks proved it), so the scans stay as cheap as a plain
-Parquet read and the Parquet reader can still skip row groups.
+Parquet read. A filter on the normalised timestamp cannot reach the Parquet reader through
+the conversion, so the engine's date ranges (`lazy_dated`) are applied to the file's own
+timestamp column first: the reader then decodes only the rows in range.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ import io
 import json
 import os
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -60,7 +62,7 @@ from core.data.validate import (
     value_checks,
 )
 from core.model.contract import CHANNELS, CONTRACT, DEFAULT_ROLE, ROLES, TABLES, Column, schema
-from core.model.dataset import Dataset
+from core.model.dataset import Dataset, in_range
 from core.model.plan import MeasurementPlan
 
 ROWS = "__rows"
@@ -70,6 +72,9 @@ _ENUMS: dict[tuple[str, str], tuple[tuple[str, ...], str | None]] = {
     ("touches", "channel"): (CHANNELS, None),
 }
 _RANGES: dict[tuple[str, str], tuple[float, float]] = {("touches", "csat"): (1, 5)}
+
+
+DatedScan = Callable[[datetime | None, datetime], pl.LazyFrame]
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,19 @@ class CheckedTables:
     thorough: bool = False  # True when the row-level check had to run (and found nothing)
     notes: list[str] = field(default_factory=list)  # what a command says on stderr
 
+    dated: dict[str, list[DatedScan]] = field(default_factory=dict)
+    """Per table, per file: its normalised scan cut to a time range on the file's own column."""
+
     def lazy(self, table: str) -> pl.LazyFrame:
         return self.accounts.lazy() if table == "accounts" else self.scans[table]
+
+    def lazy_dated(self, table: str, low: datetime | None, high: datetime) -> pl.LazyFrame:
+        """Rows with a timestamp in [low, high) (core.model.dataset.dated_rows)."""
+        parts = self.dated.get(table)
+        if not parts:
+            return self.lazy(table).filter(in_range(pl.col("timestamp"), low, high))
+        frames = [part(low, high) for part in parts]
+        return frames[0] if len(frames) == 1 else pl.concat(frames)
 
     def row_count(self, table: str) -> int:
         return self.counts[table]
@@ -144,6 +160,7 @@ def fast_check(
     done = sum(s.size() for s in by_table["accounts"])
     known = accounts.get_column("account_id")
     scans: dict[str, pl.LazyFrame] = {}
+    dated: dict[str, list[DatedScan]] = {}
     counts = {"accounts": len(accounts)}
     notes: list[str] = []
     accounts_key = _stat_key(by_table["accounts"])
@@ -153,14 +170,17 @@ def fast_check(
             on_progress(done / total, f"Checking {source.name}")
             parts.append(_checked_scan(table, source, known, notes, accounts_key))
             done += source.size()
-        counts[table] = sum(rows for _, rows in parts)
+        counts[table] = sum(rows for _, rows, _ in parts)
         scans[table] = (
-            pl.concat([scan for scan, _ in parts]) if parts else pl.LazyFrame(schema=schema(table))
+            pl.concat([scan for scan, _, _ in parts])
+            if parts
+            else pl.LazyFrame(schema=schema(table))
         )
+        dated[table] = [cut for _, _, cut in parts]
     on_progress(1.0, "Checked")
     if by_table["users"] and _has_duplicates(scans["users"], "user_id"):
         raise _NotProven
-    return CheckedTables(accounts=accounts, scans=scans, counts=counts, notes=notes)
+    return CheckedTables(accounts=accounts, scans=scans, counts=counts, notes=notes, dated=dated)
 
 
 def checked_tables(
@@ -605,12 +625,35 @@ def _kept_verdict(path: Path | None, source: SourceFile, notes: list[str]) -> di
     return {str(k): int(v) for k, v in found.items()}
 
 
+def _stored_bound(bound: datetime, dtype: pl.DataType) -> pl.Expr:
+    """A naive UTC time as a value of the file's own timestamp type, to compare with it."""
+    value = pl.lit(bound.replace(tzinfo=UTC))
+    zone = getattr(dtype, "time_zone", None)
+    return value.dt.convert_time_zone(zone) if zone else value.dt.replace_time_zone(None)
+
+
+def _dated_scan(scan: pl.LazyFrame, exprs: list[pl.Expr], stored: pl.DataType | None) -> DatedScan:
+    """The normalised scan cut to [low, high), compared on the file's timestamp column when
+    it holds timestamps (the comparison is the same instant either way: the normalising only
+    converts it to naive UTC microseconds, and the bounds are whole microseconds)."""
+
+    def cut(low: datetime | None, high: datetime) -> pl.LazyFrame:
+        if not isinstance(stored, pl.Datetime):
+            return scan.select(exprs).filter(in_range(pl.col("timestamp"), low, high))
+        lo = None if low is None else _stored_bound(low, stored)
+        return scan.filter(in_range(pl.col("timestamp"), lo, _stored_bound(high, stored))).select(
+            exprs
+        )
+
+    return cut
+
+
 def _checked_scan(
     table: str, source: SourceFile, known: pl.Series, notes: list[str], accounts_key: str = ""
-) -> tuple[pl.LazyFrame, int]:
+) -> tuple[pl.LazyFrame, int, DatedScan]:
     """One streaming pass over a file counting every rule's rows (or the clean verdict kept
-    from an earlier command); the normalised scan and the file's row count when all are
-    zero, _NotProven otherwise."""
+    from an earlier command); the normalised scan, the file's row count and its dated cut
+    when all are zero, _NotProven otherwise."""
     scan, columns = _contract_columns(table, source)
     on_disk = isinstance(source.data, Path)
     if on_disk and file_format(source.name) in ("csv", "tsv") and source.size() >= CSV_COPY_BYTES:
@@ -640,4 +683,5 @@ def _checked_scan(
         )
         value = _normalised(column, columns[column.name], table, as_is=as_is)
         exprs.append(value.cast(contract[column.name]).alias(column.name))
-    return scan.select(exprs), int(found[ROWS])
+    cut = _dated_scan(scan, exprs, columns.get("timestamp"))
+    return scan.select(exprs), int(found[ROWS]), cut

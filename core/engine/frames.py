@@ -28,6 +28,7 @@ from core.engine.targets import (
     set_sizes,
 )
 from core.model.contract import segment_from_contract_value
+from core.model.dataset import dated_rows, in_range
 from core.model.plan import MeasurementPlan
 
 DELTA_DAYS = 7
@@ -139,15 +140,23 @@ def day_start(day: date) -> datetime:
 
 def dated_between(low: date | None, high: date) -> pl.Expr:
     """Rows whose UTC date lies in [low, high] (no lower bound when low is None)."""
-    before = TIMESTAMP < day_start(high + timedelta(days=1))
-    return before if low is None else before & (TIMESTAMP >= day_start(low))
+    return in_range(TIMESTAMP, day_start(low) if low else None, _day_after(high))
+
+
+def _day_after(day: date) -> datetime:
+    return day_start(day + timedelta(days=1))
+
+
+def dated(data: Tables, table: str, low: date | None, high: date) -> pl.LazyFrame:
+    """The table's rows whose UTC date lies in [low, high], filtered where the tables can do
+    it cheapest (core.model.dataset.dated_rows)."""
+    return dated_rows(data, table, day_start(low) if low else None, _day_after(high))
 
 
 def _events(data: Tables, as_of: date, low: date | None = None) -> pl.LazyFrame:
     return (
-        data.lazy("events")
+        dated(data, "events", low, as_of)
         .select(ACCOUNT, "user_id", "event", "timestamp")
-        .filter(dated_between(low, as_of))
         .with_columns(TIMESTAMP.dt.date().alias("date"))
     )
 
@@ -178,12 +187,13 @@ def event_names(data: Tables, as_of: date, known: Iterable[str] = ()) -> list[st
     others = _collect(events.filter(~pl.col("event").is_in(seen)).select(pl.col("event").unique()))
     extra = [e for e in others.get_column("event").to_list() if e is not None]
     if extra:
-        dated = _collect(
-            events.filter(pl.col("event").is_in(extra) & dated_between(None, as_of))
+        found = _collect(
+            dated(data, "events", None, as_of)
+            .filter(pl.col("event").is_in(extra))
             .group_by("event")
             .len()
         )
-        seen += dated.get_column("event").to_list()
+        seen += found.get_column("event").to_list()
     return sorted(seen)
 
 
@@ -196,10 +206,8 @@ def _key_query(
     """Every key event on or after its account's start date (and dated <= as_of when given:
     with the default as_of every event qualifies, so this scan need not wait for it), with
     the account's CODE and the event as an Enum of `keys` (for integer group-bys)."""
-    events = data.lazy("events").select(ACCOUNT, "event", "timestamp")
-    events = events.filter(pl.col("event").is_in(keys))
-    if as_of is not None:
-        events = events.filter(dated_between(None, as_of))
+    events = data.lazy("events") if as_of is None else dated(data, "events", None, as_of)
+    events = events.select(ACCOUNT, "event", "timestamp").filter(pl.col("event").is_in(keys))
     starts = accounts.select(ACCOUNT, "start_date").with_row_index(CODE)
     return (
         events.join(starts, on=ACCOUNT, how="inner")
@@ -244,8 +252,7 @@ def _touches(
 ) -> pl.LazyFrame:
     """Touches of started accounts dated in [low, as_of] (no lower bound when low is None)."""
     return (
-        data.lazy("touches")
-        .filter(dated_between(low, as_of))
+        dated(data, "touches", low, as_of)
         .with_columns(TIMESTAMP.dt.date().alias("date"))
         .join(accounts.lazy().select(ACCOUNT), on=ACCOUNT, how="semi")
     )

@@ -9,7 +9,7 @@ only the needed columns and rows are ever read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +17,7 @@ import polars as pl
 from core.data.rollups import EventRollups
 from core.model.contract import schema
 from core.model.dataset import Tables as Tables  # the engine's input, named here too
+from core.model.dataset import dated_rows
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class RolledTables:
 
     def lazy(self, table: str) -> pl.LazyFrame:
         return self.base.lazy(table)
+
+    def lazy_dated(self, table: str, low: datetime | None, high: datetime) -> pl.LazyFrame:
+        return dated_rows(self.base, table, low, high)
 
 
 def rollups_in(data: object) -> EventRollups | None:

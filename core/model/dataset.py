@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import polars as pl
@@ -14,6 +15,26 @@ class Tables(Protocol):
     """Anything that hands out the four contract tables as LazyFrames (Dataset does)."""
 
     def lazy(self, table: str) -> pl.LazyFrame: ...
+
+
+def in_range(value: pl.Expr, low: datetime | pl.Expr | None, high: datetime | pl.Expr) -> pl.Expr:
+    """value in [low, high) (no lower bound when low is None)."""
+    before = value < high
+    return before if low is None else before & (value >= low)
+
+
+def dated_rows(data: Tables, table: str, low: datetime | None, high: datetime) -> pl.LazyFrame:
+    """The rows of a table with a `timestamp` (events, touches) in [low, high), naive UTC.
+
+    A Tables whose scans normalise the file's own timestamp column (the checked files of
+    core.data.fast_check) offers `lazy_dated`, which filters that column before normalising:
+    polars cannot carry a filter back through the conversion into the Parquet reader, which
+    then decoded every row in full (an activity window of 1.9M of 20M events took 0.8 s and
+    800 MB against 0.5 s and 370 MB). Wrappers offer it by passing it on."""
+    own = getattr(data, "lazy_dated", None)
+    if own is not None:
+        return own(table, low, high)
+    return data.lazy(table).filter(in_range(pl.col("timestamp"), low, high))
 
 
 class CountedTables(Tables, Protocol):

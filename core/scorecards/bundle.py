@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 
@@ -26,6 +26,7 @@ from core.engine import (
     scorecard_table,
 )
 from core.engine.km import km_curve
+from core.model.dataset import dated_rows
 from core.model.plan import MeasurementPlan
 
 ALL = "All"
@@ -105,6 +106,10 @@ class FilteredTables:
         if f.start_to:
             frame = frame.filter(pl.col("start_date") <= f.start_to)
         return frame
+
+    def lazy_dated(self, table: str, low: datetime | None, high: datetime) -> pl.LazyFrame:
+        """Events and touches are the base's (only accounts are filtered)."""
+        return dated_rows(self.base, table, low, high)
 
 
 def month_before(day: date) -> date:

@@ -300,3 +300,50 @@ def test_the_command_line_says_on_stderr_what_it_kept(tmp_path: Path, monkeypatc
     assert main(["score", str(folder), "--out", str(tmp_path / "score.csv")]) == 0
     assert "events.csv: reading the Parquet copy made earlier" in capsys.readouterr().err
     assert pl.read_csv(tmp_path / "score.csv").height == 3
+
+
+# Stored timestamp types a Parquet export may use; the engine's ranges are naive UTC.
+STORED_TIMES = [
+    pl.Datetime("ms", "UTC"),
+    pl.Datetime("ms", "Europe/Berlin"),
+    pl.Datetime("ns", "America/New_York"),
+    pl.Datetime("ns"),
+    pl.Datetime("us"),
+]
+
+
+@pytest.mark.parametrize("stored", STORED_TIMES, ids=str)
+def test_a_date_range_is_cut_on_the_file_column_with_the_same_rows(
+    tmp_path: Path, stored: pl.DataType
+):
+    """lazy_dated filters the file's own timestamp column, so the Parquet reader skips what
+    is out of range (a filter on the converted column never reached it); the rows must be
+    exactly those of the converted column in [low, high), on the boundaries too."""
+    files = _good_frames("parquet")
+    events = pl.concat([files.pop("events.parquet")] * 4)  # every moment below, twice or more
+    edge = datetime(2025, 3, 10)
+    moments = [edge - timedelta(microseconds=1), edge, edge + timedelta(hours=23, minutes=59)]
+    moments += [edge + timedelta(days=1), edge + timedelta(days=1, microseconds=1)]
+    naive = pl.Series("timestamp", moments * (events.height // len(moments) + 1))[: events.height]
+    zone = getattr(stored, "time_zone", None)
+    stamps = naive.dt.replace_time_zone("UTC").dt.convert_time_zone(zone) if zone else naive
+    halves = events.with_columns(stamps.cast(stored))
+    files["events-a.parquet"] = halves.head(events.height // 2)
+    files["events-b.parquet"] = halves.tail(events.height - events.height // 2)
+    checked = check_directory(_write(tmp_path, files))
+    stamp = pl.col("timestamp")
+    for low, high in [
+        (edge, edge + timedelta(days=1)),
+        (None, edge),
+        (None, edge + timedelta(days=2)),
+    ]:
+        cut = checked.lazy_dated("events", low, high)
+        assert "SELECTION" in cut.explain()  # the filter is the reader's
+        expected = checked.lazy("events").filter(stamp < high)
+        if low is not None:
+            expected = expected.filter(stamp >= low)
+        ours, theirs = cut.collect(), expected.collect()
+        assert ours.schema == schema("events")
+        assert ours.sort(pl.all()).equals(theirs.sort(pl.all()))
+        inside = naive.filter((naive < high) & (naive >= (low or datetime.min)))
+        assert ours.height == inside.len() > 0  # whatever the unit, each moment on its side
