@@ -179,11 +179,7 @@ def _retype_name(page: Page, old: str, new: str) -> None:
     the table glide keeps for screen readers."""
     table = _editor(page, "bulk")
     wait_for_run_to_end(page)
-    table.locator("td", has_text=old).first.wait_for(state="attached")
-    rows = table.locator("tr").evaluate_all("els => els.map(e => e.textContent)")
-    found = [i for i, text in enumerate(rows) if text.startswith(old)]
-    assert found, rows
-    index = found[0]
+    index = _row_of(page, table, old)
     canvas = table.get_by_test_id("data-grid-canvas")
     canvas.scroll_into_view_if_needed()
     page.mouse.click(*_cell(page, canvas, index))  # focusing the table may scroll the page
@@ -192,6 +188,20 @@ def _retype_name(page: Page, old: str, new: str) -> None:
     editor.fill(new)
     editor.press("Enter")
     wait_for_run_to_end(page)
+
+
+def _row_of(page: Page, table: Locator, text: str) -> int:
+    """The index of the first row whose text starts with `text`, read again until it shows:
+    a live refresh can redraw the table between two looks (under load the rows were read
+    empty right after the cell had been seen)."""
+    rows: list[str] = []
+    for _ in range(240):  # a minute
+        rows = table.locator("tr").evaluate_all("els => els.map(e => e.textContent)")
+        found = [i for i, row in enumerate(rows) if row.startswith(text)]
+        if found:
+            return found[0]
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no row starts with {text!r}: {rows}")
 
 
 def _cell(page: Page, canvas: Locator, row: int) -> tuple[float, float]:
