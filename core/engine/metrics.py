@@ -84,7 +84,7 @@ def _window_sets(ctx: Context) -> list[pl.LazyFrame]:
 def _teams(ctx: Context) -> pl.LazyFrame:
     """Distinct non-empty teams of the users active in the last window_days."""
     team = pl.col("team")
-    teams = ctx.users.lazy().select("user_id", "team").filter(team.is_not_null() & (team != ""))
+    teams = ctx.users.select("user_id", "team").filter(team.is_not_null() & (team != ""))
     return (
         active_user_pairs(ctx)
         .join(teams, on="user_id")
