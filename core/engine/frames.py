@@ -279,17 +279,29 @@ def _sponsor_days(
     )
 
 
-def _signal_days(data: Tables, plan: MeasurementPlan, since: date, as_of: date) -> pl.DataFrame:
+def _signal_days(
+    data: Tables,
+    plan: MeasurementPlan,
+    since: date,
+    as_of: date,
+    activity: tuple[pl.DataFrame, date],
+) -> pl.DataFrame:
     """Days with an event of an `inactive` journey signal, from the start of the longest
-    window of the earliest analysis date (none read when the plan has no such signal)."""
+    window of the earliest analysis date (none read when the plan has no such signal).
+    `activity` is the context's activity and the first day it holds: when the longest
+    window fits in it (usually: a signal's window is shorter than the activity window), the
+    days come from it instead of another pass over every event (0.24 s a context with 20M
+    events in memory)."""
     inactive = [s for s in plan.signals if s.rule == "inactive"]
     if not inactive:
         return pl.DataFrame(schema=SIGNAL_DAYS)
     low = since - timedelta(days=max(s.window_days for s in inactive) - 1)
+    frame, first_day = activity
+    rows = frame.lazy().filter(DATE >= low) if low >= first_day else _events(data, as_of, low)
+    names = sorted({s.event for s in inactive})
     return _collect(
-        _events(data, as_of, low)
-        .filter(pl.col("event").is_in(sorted({s.event for s in inactive})))
-        .select(ACCOUNT, "event", "date")
+        rows.filter(pl.col("event").cast(pl.String).is_in(names))
+        .select(ACCOUNT, pl.col("event").cast(pl.String), "date")
         .unique()
     )
 
@@ -449,5 +461,5 @@ def build_context(
         users=users,
         sets=sets,
         sizes=set_sizes(sets, segments),
-        signal_days=_signal_days(data, plan, since, as_of),
+        signal_days=_signal_days(data, plan, since, as_of, (activity, low)),
     )

@@ -44,36 +44,40 @@ CUSTOM = plan_from_dict(
 
 # Journey-map signals of both rules, one name defined per segment and for the rest, one
 # scored and the others shown only (docs/metrics.md, User-defined signals).
-JOURNEY = plan_from_dict(
-    {
-        "activation_window_days": 25,
-        "segments": {"Mid-Market": {"activation_window_days": 60}},
-        "signals": [
-            {"name": "Went quiet", "event": "login", "window_days": 14, "penalty": 10},
-            {
-                "name": "Went quiet",
-                "segment": "SMB",
-                "event": "dashboard_viewed",
-                "window_days": 7,
-                "rule": "inactive",
-            },
-            {
-                "name": "No integration",
-                "event": "integration_connected",
-                "window_days": 21,
-                "rule": "not_reached",
-                "penalty": 30,
-            },
-            {
-                "name": "Nobody trained",
-                "segment": "Mid-Market",
-                "event": "users_trained",
-                "window_days": 30,
-                "rule": "not_reached",
-            },
-        ],
-    }
-)
+JOURNEY_SPEC = {
+    "activation_window_days": 25,
+    "segments": {"Mid-Market": {"activation_window_days": 60}},
+    "signals": [
+        {"name": "Went quiet", "event": "login", "window_days": 14, "penalty": 10},
+        {
+            "name": "Went quiet",
+            "segment": "SMB",
+            "event": "dashboard_viewed",
+            "window_days": 7,
+            "rule": "inactive",
+        },
+        {
+            "name": "No integration",
+            "event": "integration_connected",
+            "window_days": 21,
+            "rule": "not_reached",
+            "penalty": 30,
+        },
+        {
+            "name": "Nobody trained",
+            "segment": "Mid-Market",
+            "event": "users_trained",
+            "window_days": 30,
+            "rule": "not_reached",
+        },
+    ],
+}
+JOURNEY = plan_from_dict(JOURNEY_SPEC)
+
+
+# The same signals with an activity window shorter than the 14-day one: its days come from
+# the events, not from the context's activity (core.engine.frames._signal_days).
+JOURNEY_SHORT_WINDOW = plan_from_dict({**JOURNEY_SPEC, "window_days": 10})
 
 
 @pytest.fixture(scope="module")
@@ -277,11 +281,14 @@ def test_a_custom_plan_with_segment_overrides_matches_the_reference(
     assert_rows_match({str(r["step"]): r for r in funnel}, {str(r["step"]): r for r in expected})
 
 
+@pytest.mark.parametrize("plan", [JOURNEY, JOURNEY_SHORT_WINDOW], ids=["window", "short"])
 @pytest.mark.parametrize("as_of", [None, date(2026, 6, 15), date(2025, 3, 1)])
-def test_journey_signals_and_segment_windows_match_the_reference(demo: Dataset, as_of: date | None):
+def test_journey_signals_and_segment_windows_match_the_reference(
+    demo: Dataset, as_of: date | None, plan: MeasurementPlan
+):
     as_of = as_of or ref.Data.of(demo).latest_event()
-    check_scores(demo, as_of, JOURNEY)
-    check_scorecard(demo, as_of, JOURNEY)
+    check_scores(demo, as_of, plan)
+    check_scorecard(demo, as_of, plan)
 
 
 def test_journey_signals_fire_for_some_accounts_and_not_others(demo: Dataset):
