@@ -309,12 +309,42 @@ SAMPLE_ROWS = 1_000
 def _format_parser(fmt: str, text: pl.Expr) -> pl.Expr:
     """Parse with one layout. Without polars' cache of parsed strings: timestamps are nearly
     all distinct, and the cache cost a tenth of the parse (20M values of a CSV export)."""
+    if fmt == FIXED_Z:
+        return _fixed_z_parser(text)
     if fmt in _TZ_FORMATS:
         aware = text.str.to_datetime(
             fmt, strict=False, time_zone="UTC", time_unit="us", cache=False
         )
         return aware.dt.replace_time_zone(None)
     return text.str.to_datetime(fmt, strict=False, time_unit="us", cache=False)
+
+
+# "2026-07-20T20:34:00.807Z", as most exports write timestamps: cut into its fields and
+# built as a datetime it parses in a third of the time the layout parser takes (3M values:
+# 0.33 s against 0.98 s; the parse was most of a 20M-row CSV's check).
+FIXED_Z = "fixed-z"
+_FIXED_Z_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
+
+
+def _fixed_z_parser(text: pl.Expr) -> pl.Expr:
+    """Timestamps of exactly the shape above; any other value becomes null (as one the layout
+    parser cannot read: the null count sends the file to the row-level check). Fields that
+    make no time (30 February, hour 24) raise, which sends it there too."""
+
+    def field_at(start: int, length: int) -> pl.Expr:
+        return text.str.slice(start, length).cast(pl.Int32, strict=False)
+
+    built = pl.datetime(
+        field_at(0, 4),
+        field_at(5, 2),
+        field_at(8, 2),
+        field_at(11, 2),
+        field_at(14, 2),
+        field_at(17, 2),
+        field_at(20, 3) * 1000,
+        time_unit="us",
+    )
+    return pl.when(text.str.contains(_FIXED_Z_SHAPE)).then(built)
 
 
 def _one_format(values: pl.Series) -> str | None:
@@ -326,6 +356,9 @@ def _one_format(values: pl.Series) -> str | None:
     exact = sample.select(parse_iso_datetime(pl.col("t"))).collect().to_series()
     if exact.null_count():
         return None
+    fixed = sample.select(_fixed_z_parser(pl.col("t"))).collect().to_series()
+    if fixed.equals(exact):
+        return FIXED_Z
     for fmt in (*_Z_FORMATS, *_TZ_FORMATS, *_NAIVE_FORMATS):
         parsed = sample.select(_format_parser(fmt, pl.col("t"))).collect().to_series()
         if parsed.equals(exact):
@@ -538,7 +571,9 @@ def _parquet_copy(
         copy.parent.mkdir(parents=True, exist_ok=True)
         for stale in copy.parent.glob(f"{where}-*.parquet"):
             stale.unlink(missing_ok=True)
-        scan.sink_parquet(partial, engine="streaming")
+        # LZ4: 0.6-0.8 s less than zstd for 20M events; the copy is a local cache, its
+        # size matters less than the first command's time.
+        scan.sink_parquet(partial, engine="streaming", compression="lz4")
         partial.replace(copy)
     except OSError:
         return scan  # no room or no permission for a copy: read the CSV itself

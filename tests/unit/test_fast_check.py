@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from core.cli import main
+from core.data import fast_check
 from core.data.fast_check import CheckedTables, check_directory
 from core.data.readers import files_in_directory
 from core.data.validate import ValidationFailed, check_sources
@@ -347,3 +348,38 @@ def test_a_date_range_is_cut_on_the_file_column_with_the_same_rows(
         assert ours.sort(pl.all()).equals(theirs.sort(pl.all()))
         inside = naive.filter((naive < high) & (naive >= (low or datetime.min)))
         assert ours.height == inside.len() > 0  # whatever the unit, each moment on its side
+
+
+LAST_STAMPS = [
+    "2026-07-20T20:34:00.807Z",  # clean
+    "2026-02-30T10:00:00.000Z",  # no such day
+    "2026-01-01T24:00:00.000Z",  # no such hour
+    "2026-01-01T10:00:60.000Z",  # no such second
+    "2026-01-01T10:00:00Z",  # readable, another layout
+    "2026-01-01T10:00:00.5Z",
+    "2026-01-01 10:00:00.000Z",
+    "٢٠٢٦-01-01T10:00:00.000Z",  # digits, not ASCII ones
+    "",
+]
+
+
+@pytest.mark.parametrize("last", LAST_STAMPS)
+def test_timestamps_of_the_common_shape_read_as_the_row_level_check_reads_them(
+    tmp_path: Path, last: str
+):
+    """A CSV whose timestamps all look like "2026-07-20T20:34:00.807Z" is parsed by cutting
+    them into fields (fast_check._fixed_z_parser); whatever the last row holds, the verdict
+    and the tables are the row-level check's."""
+    frames = {t: pl.DataFrame(GOOD[t][1:], schema=GOOD[t][0], orient="row") for t in GOOD}
+    events = pl.concat([frames["events"]] * 20)
+    stamps = [
+        f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T0{i % 10}:1{i % 10}:5{i % 10}.{i:03d}Z"
+        for i in range(events.height - 1)
+    ] + [last]
+    frames["events"] = events.with_columns(pl.Series("timestamp", stamps))
+    folder = _write(tmp_path, {f"{t}.csv": f for t, f in frames.items()})
+    assert fast_check._one_format(pl.Series(stamps[:-1])) == fast_check.FIXED_Z
+    checked = _same_verdict(folder)
+    if last == LAST_STAMPS[0]:
+        assert checked is not None
+        assert not checked.thorough
