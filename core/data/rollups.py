@@ -158,10 +158,13 @@ def event_span(rollups: dict[str, pl.DataFrame]) -> tuple[datetime | None, datet
 
 
 def slice_blob(frame: pl.DataFrame) -> bytes:
-    """One stored slice (a version's tables and rollups alike) as zstd Parquet. Level 1:
-    over 27M rows it cost 1.1 CPU s less than the default level, for blobs 9% larger."""
+    """One stored slice (a version's tables and rollups alike) as LZ4 Parquet: per million
+    events 0.093 s to write and 0.018 s to read back, against 0.117 s and 0.037 s with zstd
+    at level 1, for blobs about a third larger (13.0 MB against 9.6 MB). Importing and the
+    first read of a version are what people wait for; slices written with zstd before read
+    the same way."""
     buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="zstd", compression_level=1, statistics=False)
+    frame.write_parquet(buffer, compression="lz4", statistics=False)
     return buffer.getvalue()
 
 
