@@ -17,7 +17,10 @@ turns so that a change in machine load hits both alike:
 - `ours, kept`: the same command once a `validate` has kept its clean verdicts on the large
   files and the Parquet copies of large CSV files (core/data/fast_check.py, keyed on size and
   modification time), as for a second command over the same export. `ours` always starts
-  without them (a fresh WAYPOINT_CACHE_DIR per run), as a new export does.
+  without them (a fresh WAYPOINT_CACHE_DIR per run), as a new export does;
+- bad data (unless --skip-bad): the same shape and format with the events file's very last
+  row naming no account. `validate` and `score` must exit 1 with a report naming that row
+  (file, row, column, value); their time is the fast check's pass plus the row-level check.
 
 It prints, per case, the median wall time of each child process (interpreter start-up and
 imports included), its CPU time (user + system), its peak resident memory (ru_maxrss from
@@ -55,27 +58,34 @@ class Run:
     peak_mb: float
 
 
-def measure(cmd: list[str], cache: Path | None = None) -> Run:
-    """One child process: its wall time, CPU time and peak RSS; a failure stops the run.
-    `cache` is the folder for Parquet copies of large CSV files (a fresh one when None, so
-    every run pays for reading the CSV: the cold case a new export always is)."""
+def measure(cmd: list[str], cache: Path | None = None, *, expect: int = 0) -> Run:
+    """One child process: its wall time, CPU time and peak RSS; an exit code other than
+    `expect` stops the run. `cache` is the folder for Parquet copies of large CSV files (a
+    fresh one when None, so every run pays for reading the CSV: the cold case a new export
+    always is)."""
+    return measure_with_report(cmd, cache, expect=expect)[0]
+
+
+def measure_with_report(
+    cmd: list[str], cache: Path | None = None, *, expect: int = 0
+) -> tuple[Run, str]:
+    """measure, and what the command wrote to stderr (the bad-data report)."""
     with tempfile.TemporaryDirectory() as fresh:
         env = {**os.environ, "WAYPOINT_CACHE_DIR": str(cache or fresh)}
-        return _measure(cmd, env)
+        return _measure(cmd, env, expect, Path(fresh) / "stderr.txt")
 
 
-def _measure(cmd: list[str], env: dict[str, str]) -> Run:
+def _measure(cmd: list[str], env: dict[str, str], expect: int, errors: Path) -> tuple[Run, str]:
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
+    with errors.open("wb") as sink:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sink, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise SystemExit(f"{' '.join(cmd)} exited {code}:\n{error[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    report = errors.read_text(encoding="utf-8", errors="replace")
+    if code != expect:
+        raise SystemExit(f"{' '.join(cmd)} exited {code}, not {expect}:\n{report[-2000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), report
 
 
 def as_of_for(choice: str) -> str:
@@ -115,6 +125,16 @@ def _line(name: str, runs: list[Run]) -> str:
     return f"  {name:10s} median {wall:7.2f} s  cpu {cpu:7.2f} s  peak {peak:7,.0f} MB  ({walls})"
 
 
+def settle(data: Path) -> None:
+    """Wait until the data set's newest file is older than fast_check.SETTLED_SECONDS: a
+    file modified more recently may still be being written, so `validate` keeps no verdict
+    on it, and right after the data is generated `ours, kept` measured the cold path."""
+    from core.data.fast_check import SETTLED_SECONDS
+
+    newest = max(p.stat().st_mtime for p in data.iterdir())
+    time.sleep(max(0.0, newest + SETTLED_SECONDS + 1.0 - time.time()))
+
+
 def score_case(data: Path, as_of: str, runs: int, out: Path) -> None:
     python = sys.executable
     ours_out, duck_out = out / "ours.parquet", out / "duckdb.parquet"
@@ -137,6 +157,23 @@ def score_case(data: Path, as_of: str, runs: int, out: Path) -> None:
     print(f"  ours / DuckDB: {ratio:.2f}x; " + (problem or "the scores agree on every account"))
 
 
+def bad_case(data: Path, fmt: str, events: int, runs: int) -> None:
+    """The same kind of folder with the events file's very last row naming no account:
+    `validate` and `score` must exit 1 with the row-level report naming that row (file, row,
+    column, value), however fast the clean path is. DuckDB checks nothing, so there is no
+    peer here; the clean `validate` above is the figure to set it against."""
+    python = sys.executable
+    expected = f"events.{fmt}, row {events}, column account_id, value 'no-such-account'"
+    for command in ("validate", "score"):
+        cmd = [python, "-m", "core", command, str(data)]
+        measured = [measure_with_report(cmd, expect=1) for _ in range(runs)]
+        print(_line(command, [run for run, _ in measured]))
+        missed = sum(expected not in report for _, report in measured)
+        if missed:
+            raise SystemExit(f"{command}: the report did not name {expected!r}:\n{measured[0][1]}")
+    print(f"  exit code 1, and every report names the last row: {expected}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000)
@@ -146,6 +183,9 @@ def main() -> int:
     parser.add_argument("--format", choices=("parquet", "csv"), action="append")
     parser.add_argument("--as-of", choices=("latest", "middle"), action="append")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--skip-bad", action="store_true", help="leave out the bad-last-row data sets"
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT / "benchmarks" / ".data")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -154,12 +194,19 @@ def main() -> int:
         for fmt in args.format or ["parquet", "csv"]:
             data = ensure(args.data_dir, shape, fmt, args.accounts, args.events, args.touches)
             print(f"{shape} / {fmt}: {data}")
+            settle(data)
             validate = [sys.executable, "-m", "core", "validate", str(data)]
             print(_line("validate", [measure(validate) for _ in range(args.runs)]))
             for choice in args.as_of or ["latest", "middle"]:
                 print(f" score, as of {choice} ({as_of_for(choice)})")
                 with tempfile.TemporaryDirectory() as out:
                     score_case(data, as_of_for(choice), args.runs, Path(out))
+            if args.skip_bad:
+                continue
+            sizes = (args.accounts, args.events, args.touches)
+            bad = ensure(args.data_dir, shape, fmt, *sizes, bad_last_row=True)
+            print(f" bad data, the last event names no account: {bad}")
+            bad_case(bad, fmt, args.events, args.runs)
     print(f"load average after:  {_load()}")
     return 0
 

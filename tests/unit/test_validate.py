@@ -11,7 +11,15 @@ import pytest
 
 from core.cli import main
 from core.data.readers import SourceFile, guess_table
-from core.data.validate import ValidationFailed, check_sources, load_directory, load_sources
+from core.data.validate import (
+    _NAIVE_FORMATS,
+    _TZ_FORMATS,
+    ValidationFailed,
+    check_sources,
+    load_directory,
+    load_sources,
+    parse_iso_datetime,
+)
 from tests.support.sample_files import ACCOUNTS, EVENTS, SEGMENTS, TOUCHES, USERS, csv, good_sources
 
 
@@ -198,6 +206,58 @@ def test_other_formats_load_to_the_same_data(fmt: str):
     again = load_sources(sources, SEGMENTS)
     for table, frame in frames.items():
         assert again.frames()[table].equals(frame), table
+
+
+def _every_layout_at_once(text: pl.Expr) -> pl.Expr:
+    """The reading parse_iso_datetime must give: the first layout that reads a value (what it
+    was before each layout read only the values left over)."""
+    text = text.str.replace(r"[zZ]$", "+00:00")
+    aware = [
+        text.str.to_datetime(f, strict=False, time_zone="UTC", time_unit="us").dt.replace_time_zone(
+            None
+        )
+        for f in _TZ_FORMATS
+    ]
+    naive = [text.str.to_datetime(f, strict=False, time_unit="us") for f in _NAIVE_FORMATS]
+    return pl.coalesce([*aware, *naive])
+
+
+TIMESTAMP_TEXTS = [
+    "2026-07-20T20:34:00.807Z",
+    "2026-07-20T20:34:00z",
+    "2026-07-20T20:34:00+02:00",
+    "2026-07-20 20:34:00.5-05:30",
+    "2026-07-20T20:34+01:00",
+    "2026-07-20T20:34:00",
+    "2026-07-20 20:34:00.123456",
+    "2026-07-20T20:34",
+    "2026-07-20 20:34",
+    "2026-07-20",
+    "2026-02-30",
+    "2026-07-20T25:00:00Z",
+    "20/07/2026",
+    "",
+    None,
+    "2026-07-20T20:34:00.807Z ",
+    "٢٠٢٦-07-20",
+]
+
+
+def test_each_timestamp_is_read_by_the_first_layout_that_reads_it():
+    values = TIMESTAMP_TEXTS * 3  # the same text anywhere in the column reads the same
+    frame = pl.DataFrame({"t": values}, schema={"t": pl.String})
+    ours = frame.select(parse_iso_datetime(pl.col("t"))).to_series()
+    expected = frame.select(_every_layout_at_once(pl.col("t"))).to_series()
+    assert ours.dtype == pl.Datetime("us")
+    assert ours.to_list() == expected.to_list()
+    assert ours[0] == datetime(2026, 7, 20, 20, 34, 0, 807000)
+    assert ours[2] == datetime(2026, 7, 20, 18, 34)
+    assert ours[9] == datetime(2026, 7, 20)
+    assert ours.slice(10, 7).null_count() == 7  # no day, no hour, other layouts, padded
+    lazy = frame.lazy().select(parse_iso_datetime(pl.col("t"))).collect(engine="streaming")
+    assert lazy.to_series().to_list() == expected.to_list()
+    empty = pl.DataFrame({"t": []}, schema={"t": pl.String})
+    assert empty.select(parse_iso_datetime(pl.col("t"))).to_series().dtype == pl.Datetime("us")
 
 
 def test_timezone_aware_parquet_is_converted_to_utc():
