@@ -27,14 +27,14 @@ from sqlalchemy.orm import Session
 from core.access.guard import require
 from core.access.roles import Action
 from core.common.progress import ProgressFn
-from core.data.fast_check import checked_tables
+from core.data.fast_check import RowsToCheck, checked_tables, row_level_check
 from core.data.presets.base import Preset
 from core.data.presets.merge import combine
 from core.data.presets.result import PresetResult
 from core.data.presets.service import Outcome, source_label
 from core.data.readers import SourceFile
 from core.data.store import DatasetInfo, save_dataset
-from core.data.validate import load_sources, stored_file
+from core.data.validate import stored_file
 from core.model.dataset import CountedTables, Dataset
 
 OpenTransaction = Callable[[], AbstractContextManager[Session]]
@@ -86,13 +86,14 @@ def check_files(
     every problem with file, row, column and value."""
     report = on_progress or (lambda _f, _m: None)
     checked = checked_tables(sources, segments, lambda f, m: report(0.3 * f, m))
-    if checked is not None and any(isinstance(s.data, Path) for s in sources):
+    if isinstance(checked, RowsToCheck):
+        # raises ValidationFailed, reading of large bad files only their bad rows
+        return row_level_check(sources, segments, checked, lambda f, m: report(0.3 + 0.3 * f, m))
+    if any(isinstance(s.data, Path) for s in sources):
         # A file on disk could change between its check and the store's read of it: what
         # is stored must be what was checked, so it is read now. Uploads are bytes.
         return checked.in_memory()
-    if checked is not None:
-        return checked
-    return load_sources(sources, segments, lambda f, m: report(0.3 + 0.3 * f, m))
+    return checked
 
 
 def store_files(

@@ -11,7 +11,7 @@ user has not seen. Numbers are shown as written: a whole number without ".0".
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -460,21 +460,37 @@ def _check_file(source: SourceFile) -> tuple[pl.DataFrame | None, list[pl.DataFr
     if problems:
         return None, problems
     wanted = [c.name for c in CONTRACT[source.table] if c.name in raw.columns]
-    raw = raw.select(wanted).with_row_index(_ROW, offset=1).with_columns(pl.lit(name).alias(_FILE))
+    return _check_rows(source.table, name, raw.select(wanted).with_row_index(_ROW, offset=1))
+
+
+def _check_given_rows(
+    source: SourceFile, rows: pl.DataFrame
+) -> tuple[pl.DataFrame | None, list[pl.DataFrame]]:
+    """_check_file over some rows of the file only, read as _check_file reads them, under
+    the contract's column names and numbered as in the whole file (`__row`)."""
+    wanted = [c.name for c in CONTRACT[source.table] if c.name in rows.columns]
+    return _check_rows(source.table, display_name(source.name), rows.select(_ROW, *wanted))
+
+
+def _check_rows(
+    table: str, name: str, raw: pl.DataFrame
+) -> tuple[pl.DataFrame | None, list[pl.DataFrame]]:
+    """The rules of each column over a file's numbered rows; the typed frame and problems."""
+    raw = raw.with_columns(pl.lit(name).alias(_FILE))
     raw, problems, unusable = _usable_columns(raw, name)
     # Each column parsed once, beside its raw values: the rules read both, the table keeps
     # the parsed one (parsing twice doubled the cost of a CSV's timestamps).
-    present = [c for c in CONTRACT[source.table] if c.name in raw.columns]
+    present = [c for c in CONTRACT[table] if c.name in raw.columns]
     dtypes = {c.name: raw.schema[c.name] for c in present}
     checked = raw.with_columns(
         _parse(c, dtypes[c.name]).alias(f"__typed_{c.name}") for c in present
     )
     parsed: list[pl.Expr] = [pl.col(_ROW), pl.col(_FILE)]
-    for column in CONTRACT[source.table]:
+    for column in CONTRACT[table]:
         if column.name not in raw.columns:
             if column.required and column.name not in unusable:
                 problems.append(problem(name, "required column is missing", column=column.name))
-            parsed.append(pl.lit(None, schema(source.table)[column.name]).alias(column.name))
+            parsed.append(pl.lit(None, schema(table)[column.name]).alias(column.name))
             continue
         problems += _value_problems(column, dtypes[column.name], checked)
         parsed.append(pl.col(f"__typed_{column.name}").alias(column.name))
@@ -643,8 +659,13 @@ def check_sources(
     sources: Sequence[SourceFile],
     segments: Collection[str],
     on_progress: ProgressFn | None = None,
+    rows: Mapping[str, pl.DataFrame] | None = None,
 ) -> tuple[Dataset | None, pl.DataFrame]:
-    """Validate a set of files as one import; the Dataset is None whenever any problem exists."""
+    """Validate a set of files as one import; the Dataset is None whenever any problem exists.
+
+    `rows`, by file name, replaces a file by some of its rows (_check_given_rows): the fast
+    check's rows that break a rule, so a large file is not read whole to list them. The
+    tables are then incomplete: a caller that gets a Dataset back must check again without."""
     report = on_progress or (lambda _f, _m: None)
     parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     problems: list[pl.DataFrame] = []
@@ -658,7 +679,8 @@ def check_sources(
     done = 0
     for source in sources:
         report(0.8 * done / total, f"Reading {display_name(source.name)}")
-        frame, found = _check_file(source)
+        given = (rows or {}).get(source.name)
+        frame, found = _check_file(source) if given is None else _check_given_rows(source, given)
         problems += found
         if frame is not None:
             parts[source.table].append(frame)

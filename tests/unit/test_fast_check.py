@@ -16,7 +16,7 @@ import pytest
 
 from core.cli import main
 from core.data import fast_check
-from core.data.fast_check import CheckedTables, check_directory
+from core.data.fast_check import CheckedTables, RowsToCheck, check_directory, checked_tables
 from core.data.readers import files_in_directory
 from core.data.validate import ValidationFailed, check_sources
 from core.model.contract import TABLES, schema
@@ -218,6 +218,74 @@ def test_a_problem_in_the_last_row_of_100k_is_found_and_named(
     err = capsys.readouterr().err
     assert f"events.{fmt}, row {rows}" in err
     assert f"value {value!r}" in err
+    # The row-level check read that row of the events, and none of the clean touches.
+    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
+    assert isinstance(to_check, RowsToCheck)
+    assert to_check.rows[f"events.{fmt}"].get_column("__row").to_list() == [rows]
+    assert to_check.rows["touches.csv"].is_empty()
+    assert set(to_check.rows) == {f"events.{fmt}", "touches.csv"}  # users, accounts: whole
+
+
+def test_only_the_rows_that_break_a_rule_are_read_again_from_each_file(tmp_path: Path):
+    """Two events files, each with bad rows of several kinds, and touches with one: the
+    report is the row-level check's over the whole files, and what it read of each file was
+    only those rows, numbered as in the file (a CSV's text as written)."""
+    files = _good_frames("csv")
+    events = files.pop("events.csv")
+    first = pl.concat([events] * 40).with_columns(
+        pl.when(pl.int_range(pl.len()) == 7)
+        .then(pl.lit("ghost"))
+        .otherwise("account_id")
+        .alias("account_id"),
+        pl.when(pl.int_range(pl.len()) == 30)
+        .then(pl.lit("last tuesday"))
+        .otherwise("timestamp")
+        .alias("timestamp"),
+    )
+    second = _good_frames("parquet")["events.parquet"].with_columns(
+        pl.when(pl.int_range(pl.len()) == 1)
+        .then(pl.lit("u\x00"))
+        .otherwise("user_id")
+        .alias("user_id")
+    )
+    files["events_2025.csv"] = first
+    files["events_2026.parquet"] = second
+    files["touches.csv"] = files["touches.csv"].with_columns(pl.lit("pigeon").alias("channel"))
+    folder = _write(tmp_path, files)
+    assert _same_verdict(folder) is None
+    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
+    assert isinstance(to_check, RowsToCheck)
+    picked = {name: frame.get_column("__row").to_list() for name, frame in to_check.rows.items()}
+    touches = files["touches.csv"].height
+    assert picked == {
+        "events_2025.csv": [8, 31],
+        "events_2026.parquet": [2],
+        "touches.csv": list(range(1, touches + 1)),
+    }
+    assert to_check.rows["events_2025.csv"].get_column("timestamp").to_list()[1] == "last tuesday"
+
+
+def test_a_file_with_too_many_bad_rows_is_read_whole(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("core.data.fast_check.NARROWED_MAX_ROWS", 1)
+    files = _good_frames("csv")
+    files["events.csv"] = files["events.csv"].with_columns(pl.lit("ghost").alias("account_id"))
+    folder = _write(tmp_path, files)
+    assert _same_verdict(folder) is None
+    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
+    assert isinstance(to_check, RowsToCheck)
+    assert set(to_check.rows) == {"touches.csv"}
+
+
+def test_a_duplicate_user_reads_no_event_again(tmp_path: Path):
+    files = _good_frames("csv")
+    users = files["users.csv"]
+    files["users.csv"] = pl.concat([users, users.head(1)])
+    folder = _write(tmp_path, files)
+    assert _same_verdict(folder) is None
+    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
+    assert isinstance(to_check, RowsToCheck)
+    assert set(to_check.rows) == {"events.csv", "touches.csv"}
+    assert all(frame.is_empty() for frame in to_check.rows.values())
 
 
 def test_few_valued_text_is_checked_and_trimmed_over_its_distinct_values(tmp_path: Path):
