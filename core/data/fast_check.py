@@ -221,10 +221,12 @@ def fast_check(
         )
         dated[table] = [cut for _, _, cut in parts]
     on_progress(1.0, "Checked")
-    if failing:
-        raise _NotProven(_rows_to_check(by_table, failing))
-    if by_table["users"] and _has_duplicates(scans["users"], "user_id"):
-        raise _NotProven(_rows_to_check(by_table, {}))  # events and touches proved clean
+    users = by_table["users"]
+    duplicates = bool(users) and _has_duplicates(scans["users"], "user_id")
+    if failing or duplicates:
+        # Users proven clean (no rule broken, no id twice) need not be read again either.
+        clean_users = not duplicates and not any(s.name in failing for s in users)
+        raise _NotProven(_rows_to_check(by_table, failing, clean_users=clean_users))
     return CheckedTables(accounts=accounts, scans=scans, counts=counts, notes=notes, dated=dated)
 
 
@@ -848,13 +850,17 @@ def _failing_rows(table: str, source: SourceFile, broken: _RulesBroken) -> pl.Da
 
 
 def _rows_to_check(
-    by_table: dict[str, list[SourceFile]], failing: dict[str, pl.DataFrame | None]
+    by_table: dict[str, list[SourceFile]],
+    failing: dict[str, pl.DataFrame | None],
+    *,
+    clean_users: bool,
 ) -> dict[str, pl.DataFrame]:
     """Per events and touches file, the rows the row-level check reads: those breaking a rule
-    for a failing file, none of a file the counts proved clean; files missing here (users,
-    a file that could not be narrowed) are read whole."""
+    for a failing file, none of a file the counts proved clean (nor of the users files when
+    `clean_users`); files missing here (accounts, a file that could not be narrowed, users
+    otherwise) are read whole."""
     rows: dict[str, pl.DataFrame] = {}
-    for table in NARROWED_TABLES:
+    for table in (*NARROWED_TABLES, *(["users"] if clean_users else [])):
         for source in by_table[table]:
             if source.name in failing:
                 found = failing[source.name]

@@ -218,12 +218,13 @@ def test_a_problem_in_the_last_row_of_100k_is_found_and_named(
     err = capsys.readouterr().err
     assert f"events.{fmt}, row {rows}" in err
     assert f"value {value!r}" in err
-    # The row-level check read that row of the events, and none of the clean touches.
+    # The row-level check read that row of the events, none of the clean touches and users.
     to_check = checked_tables(files_in_directory(folder), SEGMENTS)
     assert isinstance(to_check, RowsToCheck)
     assert to_check.rows[f"events.{fmt}"].get_column("__row").to_list() == [rows]
     assert to_check.rows["touches.csv"].is_empty()
-    assert set(to_check.rows) == {f"events.{fmt}", "touches.csv"}  # users, accounts: whole
+    assert to_check.rows["users.csv"].is_empty()
+    assert set(to_check.rows) == {f"events.{fmt}", "touches.csv", "users.csv"}  # accounts: whole
 
 
 def test_only_the_rows_that_break_a_rule_are_read_again_from_each_file(tmp_path: Path):
@@ -261,6 +262,7 @@ def test_only_the_rows_that_break_a_rule_are_read_again_from_each_file(tmp_path:
         "events_2025.csv": [8, 31],
         "events_2026.parquet": [2],
         "touches.csv": list(range(1, touches + 1)),
+        "users.csv": [],
     }
     assert to_check.rows["events_2025.csv"].get_column("timestamp").to_list()[1] == "last tuesday"
 
@@ -273,7 +275,18 @@ def test_a_file_with_too_many_bad_rows_is_read_whole(tmp_path: Path, monkeypatch
     assert _same_verdict(folder) is None
     to_check = checked_tables(files_in_directory(folder), SEGMENTS)
     assert isinstance(to_check, RowsToCheck)
-    assert set(to_check.rows) == {"touches.csv"}
+    assert set(to_check.rows) == {"touches.csv", "users.csv"}
+
+
+def test_users_with_a_broken_rule_are_read_whole(tmp_path: Path):
+    files = _good_frames("csv")
+    files["users.csv"] = files["users.csv"].with_columns(pl.lit("boss").alias("role"))
+    files["events.csv"] = files["events.csv"].with_columns(pl.lit("ghost").alias("account_id"))
+    folder = _write(tmp_path, files)
+    assert _same_verdict(folder) is None
+    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
+    assert isinstance(to_check, RowsToCheck)
+    assert set(to_check.rows) == {"events.csv", "touches.csv"}
 
 
 def test_a_duplicate_user_reads_no_event_again(tmp_path: Path):
