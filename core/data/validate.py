@@ -270,7 +270,7 @@ def _read_layouts(values: pl.Series) -> pl.Series:
         if pending.is_empty():
             break
         pending = pending.with_columns(_read_layout(layout, aware=aware).alias("read"))
-        read = pending.filter(pl.col("read").is_not_null())
+        read = pending.select("at", "read").filter(pl.col("read").is_not_null())
         if not read.is_empty():
             parsed.scatter(read.get_column("at"), read.get_column("read"))
         pending = pending.filter(pl.col("read").is_null()).drop("read")
