@@ -1,6 +1,7 @@
 """Import a large data set the way the Data page does, and report time and peak memory.
 
     .venv/bin/python benchmarks/import_large.py [--accounts 100000] [--format parquet|csv]
+        [--bad-last-row]
 
 Generates the demo data (about 200 events per account: 20M events for 100,000 accounts) into
 benchmarks/.data/, then validates the four files and stores them in a fresh SQLite database
@@ -9,6 +10,9 @@ benchmarks/.data/, then validates the four files and stores them in a fresh SQLi
 The files are read into memory first, as bytes, because that is what the Data page gets from
 Streamlit's uploader (so no check verdict kept on disk applies, and the uploaded bytes count
 in the peak, as they do in the server).
+
+With --bad-last-row the events file's very last row names an account that does not exist:
+the import must be refused with a report naming that row, and nothing stored.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from core.access.guard import system_factory
 from core.data.importing import import_apart
 from core.data.readers import SourceFile, files_in_directory
 from core.data.store import load_dataset
+from core.data.validate import ValidationFailed
 from core.db.engine import make_engine, migrate, unit_of_work
 from core.model.plan import default_segments
 from core.workspace.workspaces import create_workspace
@@ -58,12 +63,38 @@ def ensure_data(accounts: int, fmt: str) -> Path:
     return folder
 
 
+def ensure_bad(folder: Path, fmt: str) -> Path:
+    """The same files with the events file's last account id replaced, written by a child
+    process (20M events in this one would count in its peak)."""
+    bad = folder.with_name(folder.name + "-bad")
+    if not (bad / f"events.{fmt}").exists():
+        bad.mkdir(parents=True, exist_ok=True)
+        for path in folder.iterdir():
+            if not path.name.startswith("events."):
+                shutil.copy(path, bad / path.name)
+        code = (
+            "import sys, polars as pl; fmt, src, out = sys.argv[1:4];"
+            "read = pl.read_parquet if fmt == 'parquet' else pl.read_csv;"
+            "ev = read(src);"
+            "last = pl.int_range(pl.len()) == ev.height - 1;"
+            "ev = ev.with_columns(pl.when(last).then(pl.lit('no-such-account'))"
+            ".otherwise(pl.col('account_id')).alias('account_id'));"
+            "ev.write_parquet(out) if fmt == 'parquet' else ev.write_csv(out)"
+        )
+        src, out = folder / f"events.{fmt}", bad / f"events.{fmt}"
+        subprocess.run([sys.executable, "-c", code, fmt, str(src), str(out)], check=True)
+    return bad
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    parser.add_argument("--bad-last-row", action="store_true")
     args = parser.parse_args()
     folder = ensure_data(args.accounts, args.format)
+    if args.bad_last_row:
+        folder = ensure_bad(folder, args.format)
     size = sum(p.stat().st_size for p in folder.iterdir()) / 1024**2
     print(f"data: {folder} ({size:,.0f} MB on disk)")
     scratch = tempfile.mkdtemp()
@@ -79,9 +110,20 @@ def main() -> None:
     ]
     print(f"the files read into memory, as an upload: peak {peak_gb():.2f} GB")
     start, cpu = time.perf_counter(), cpu_seconds()
-    info = import_apart(  # as the Data page: no transaction while the files are checked
-        lambda: unit_of_work(factory), ws, sources, list(default_segments())
-    )
+    try:
+        info = import_apart(  # as the Data page: no transaction while the files are checked
+            lambda: unit_of_work(factory), ws, sources, list(default_segments())
+        )
+    except ValidationFailed as refused:
+        print(
+            f"refused (validate): {time.perf_counter() - start:.1f} s, "
+            f"{cpu_seconds() - cpu:.1f} CPU s, peak {peak_gb():.2f} GB"
+        )
+        print(refused.report(limit=3))
+        shutil.rmtree(scratch, ignore_errors=True)
+        return
+    if args.bad_last_row:
+        raise SystemExit("the import of a bad file was not refused")
     imported = time.perf_counter() - start
     print(
         f"import (validate + store): {imported:.1f} s, {cpu_seconds() - cpu:.1f} CPU s, "
