@@ -252,6 +252,8 @@ def test_own_table_save_shows_at_once_and_someone_elses_change_is_still_a_confli
 
         # Pat renames the same stage while the facilitator holds an unsaved edit of it.
         _retype_name(host, "Kickoff call", "Kickoff (host)")
+        host.wait_for_timeout(1_000)  # the browser hands the typed cell over a moment later
+        wait_for_run_to_end(host)
         _save_table_edit(pat, "Kickoff call", "Kickoff (Pat)")
         expect(host.get_by_text("The map changed while you were editing")).to_be_visible()
         _press_save(host, REFUSED)
