@@ -222,10 +222,11 @@ def fast_check(
         dated[table] = [cut for _, _, cut in parts]
     on_progress(1.0, "Checked")
     users = by_table["users"]
-    duplicates = bool(users) and _has_duplicates(scans["users"], "user_id")
+    users_failed = any(s.name in failing for s in users)
+    duplicates = bool(users) and not users_failed and _has_duplicates(scans["users"], "user_id")
     if failing or duplicates:
         # Users proven clean (no rule broken, no id twice) need not be read again either.
-        clean_users = not duplicates and not any(s.name in failing for s in users)
+        clean_users = not duplicates and not users_failed
         raise _NotProven(_rows_to_check(by_table, failing, clean_users=clean_users))
     return CheckedTables(accounts=accounts, scans=scans, counts=counts, notes=notes, dated=dated)
 
@@ -346,6 +347,8 @@ def _contract_columns(table: str, source: SourceFile) -> tuple[pl.LazyFrame, pl.
     """The file's contract columns under their contract names (headers trimmed, any case),
     required timestamps held as text already parsed (_typed_text_dates)."""
     scan, columns = _raw_contract_columns(table, source)
+    if isinstance(source.data, bytes) and _beyond_upload_memory(source, scan, len(columns)):
+        raise _NotProven  # the row-level check refuses it, with the usual words
     return _typed_text_dates(table, scan, columns)
 
 
@@ -368,8 +371,6 @@ def _raw_contract_columns(table: str, source: SourceFile) -> tuple[pl.LazyFrame,
             raise _NotProven
     if any(_unsupported(dtype) is not None for dtype in columns.dtypes()):
         raise _NotProven
-    if isinstance(source.data, bytes) and _beyond_upload_memory(source, scan, len(kept)):
-        raise _NotProven  # the row-level check refuses it, with the usual words
     return scan.select(pl.col(n).alias(to) for n, to in kept.items()), columns
 
 
@@ -845,7 +846,7 @@ def _failing_rows(table: str, source: SourceFile, broken: _RulesBroken) -> pl.Da
             .filter(pl.col(_ROW).is_in(numbers.implode()))
             .collect(engine="streaming")
         )
-    except (_NotProven, Exception, pl.exceptions.PanicException):  # noqa: BLE001 - read whole then
+    except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - read whole then
         return None
 
 
@@ -870,6 +871,6 @@ def _rows_to_check(
             try:
                 raw, _ = _raw_contract_columns(table, source)
                 rows[source.name] = raw.with_row_index(_ROW, offset=1).head(0).collect()
-            except (_NotProven, Exception, pl.exceptions.PanicException):  # noqa: BLE001 - read whole then
+            except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - read whole then
                 continue
     return rows

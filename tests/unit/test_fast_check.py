@@ -227,6 +227,14 @@ def test_a_problem_in_the_last_row_of_100k_is_found_and_named(
     assert set(to_check.rows) == {f"events.{fmt}", "touches.csv", "users.csv"}  # accounts: whole
 
 
+def _refused_rows(folder: Path) -> RowsToCheck:
+    """What the row-level check reads of a folder both checks refuse with the same report."""
+    assert _same_verdict(folder) is None
+    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
+    assert isinstance(to_check, RowsToCheck)
+    return to_check
+
+
 def test_only_the_rows_that_break_a_rule_are_read_again_from_each_file(tmp_path: Path):
     """Two events files, each with bad rows of several kinds, and touches with one: the
     report is the row-level check's over the whole files, and what it read of each file was
@@ -252,10 +260,7 @@ def test_only_the_rows_that_break_a_rule_are_read_again_from_each_file(tmp_path:
     files["events_2025.csv"] = first
     files["events_2026.parquet"] = second
     files["touches.csv"] = files["touches.csv"].with_columns(pl.lit("pigeon").alias("channel"))
-    folder = _write(tmp_path, files)
-    assert _same_verdict(folder) is None
-    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
-    assert isinstance(to_check, RowsToCheck)
+    to_check = _refused_rows(_write(tmp_path, files))
     picked = {name: frame.get_column("__row").to_list() for name, frame in to_check.rows.items()}
     touches = files["touches.csv"].height
     assert picked == {
@@ -271,10 +276,7 @@ def test_a_file_with_too_many_bad_rows_is_read_whole(tmp_path: Path, monkeypatch
     monkeypatch.setattr("core.data.fast_check.NARROWED_MAX_ROWS", 1)
     files = _good_frames("csv")
     files["events.csv"] = files["events.csv"].with_columns(pl.lit("ghost").alias("account_id"))
-    folder = _write(tmp_path, files)
-    assert _same_verdict(folder) is None
-    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
-    assert isinstance(to_check, RowsToCheck)
+    to_check = _refused_rows(_write(tmp_path, files))
     assert set(to_check.rows) == {"touches.csv", "users.csv"}
 
 
@@ -282,10 +284,7 @@ def test_users_with_a_broken_rule_are_read_whole(tmp_path: Path):
     files = _good_frames("csv")
     files["users.csv"] = files["users.csv"].with_columns(pl.lit("boss").alias("role"))
     files["events.csv"] = files["events.csv"].with_columns(pl.lit("ghost").alias("account_id"))
-    folder = _write(tmp_path, files)
-    assert _same_verdict(folder) is None
-    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
-    assert isinstance(to_check, RowsToCheck)
+    to_check = _refused_rows(_write(tmp_path, files))
     assert set(to_check.rows) == {"events.csv", "touches.csv"}
 
 
@@ -293,10 +292,7 @@ def test_a_duplicate_user_reads_no_event_again(tmp_path: Path):
     files = _good_frames("csv")
     users = files["users.csv"]
     files["users.csv"] = pl.concat([users, users.head(1)])
-    folder = _write(tmp_path, files)
-    assert _same_verdict(folder) is None
-    to_check = checked_tables(files_in_directory(folder), SEGMENTS)
-    assert isinstance(to_check, RowsToCheck)
+    to_check = _refused_rows(_write(tmp_path, files))
     assert set(to_check.rows) == {"events.csv", "touches.csv"}
     assert all(frame.is_empty() for frame in to_check.rows.values())
 
