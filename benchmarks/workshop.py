@@ -41,7 +41,10 @@ Printed at the end:
   element form's save, create_submit); at the end the facilitator makes three more maps
   from the template for the "create" figure;
 - the live refresh's fragment runs (p50 / p95) and the load average (`uptime`) before,
-  during and after: the machine's two cores are shared, and the browsers run on them too.
+  during and after: the machine's two cores are shared, and the browsers run on them too;
+- of the live refreshes that brought an edit to a screen, how many the server's watcher
+  woke (ui/journey/push.py; the server logs each wake) and how many the screen's own timer
+  ran.
 
 Sixteen Chromium contexts on two cores load the machine more than the server does, so the
 latencies a person sees include waiting for the browsers; the server's own figures and the
@@ -165,6 +168,18 @@ def serve(port: int, log_path: str) -> None:
         }
         log.write(json.dumps(line) + "\n")
 
+    from ui.journey import push
+
+    original_deliver = push.Watcher._deliver
+
+    def deliver(self: Any, session_id: str, msg: Any, screen: Any, revision: int) -> bool:
+        at = time.time()  # before: the refresh it asks for may start before this returns
+        woken = original_deliver(self, session_id, msg, screen, revision)
+        if woken:
+            log.write(json.dumps({"woken": session_id, "at": at, "rev": revision}) + "\n")
+        return woken
+
+    push.Watcher._deliver = deliver  # type: ignore[method-assign]
     runner._install_event_loop = started  # type: ignore[method-assign]
     SafeSessionState.on_script_will_rerun = will_rerun  # type: ignore[method-assign,assignment]
     runner._on_script_finished = finished  # type: ignore[method-assign,assignment]
@@ -547,7 +562,13 @@ def _uptime() -> str:
 def logged_runs(log_path: str, since: float) -> list[dict[str, Any]]:
     """The server's script runs that started at `since` or later, as it logged them."""
     lines = Path(log_path).read_text(encoding="utf-8").splitlines()
-    return [run for run in map(json.loads, lines) if run["start"] >= since]
+    return [run for run in map(json.loads, lines) if "start" in run and run["start"] >= since]
+
+
+def logged_wakes(log_path: str, since: float) -> list[dict[str, Any]]:
+    """The times the server's watcher (ui/journey/push.py) woke a screen's live refresh."""
+    lines = Path(log_path).read_text(encoding="utf-8").splitlines()
+    return [w for w in map(json.loads, lines) if "woken" in w and w["at"] >= since]
 
 
 def server_times(runs: list[dict[str, Any]], *, cpu: bool = False) -> dict[str, list[float]]:
@@ -663,6 +684,11 @@ async def room_run(args: argparse.Namespace, address: str, url: str, log_path: s
     times, cpu = server_times(runs), server_times(runs, cpu=True)
     on_screens = (sent_to_all(runs), seen_after, poll_and_server(runs))
     report(args, people, record, on_screens, (lost_db, lost_screens), (times, cpu), during)
+    woken, first = woken_first(runs, logged_wakes(log_path, started))
+    print(
+        f"Refreshes that brought an add or rename to a screen: {first}, of which the server's "
+        f"watcher woke {woken} (the rest: the browser's own timer)"
+    )
 
 
 def _drawn(runs: list[dict[str, Any]]) -> dict[str, list[tuple[float, int]]]:
@@ -707,28 +733,65 @@ def sent_to_all(runs: list[dict[str, Any]]) -> tuple[list[float], list[float], i
     return found, each, missed
 
 
-def poll_and_server(runs: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
-    """Per add or save and other screen, the two parts of "sent to a screen": the wait from
-    the end of the edit's run until that screen's next poll began (the poll's timer runs in
-    the screen's browser), and the server's part, from that poll's start until the screen's
-    session had finished a full run drawing the edit."""
-    polls: dict[str, list[float]] = defaultdict(list)
+def _refreshes_that_drew(
+    runs: list[dict[str, Any]],
+) -> list[tuple[dict[str, Any], str, float, float]]:
+    """Per add or save and other screen: the live refresh that brought the edit to that
+    screen (the screen's last refresh that started after the edit's run did and before the
+    full run that drew the edit) and that full run's end. The server's watcher can wake a
+    screen before the edit's own run has finished drawing, so the refresh may start before
+    that run's end."""
+    refreshes: dict[str, list[float]] = defaultdict(list)
+    full: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
     for run in runs:
         if run["fragment"]:
-            polls[run["session"]].append(run["start"])
-    drawn = _drawn(runs)
-    waits: list[float] = []
-    server: list[float] = []
+            refreshes[run["session"]].append(run["start"])
+        elif run["complete"] and run.get("rev") is not None:
+            full[run["session"]].append((run["start"], run["end"], run["rev"]))
+    found = []
     for edit in _edits(runs):
-        for session, session_runs in drawn.items():
+        for session, session_runs in full.items():
             if session == edit["session"]:
                 continue
-            ends = [end for end, rev in session_runs if end >= edit["end"] and rev >= edit["rev"]]
-            asked = [at for at in polls[session] if edit["end"] <= at <= min(ends, default=0)]
-            if ends and asked:
-                waits.append(asked[0] - edit["end"])
-                server.append(min(ends) - asked[0])
+            drew = [
+                (a, b) for a, b, rev in session_runs if b >= edit["start"] and rev >= edit["rev"]
+            ]
+            if not drew:
+                continue
+            drew_start, drew_end = min(drew, key=lambda r: r[1])
+            asked = [at for at in refreshes[session] if edit["start"] <= at <= drew_start]
+            if asked:
+                found.append((edit, session, asked[-1], drew_end))
+    return found
+
+
+def poll_and_server(runs: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
+    """Per add or save and other screen, the two parts of "sent to a screen": the wait from
+    the end of the edit's run until the refresh that brought it to that screen began (0 when
+    the server's watcher woke the screen before the edit's run had ended), and the server's
+    part, from that refresh's start until the screen's session had finished a full run
+    drawing the edit."""
+    waits: list[float] = []
+    server: list[float] = []
+    for edit, _, asked, drawn in _refreshes_that_drew(runs):
+        waits.append(max(0.0, asked - edit["end"]))
+        server.append(drawn - asked)
     return waits, server
+
+
+def woken_first(runs: list[dict[str, Any]], wakes: list[dict[str, Any]]) -> tuple[int, int]:
+    """How many of the refreshes that brought an edit to a screen the server's watcher asked
+    for (a wake of that session between the edit's start and the refresh's start), of how
+    many; the rest were the browser's own timer."""
+    woken_at: dict[str, list[float]] = defaultdict(list)
+    for wake in wakes:
+        woken_at[wake["woken"]].append(wake["at"])
+    found = _refreshes_that_drew(runs)
+    woken = sum(
+        any(edit["start"] <= at <= asked for at in woken_at[session])
+        for edit, session, asked, _ in found
+    )
+    return woken, len(found)
 
 
 def report(
@@ -758,10 +821,10 @@ def report(
         "  (in the server: from the edit's run until every screen's session had drawn it; "
         f"{missed} never on every screen)"
     )
-    print(_line("  of which: the screen's poll", waits))
+    print(_line("  of which: until its refresh", waits))
     print(_line("  then the server's part", server_part))
-    print("  (the wait for a screen's next poll, whose timer runs in its browser, then from that")
-    print("   poll to the screen's page sent)")
+    print("  (from the edit's run to the screen's live refresh that found it, woken by the")
+    print("   server or run by the browser's timer, then from that refresh to the page sent)")
     print(_line("drawn in a screen's graph", drawn))
     print("  (per screen, from the click until the name arrived in its graph's frame: on one")
     print("   machine this includes Chromium drawing every screen on the server's cores)")

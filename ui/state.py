@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.access import members
-from core.access.guard import bind
+from core.access.guard import bind, system_factory
 from core.access.identity import Access, PermissionDenied, Person, outside_any_workspace
 from core.access.roles import Role
 from core.data import store
@@ -81,6 +81,13 @@ def _hand_local_workspaces_to_first_admin(engine: Engine) -> None:
 @st.cache_resource
 def _factory() -> sessionmaker[Session]:
     return session_factory(_engine())
+
+
+@st.cache_resource
+def system_sessions() -> sessionmaker[Session]:
+    """Sessions acting as the system, for the server's own work that no person asked for (the
+    journey page's watcher of open maps, ui/journey/push.py)."""
+    return system_factory(_engine())
 
 
 def app_factory() -> sessionmaker[Session]:

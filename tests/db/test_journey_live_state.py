@@ -115,3 +115,31 @@ def test_live_state_is_refused_outside_the_map(factory, setup):
         assert room.live_state(s, map_b).version >= 1
     with pytest.raises(jm.JourneyError), unit_of_work(factory) as s:
         room.live_state(s, 10**9)
+
+
+def test_the_watchers_read_is_one_query_for_every_open_map(factory, migrated_engine, setup):
+    """core.journey.room.revisions: the server's watcher (ui/journey/push.py) reads the
+    revision of every open map at once; a deleted map is left out."""
+    ws, map_id, ana = setup
+    with unit_of_work(factory) as s:
+        other = jm.create_map(s, ws, "six_stage", HOST, name="Other map").id
+        gone = jm.create_map(s, ws, "six_stage", HOST, name="Gone map").id
+    with acting_as(factory, ana) as s:
+        workshop.add_note(s, map_id, None, "idea", "Moves the first map on", HOST)
+        jm.delete_map(s, gone, HOST)
+    with unit_of_work(factory) as s:
+        with counted(migrated_engine) as sent:
+            found = room.revisions(s, [map_id, other, gone])
+        assert len(sent) == 1, sent
+        assert found == {
+            map_id: room.live_state(s, map_id).version,
+            other: room.live_state(s, other).version,
+        }
+        assert found[map_id] > found[other]
+        assert room.revisions(s, []) == {}
+
+
+def test_only_the_server_itself_reads_every_maps_revision(factory, setup):
+    _, map_id, ana = setup
+    with acting_as(factory, ana) as s, pytest.raises(PermissionDenied):
+        room.revisions(s, [map_id])

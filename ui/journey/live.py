@@ -5,10 +5,14 @@ Every second a fragment asks for the map's live state in one small query
 (core.journey.room.live_state), records that this person has the map open and reads who else
 does (core.journey.presence: a read each, a write at most every 15 s per person). Only when
 the map's revision moved on does the whole page run again and load the map; before, each poll
-loaded the whole map (seven queries) to compare one number.
+loaded the whole map (seven queries) to compare one number. The server's watcher
+(ui/journey/push.py) runs the same fragment at once when the map changes, so an edit reaches
+the room without waiting for each browser's timer.
 """
 
 from __future__ import annotations
+
+import os
 
 import streamlit as st
 
@@ -19,14 +23,29 @@ from core.common.errors import UserError
 from core.journey import presence
 from core.journey.room import LiveState, live_state
 from ui.feedback import show_error
+from ui.journey import push
 from ui.journey.room import big_timer, presenting_banner, room_list, room_style
 from ui.journey.toolbar import PRESENTER_KEY
-from ui.state import run_access, transaction
+from ui.state import run_access, system_sessions, transaction
 
 REVISION_KEY = "journey_rev"
-POLL_SECONDS = 1
-"""How often a screen looks for a newer revision: at 2 s, the last of sixteen screens showed
-an edit 3.4 s after it was made (benchmarks/workshop.py), over the 2 s the room is promised."""
+
+
+def _poll_seconds(raw: str | None) -> float:
+    """WAYPOINT_LIVE_POLL_SECONDS, if it is a number from 0.5 to 600; else 1."""
+    try:
+        seconds = float(raw or "1")
+    except ValueError:
+        return 1.0
+    return seconds if 0.5 <= seconds <= 600 else 1.0
+
+
+POLL_SECONDS = _poll_seconds(os.environ.get("WAYPOINT_LIVE_POLL_SECONDS"))
+"""How often a screen's browser looks for a newer revision (and says who is here). The
+server's watcher (ui/journey/push.py) wakes a screen as soon as its map changes; this timer is
+what remains when it cannot, and what keeps the room list current. At 2 s and without the
+watcher, the last of sixteen screens showed an edit 3.4 s after it was made
+(benchmarks/workshop.py). An operator may lengthen it to lighten a large room's traffic."""
 
 
 def live_bar(content: jm.MapContent) -> None:
@@ -34,6 +53,7 @@ def live_bar(content: jm.MapContent) -> None:
     newer revision (and who is here)."""
     access = run_access()
     st.session_state[REVISION_KEY] = content.info.version
+    push.drew(system_sessions, content.info.id, content.info.version)
     room_style()
     presenting_banner(content)
     presenter = st.session_state.get(PRESENTER_KEY, access.read_only)
@@ -43,7 +63,9 @@ def live_bar(content: jm.MapContent) -> None:
 
 @st.fragment(run_every=POLL_SECONDS)
 def _poll(map_id: int) -> None:
-    """Polls the map's live state every second; a change by anyone reruns this screen."""
+    """Polls the map's live state every second (or at once when the server's watcher wakes
+    it); a change by anyone reruns this screen."""
+    push.refreshing()
     try:
         with transaction() as s:
             state = live_state(s, map_id)

@@ -1,0 +1,54 @@
+"""Which screens the server's watcher wakes (ui/journey/push.py: `due`), and the request it
+sends for one: the same a screen's browser sends when its refresh timer fires. That a woken
+screen really draws the change is tested in Chromium (tests/browser/test_browser_journey_push.py)."""
+
+from __future__ import annotations
+
+from streamlit.proto.ClientState_pb2 import ContextInfo
+
+from ui.journey.live import _poll_seconds
+from ui.journey.push import RETRY_SECONDS, Screen, due, wake_message
+
+
+def _screen(map_id: int, drawn: int, **kw: object) -> Screen:
+    return Screen(map_id, drawn, "link=abc", "page-hash", fragment_id="frag", **kw)  # type: ignore[arg-type]
+
+
+def test_only_screens_behind_their_maps_revision_are_woken() -> None:
+    screens = {
+        "behind": _screen(1, 4),
+        "current": _screen(1, 5),
+        "other map, behind": _screen(2, 1),
+        "map deleted": _screen(3, 1),
+        "refresh not seen yet": Screen(1, 4, "", "page-hash"),
+    }
+    assert due(screens, {1: 5, 2: 2}, now=100.0) == ["behind", "other map, behind"]
+
+
+def test_a_woken_screen_is_left_alone_until_its_run_had_time_or_the_map_moved_again() -> None:
+    screens = {"s": _screen(1, 4, woken_for=5, woken_at=100.0)}
+    assert due(screens, {1: 5}, now=100.5) == []
+    assert due(screens, {1: 6}, now=100.5) == ["s"]
+    assert due(screens, {1: 5}, now=100.0 + RETRY_SECONDS) == ["s"]
+
+
+def test_the_wake_is_the_browsers_own_refresh_request() -> None:
+    info = ContextInfo(timezone="Europe/Lisbon", url="http://127.0.0.1/journey?link=abc")
+    screen = Screen(1, 4, "link=abc", "page-hash", info.SerializeToString(), "frag")
+    state = wake_message(screen).rerun_script
+    assert (state.query_string, state.page_script_hash, state.fragment_id) == (
+        "link=abc",
+        "page-hash",
+        "frag",
+    )
+    assert state.is_auto_rerun
+    assert state.context_info == info
+    assert not state.widget_states.widgets  # the session keeps the values it holds
+
+
+def test_the_screens_own_poll_can_be_set_within_bounds() -> None:
+    assert _poll_seconds(None) == 1.0
+    assert _poll_seconds("2.5") == 2.5
+    assert _poll_seconds("600") == 600.0
+    for refused in ("0", "0.1", "601", "-3", "soon", "nan", ""):
+        assert _poll_seconds(refused) == 1.0, refused
