@@ -74,7 +74,7 @@ def heartbeat(
     whether a row was written (at most once per `every` for a person, across all their
     screens). The system (scripts, the demo) is never in a room."""
     access = acting(session)
-    key = _person_key(access)
+    key = person_key(access)
     seen = session.execute(
         select(JourneyMap.workspace_id, MapPresence.last_seen)
         .select_from(JourneyMap)
@@ -87,10 +87,25 @@ def heartbeat(
     if seen is None:
         raise JourneyError(GONE)
     require(session, Action.READ, seen.workspace_id, map_id=map_id)
-    moment = at or now()
+    return record_seen(session, map_id, access, seen.last_seen, at or now(), every=every)
+
+
+def record_seen(
+    session: Session,
+    map_id: int,
+    access: Access,
+    last_seen: datetime | None,
+    moment: datetime,
+    *,
+    every: timedelta = WRITE_EVERY,
+) -> bool:
+    """The heartbeat's write, for a caller that has already checked who acts and read the
+    person's row (`last_seen`, None when there is none): written only when that is older
+    than `every`, and the statement checks it again, so two screens at once write once."""
+    key = person_key(access)
     if access.is_system or not key:
         return False
-    if seen.last_seen is not None and seen.last_seen > moment - every:
+    if last_seen is not None and last_seen > moment - every:
         return False
     written = _upsert(session, map_id, access, key, moment, cutoff=moment - every)
     if written:  # at most once per `every` for a person: cheap enough to tidy the map's room
@@ -116,8 +131,17 @@ def who_is_here(
     if not rows:
         raise JourneyError(GONE)
     require(session, Action.READ, rows[0].workspace_id, map_id=map_id)
-    found = [Present(r.name, r.kind) for r in rows if r.name is not None]
-    return sorted(found, key=lambda p: (_ORDER.get(p.kind, 3), p.name.casefold(), p.name))
+    return in_room_order([Present(r.name, r.kind) for r in rows if r.name is not None])
+
+
+def in_room_order(people: list[Present]) -> list[Present]:
+    """Facilitators first, then participants, then viewers, each by name."""
+    return sorted(people, key=lambda p: (_ORDER.get(p.kind, 3), p.name.casefold(), p.name))
+
+
+def as_present(access: Access) -> Present:
+    """How the room lists the acting person."""
+    return Present(_name(access), _kind(access))
 
 
 def _upsert(
@@ -158,7 +182,7 @@ def _forget_before(session: Session, map_id: int, cutoff: datetime) -> None:
     )
 
 
-def _person_key(access: Access) -> str:
+def person_key(access: Access) -> str:
     """Who the row is for: the person's key (an e-mail, `local`, `guest:<id>`), hashed when
     longer than the column."""
     key = access.person or access.visitor

@@ -16,15 +16,17 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.access.guard import acting, require
 from core.access.identity import PermissionDenied
 from core.access.roles import Action
-from core.db.models import JourneyMap
+from core.db.models import JourneyMap, MapPresence
+from core.journey import presence
 from core.journey.errors import JourneyError
-from core.journey.store import GONE
+from core.journey.presence import Present
+from core.journey.store import GONE, now
 from core.journey.workshop import timer_left
 
 
@@ -67,6 +69,67 @@ def live_state(session: Session, map_id: int) -> LiveState:
         timer_started_at=row.timer_started_at,
         timer_minutes=int(row.timer_minutes or 0),
     )
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What a screen's live refresh shows: the map's live state and who is in the room."""
+
+    state: LiveState
+    people: list[Present]
+
+
+def poll(session: Session, map_id: int, *, at: datetime | None = None) -> Poll:
+    """A screen's whole live refresh in one query: the map's row (its live state), joined to
+    the room's rows seen within presence.WINDOW and the reader's own row however old. The
+    reader's row is then written only when presence.WRITE_EVERY has passed since it was
+    (presence.record_seen), so most refreshes write nothing. Refused, like live_state, to
+    anyone who may not read the map."""
+    access = acting(session)
+    key = presence.person_key(access)
+    moment = at or now()
+    since = moment - presence.WINDOW
+    rows = session.execute(
+        select(
+            JourneyMap.workspace_id,
+            JourneyMap.version,
+            JourneyMap.locked,
+            JourneyMap.presenting_stage_id,
+            JourneyMap.timer_started_at,
+            JourneyMap.timer_minutes,
+            MapPresence.person_key,
+            MapPresence.name,
+            MapPresence.kind,
+            MapPresence.last_seen,
+        )
+        .select_from(JourneyMap)
+        .outerjoin(
+            MapPresence,
+            and_(
+                MapPresence.map_id == JourneyMap.id,
+                or_(MapPresence.last_seen >= since, MapPresence.person_key == key),
+            ),
+        )
+        .where(JourneyMap.id == map_id)
+    ).all()
+    if not rows:
+        raise JourneyError(GONE)
+    first = rows[0]
+    require(session, Action.READ, first.workspace_id, map_id=map_id)
+    mine = next((r.last_seen for r in rows if key and r.person_key == key), None)
+    wrote = presence.record_seen(session, map_id, access, mine, moment)
+    here = [r for r in rows if r.name is not None and r.last_seen >= since]
+    people = [Present(r.name, r.kind) for r in here]
+    if wrote and not any(r.person_key == key for r in here):
+        people.append(presence.as_present(access))  # their first refresh: they are here now
+    state = LiveState(
+        version=first.version,
+        locked=bool(first.locked),
+        presenting_stage_id=first.presenting_stage_id,
+        timer_started_at=first.timer_started_at,
+        timer_minutes=int(first.timer_minutes or 0),
+    )
+    return Poll(state, presence.in_room_order(people))
 
 
 def revisions(session: Session, map_ids: Collection[int]) -> dict[int, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, event
@@ -19,6 +20,7 @@ from core.access.guard import bind
 from core.access.identity import Access, PermissionDenied, Role
 from core.db.engine import unit_of_work
 from core.journey import presence, room, workshop
+from core.journey.presence import Present
 from core.workspace.workspaces import create_workspace
 
 HOST = jm.Actor("Host")
@@ -81,21 +83,57 @@ def test_live_state_is_one_query_and_follows_every_change(factory, migrated_engi
         assert room.live_state(s, map_id).version == after.version + 1
 
 
-def test_a_whole_poll_costs_far_fewer_queries_than_loading_the_map(factory, migrated_engine, setup):
-    """What the live bar runs per poll: live state, heartbeat (written at most every 15 s)
-    and the room list; before, every poll loaded the whole map."""
+def test_a_whole_poll_is_one_query_and_writes_at_most_every_15_s(factory, migrated_engine, setup):
+    """What the live bar runs per refresh (core.journey.room.poll): the live state and the
+    room in one query; the person's presence row is written on the first refresh and then at
+    most every WRITE_EVERY. Before, every poll loaded the whole map."""
     _, map_id, ana = setup
-    with acting_as(factory, ana) as s:
-        presence.heartbeat(s, map_id)  # the first poll wrote the row
-    with acting_as(factory, ana) as s, counted(migrated_engine) as poll:
-        room.live_state(s, map_id)
-        assert not presence.heartbeat(s, map_id)
-        presence.who_is_here(s, map_id)
+    start = datetime.now(UTC).replace(tzinfo=None)
+    with acting_as(factory, ana) as s, counted(migrated_engine) as first:
+        found = room.poll(s, map_id, at=start)
+    assert found.people == [Present("Ana", "facilitator")]  # here from her first refresh
+    assert len(first) > 1, first  # the first refresh wrote her row
+    with acting_as(factory, ana) as s, counted(migrated_engine) as later:
+        again = room.poll(s, map_id, at=start + timedelta(seconds=5))
+    assert len(later) == 1, later
+    assert "journey_map" in later[0]
+    assert "map_presence" in later[0]
+    assert again.people == [Present("Ana", "facilitator")]
+    with acting_as(factory, ana) as s, counted(migrated_engine) as due:
+        room.poll(s, map_id, at=start + timedelta(seconds=20))
+    assert len(due) > 1, due  # 15 s on: her row moved on
     with acting_as(factory, ana) as s, counted(migrated_engine) as load:
         jm.load(s, map_id)
-    assert len(poll) == 3, poll
-    assert len(load) >= 2 * len(poll), load
-    print(f"\n{migrated_engine.dialect.name}: a poll {len(poll)} queries, jm.load {len(load)}")
+    assert len(load) >= 2 * len(later), load
+    print(f"\n{migrated_engine.dialect.name}: a poll {len(later)} query, jm.load {len(load)}")
+
+
+def test_the_poll_agrees_with_live_state_and_the_room_list(factory, setup):
+    """poll answers what live_state, heartbeat and who_is_here answered one by one: the
+    same revision and controls, the same people in the same order, a guest by the name she
+    joined with, someone gone quiet for longer than the window left out."""
+    ws, map_id, ana = setup
+    with unit_of_work(factory) as s:
+        made = links.create_link(s, ws, "participant", map_id=map_id)
+    with unit_of_work(factory) as s:
+        link, _ = links.open_link(s, made.token)
+        pat = links.guest_access(link, links.join(s, link, "Pat")[0])
+    bob = Access(
+        ws, "Live", Role.EDITOR, "Bob", visitor="bob@example.com", person="bob@example.com"
+    )
+    start = datetime.now(UTC).replace(tzinfo=None)
+    with acting_as(factory, bob) as s:
+        presence.heartbeat(s, map_id, at=start - timedelta(minutes=5))  # long gone
+    with acting_as(factory, pat) as s:
+        presence.heartbeat(s, map_id, at=start)
+    with acting_as(factory, ana) as s:
+        workshop.start_timer(s, map_id, 3, HOST)
+    with acting_as(factory, ana) as s:
+        found = room.poll(s, map_id, at=start + timedelta(seconds=1))
+    with acting_as(factory, ana) as s:
+        assert found.state == room.live_state(s, map_id)
+        assert found.people == presence.who_is_here(s, map_id, at=start + timedelta(seconds=1))
+    assert [p.label for p in found.people] == ["Ana (facilitator)", "Pat"]
 
 
 def test_live_state_is_refused_outside_the_map(factory, setup):
@@ -111,10 +149,17 @@ def test_live_state_is_refused_outside_the_map(factory, setup):
     for access in (olga, pat_b):
         with pytest.raises(PermissionDenied), acting_as(factory, access) as s:
             room.live_state(s, map_id)
+        with pytest.raises(PermissionDenied), acting_as(factory, access) as s:
+            room.poll(s, map_id)
+    with unit_of_work(factory) as s:  # a refused poll wrote nobody into the room
+        assert presence.who_is_here(s, map_id) == []
     with acting_as(factory, pat_b) as s:  # her own map answers
         assert room.live_state(s, map_b).version >= 1
+        assert [p.name for p in room.poll(s, map_b).people] == ["Pat"]
     with pytest.raises(jm.JourneyError), unit_of_work(factory) as s:
         room.live_state(s, 10**9)
+    with pytest.raises(jm.JourneyError), unit_of_work(factory) as s:
+        room.poll(s, 10**9)
 
 
 def test_the_watchers_read_is_one_query_for_every_open_map(factory, migrated_engine, setup):

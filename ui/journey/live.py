@@ -1,9 +1,9 @@
 """Live refresh: every screen in the room redraws when anyone changes the map, and shows the
 room itself (the stage being shown, the timer, who is here).
 
-Every second a fragment asks for the map's live state in one small query
-(core.journey.room.live_state), records that this person has the map open and reads who else
-does (core.journey.presence: a read each, a write at most every 15 s per person). Only when
+Every second a fragment asks, in one small query, for the map's live state and who has the
+map open (core.journey.room.poll), and records that this person has it open (a write at most
+every 15 s per person, core.journey.presence). Only when
 the map's revision moved on does the whole page run again and load the map; before, each poll
 loaded the whole map (seven queries) to compare one number. The server's watcher
 (ui/journey/push.py) runs the same fragment at once when the map changes, so an edit reaches
@@ -20,8 +20,7 @@ from core import journey as jm
 from core.access.identity import Access
 from core.access.roles import Action
 from core.common.errors import UserError
-from core.journey import presence
-from core.journey.room import LiveState, live_state
+from core.journey.room import LiveState, poll
 from ui.feedback import show_error
 from ui.journey import push
 from ui.journey.room import big_timer, presenting_banner, room_list, room_style
@@ -68,9 +67,8 @@ def _poll(map_id: int) -> None:
     push.refreshing()
     try:
         with transaction() as s:
-            state = live_state(s, map_id)
-            presence.heartbeat(s, map_id)
-            people = presence.who_is_here(s, map_id)
+            found = poll(s, map_id)
+        state, people = found.state, found.people
     except UserError as exc:
         show_error(exc)
         return
