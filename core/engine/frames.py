@@ -12,7 +12,7 @@ a week ago (score_delta_7d), the weekly history and the backtest reuse the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -59,6 +59,11 @@ class Context:
     cache: results memoised per Context (score facts shared by score and scorecard).
     signal_days: account_id, event, date: distinct days with an event of a journey signal
         of the `inactive` rule, far enough back for its longest window at `since`.
+    dates: earlier analysis dates the caller will also ask for (build_context's `also`):
+        their facts are computed in the same passes as as_of's (score._delta_dates).
+    event_firsts: event, first_at of every event name (from the rollups), kept when some
+        feature list is "every event" and `also` is given: the list's size at an earlier
+        date counts the names seen by then.
     """
 
     plan: MeasurementPlan
@@ -77,6 +82,8 @@ class Context:
     sizes: pl.DataFrame
     cache: dict[object, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
     signal_days: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SIGNAL_DAYS))
+    dates: tuple[date, ...] = ()
+    event_firsts: pl.DataFrame | None = None
 
     def event_set(self, kind: str) -> pl.LazyFrame:
         """(segment, event) pairs of one list kind, for joins."""
@@ -101,10 +108,20 @@ class Context:
         """(segment, n_events) of one list kind."""
         return self.sizes.lazy().filter(pl.col("kind") == kind).select("segment", "n_events")
 
-    def window(self, days: int | None = None) -> pl.LazyFrame:
-        """Activity rows in the last `days` (default window_days) up to as_of."""
+    def window(self, days: int | None = None, at: date | None = None) -> pl.LazyFrame:
+        """Activity rows in the last `days` (default window_days) up to as_of (or up to
+        `at`, an earlier date whose window the activity covers: `since` or later)."""
         days = self.plan.window_days if days is None else days
-        return self.activity.lazy().filter(DATE >= self.as_of - timedelta(days=days - 1))
+        rows = self.activity.lazy()
+        if at is None or at == self.as_of:
+            return rows.filter(DATE >= self.as_of - timedelta(days=days - 1))
+        return rows.filter(DATE.is_between(at - timedelta(days=days - 1), at))
+
+    def csat_until(self, at: date) -> pl.LazyFrame:
+        """account_id, csat_sum, csat_n over every touch dated on or before `at`."""
+        if at == self.as_of:
+            return self.csat.lazy()
+        return csat_of(self.touches.filter(TIMESTAMP < day_start(at + timedelta(days=1))))
 
 
 def days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
@@ -313,7 +330,7 @@ def _touch_days(touches: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _csat(touches: pl.LazyFrame) -> pl.LazyFrame:
+def csat_of(touches: pl.LazyFrame) -> pl.LazyFrame:
     """Touches without an answer add nothing to a mean; most touches have none."""
     return (
         touches.filter(pl.col("csat").is_not_null())
@@ -388,10 +405,7 @@ def _rolled_first_events(
 
 def _rolled_names(rollups: EventRollups, as_of: date) -> list[str]:
     """Every distinct event name with an event dated on or before as_of (as event_names)."""
-    seen = rollups.event_names.filter(
-        pl.col("event").is_not_null() & (pl.col("first_at") < day_start(as_of + timedelta(days=1)))
-    )
-    return sorted(seen.get_column("event").to_list())
+    return names_by(rollups.event_names, as_of)
 
 
 def build_context(
@@ -400,9 +414,12 @@ def build_context(
     as_of: date | None = None,
     since: date | None = None,
     rollups: EventRollups | None = None,
+    also: Sequence[date] = (),
 ) -> Context:
     """Read and cut down the tables once; `since` is the earliest analysis date needed
-    (default as_of - 7, for score_delta_7d).
+    (default as_of - 7, for score_delta_7d). `also`: earlier analysis dates whose scorecard
+    the caller will ask this context for (metrics.account_metrics with `at`); `since` then
+    reaches the week before the earliest.
 
     The key events first (with the default as_of, the latest date); then the recent
     activity, touches and users, whose filters need as_of; the event names (when a feature
@@ -417,7 +434,7 @@ def build_context(
         as_of, occurrences = _raw_keys(data, all_accounts, keys, as_of)
     else:
         as_of, occurrences = _rolled_keys(data, rollups, all_accounts, keys, as_of)
-    since = min(since or as_of, as_of - timedelta(days=DELTA_DAYS))
+    since = min([since or as_of, *(d - timedelta(days=DELTA_DAYS) for d in (as_of, *also))])
     low = since - timedelta(days=plan.window_days - 1)
     accounts = started_accounts(all_accounts, plan, as_of)
     segments = accounts.get_column("segment").drop_nulls().unique().to_list()
@@ -425,7 +442,7 @@ def build_context(
     recent_touches = _touches(data, accounts, as_of, low)
     activity, touch_days, csat = (
         _collect(query)  # one at a time: side by side they held 45 MB more at the peak
-        for query in (_activity(data, low, as_of), _touch_days(recent_touches), _csat(touches))
+        for query in (_activity(data, low, as_of), _touch_days(recent_touches), csat_of(touches))
     )
     # Not read here: the score needs only the sponsors among them (_sponsor_days), and
     # reading every user of 3.5M (10-60 an account) cost 0.4 s and 86 MB a context.
@@ -462,4 +479,21 @@ def build_context(
         sets=sets,
         sizes=set_sizes(sets, segments),
         signal_days=_signal_days(data, plan, since, as_of, (activity, low)),
+        dates=tuple(sorted({d for d in also if d < as_of})),
+        event_firsts=_event_firsts(rollups, plan) if also else None,
     )
+
+
+def _event_firsts(rollups: EventRollups | None, plan: MeasurementPlan) -> pl.DataFrame | None:
+    if rollups is None or not needs_all_event_names(plan, plan.segments):
+        return None
+    return rollups.event_names.select("event", "first_at")
+
+
+def names_by(event_firsts: pl.DataFrame, at: date) -> list[str]:
+    """Every event name with an event dated on or before `at` (as _rolled_names)."""
+    first = pl.col("first_at")
+    seen = event_firsts.filter(
+        pl.col("event").is_not_null() & (first < day_start(at + timedelta(days=1)))
+    )
+    return sorted(seen.get_column("event").to_list())

@@ -8,11 +8,14 @@ expansion list aggregate the same numbers.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import polars as pl
 
-from core.engine.frames import ACCOUNT, Context, days_between
-from core.engine.score import active_user_pairs, current_facts
+from core.engine.frames import ACCOUNT, DELTA_DAYS, Context, day_start, days_between, names_by
+from core.engine.score import active_user_pairs, facts_at
 from core.engine.signals import AT_RISK_ACTIONS, SIGNAL_AGE_DAYS
+from core.engine.targets import event_sets, needs_all_event_names, set_sizes
 
 SEAT_LIMIT_SHARE = 0.9  # docs/metrics.md: active users / licensed_seats >= 0.9 is expansion-ready
 RETENTION_DAYS = 90
@@ -40,12 +43,21 @@ def _count_in_set(ctx: Context, frame: pl.LazyFrame, kind: str, name: str) -> pl
     return frame.group_by(ACCOUNT).agg(pl.len().cast(pl.Int64).alias(name))
 
 
-def _activation(ctx: Context) -> pl.LazyFrame:
+def _first_events(ctx: Context, at: date) -> pl.LazyFrame:
+    """The key events' first occurrences dated on or before `at` (ctx.first_events holds
+    those up to ctx.as_of: the first one on or before an earlier date is the same)."""
+    first = ctx.first_events.lazy()
+    if at == ctx.as_of:
+        return first
+    return first.filter(pl.col("first_at") < day_start(at + timedelta(days=1)))
+
+
+def _activation(ctx: Context, at: date) -> pl.LazyFrame:
     """Activation events whose first occurrence is within the account's segment's
     activation_window_days of start."""
     deadline = pl.col("start_date") + pl.duration(days=pl.col("activation_window_days"))
     in_time = (
-        ctx.first_events.lazy()
+        _first_events(ctx, at)
         .join(
             ctx.accounts.lazy().select(ACCOUNT, "start_date", "activation_window_days"), on=ACCOUNT
         )
@@ -55,15 +67,18 @@ def _activation(ctx: Context) -> pl.LazyFrame:
     return _count_in_set(ctx, in_time, "activation", "activation_done")
 
 
-def _completion(ctx: Context) -> pl.LazyFrame:
-    return _count_in_set(ctx, ctx.first_events.lazy(), "milestone", "milestones_done")
+def _completion(ctx: Context, at: date) -> pl.LazyFrame:
+    return _count_in_set(ctx, _first_events(ctx, at), "milestone", "milestones_done")
 
 
-def _window_sets(ctx: Context) -> list[pl.LazyFrame]:
+def _window_sets(ctx: Context, at: date) -> list[pl.LazyFrame]:
     """Feature and expansion events used in the last window_days (distinct pairs of account
     and event, deduplicated on the activity's categorical event codes)."""
     recent = (
-        ctx.window().select(ACCOUNT, "event").unique().with_columns(pl.col("event").cast(pl.String))
+        ctx.window(at=at)
+        .select(ACCOUNT, "event")
+        .unique()
+        .with_columns(pl.col("event").cast(pl.String))
     )
     features, expansion = ctx.common_events("feature"), ctx.common_events("expansion")
     if features is not None and expansion is not None:
@@ -81,20 +96,26 @@ def _window_sets(ctx: Context) -> list[pl.LazyFrame]:
     ]
 
 
-def _teams(ctx: Context) -> pl.LazyFrame:
+def _teams(ctx: Context, at: date) -> pl.LazyFrame:
     """Distinct non-empty teams of the users active in the last window_days."""
     team = pl.col("team")
     teams = ctx.users.select("user_id", "team").filter(team.is_not_null() & (team != ""))
     return (
-        active_user_pairs(ctx)
+        active_user_pairs(ctx, at)
         .join(teams, on="user_id")
         .group_by(ACCOUNT)
         .agg(team.n_unique().cast(pl.Int64).alias("teams_active"))
     )
 
 
-def _sized(ctx: Context, kind: str, name: str) -> pl.LazyFrame:
-    return ctx.size(kind).rename({"n_events": name})
+def _sized(ctx: Context, kind: str, name: str, at: date) -> pl.LazyFrame:
+    if at == ctx.as_of or ctx.event_firsts is None:
+        return ctx.size(kind).rename({"n_events": name})
+    # A feature list of "every event" holds the names seen by `at`, fewer than by as_of.
+    segments = ctx.sizes.get_column("segment").unique().to_list()
+    sets = event_sets(ctx.plan, segments, names_by(ctx.event_firsts, at))
+    sizes = set_sizes(sets, segments).lazy().filter(pl.col("kind") == kind)
+    return sizes.select("segment", pl.col("n_events").alias(name))
 
 
 def _derived() -> list[pl.Expr]:
@@ -131,21 +152,51 @@ def _km() -> list[pl.Expr]:
     ]
 
 
-def account_metrics(ctx: Context) -> pl.LazyFrame:
+def account_metrics(ctx: Context, at: date | None = None) -> pl.LazyFrame:
     """Every per-account input of the scorecard, one row per started account at as_of.
 
     Computed once per Context: the scorecard, cohorts, expansion list, CSM load and
     what-if all aggregate the same 100,000-row frame instead of re-running its joins.
+
+    `at`: an earlier analysis date the context covers (see covers), for the same frame a
+    context built at `at` gives: the Scorecards' change since a month before comes from the
+    context of the chosen date, which then reads the events once instead of twice.
     """
-    key = "account_metrics"
+    at = ctx.as_of if at is None else at
+    key: object = "account_metrics" if at == ctx.as_of else ("account_metrics", at)
     if key not in ctx.cache:
-        ctx.cache[key] = _account_metrics(ctx).collect(engine="streaming")
+        if not covers(ctx, at):
+            raise ValueError(f"the context of {ctx.as_of} does not cover {at}")
+        ctx.cache[key] = _account_metrics(ctx, at).collect(engine="streaming")
     return ctx.cache[key].lazy()
 
 
-def _account_metrics(ctx: Context) -> pl.LazyFrame:
-    frame = current_facts(ctx)
-    counts = [_activation(ctx), _completion(ctx), *_window_sets(ctx), _teams(ctx), ctx.csat.lazy()]
+def covers(ctx: Context, at: date) -> bool:
+    """Whether account_metrics(ctx, at) equals that of a context built at `at`: `at` and the
+    week before it lie in the context's dates, and a feature list of "every event" (whose
+    size is the number of event names seen by the date) can be sized at `at` from the
+    names' first dates (kept from the rollups, Context.event_firsts)."""
+    if at == ctx.as_of:
+        return True
+    in_range = ctx.since <= at - timedelta(days=DELTA_DAYS) and at <= ctx.as_of
+    sized = ctx.event_firsts is not None or not needs_all_event_names(ctx.plan, ctx.plan.segments)
+    return in_range and sized
+
+
+def _account_metrics(ctx: Context, at: date) -> pl.LazyFrame:
+    frame = facts_at(ctx, at)
+    if at != ctx.as_of:  # first occurrences up to `at` only, as a context built then has
+        firsts = pl.col("fv_at", r"^__first\d+$")  # and the journey signals' (not_reached)
+        frame = frame.with_columns(
+            pl.when(firsts < day_start(at + timedelta(days=1))).then(firsts).name.keep()
+        )
+    counts = [
+        _activation(ctx, at),
+        _completion(ctx, at),
+        *_window_sets(ctx, at),
+        _teams(ctx, at),
+        ctx.csat_until(at),
+    ]
     for part in counts:
         frame = frame.join(part, on=ACCOUNT, how="left")
     for kind, name in (
@@ -153,7 +204,7 @@ def _account_metrics(ctx: Context) -> pl.LazyFrame:
         ("milestone", "n_milestone"),
         ("feature", "n_feature"),
     ):
-        frame = frame.join(_sized(ctx, kind, name), on="segment", how="left")
+        frame = frame.join(_sized(ctx, kind, name, at), on="segment", how="left")
     zero = [
         "activation_done",
         "milestones_done",

@@ -100,15 +100,22 @@ def user_flags(ctx: Context, as_ofs: Sequence[date]) -> pl.LazyFrame:
     return ctx.cache[key].lazy()
 
 
-def active_user_pairs(ctx: Context) -> pl.LazyFrame:
-    """account_id, user_id of the users active in the last window_days up to ctx.as_of."""
-    grid = as_of_grid(_delta_dates(ctx)).to_list()
-    now = f"w{grid.index(ctx.as_of)}"
+def active_user_pairs(ctx: Context, at: date | None = None) -> pl.LazyFrame:
+    """account_id, user_id of the users active in the last window_days up to `at` (default
+    ctx.as_of; another date the context covers, see metrics.account_metrics)."""
+    at = ctx.as_of if at is None else at
+    grid = as_of_grid(_delta_dates(ctx, at)).to_list()
+    now = f"w{grid.index(at)}"
     return user_flags(ctx, grid).filter(pl.col(now)).select(ACCOUNT, "user_id")
 
 
-def _delta_dates(ctx: Context) -> list[date]:
-    return [ctx.as_of, ctx.as_of - timedelta(days=DELTA_DAYS)]
+def _delta_dates(ctx: Context, at: date) -> list[date]:
+    """`at` and the week before it (score_delta_7d), computed together; when `at` is the
+    context's date or one of its other dates (ctx.dates), all of them and the weeks before
+    them, so one pass over the context's rows serves every date a page asks for."""
+    together = {ctx.as_of, *ctx.dates}
+    wanted = together if at in together else {at}
+    return sorted({d for x in wanted for d in (x, x - timedelta(days=DELTA_DAYS))})
 
 
 def _active_users(ctx: Context, as_ofs: Sequence[date]) -> pl.LazyFrame:
@@ -210,8 +217,13 @@ def score_facts(ctx: Context, as_ofs: Sequence[date]) -> pl.LazyFrame:
 
 def current_facts(ctx: Context) -> pl.LazyFrame:
     """Score facts at ctx.as_of (computed together with as_of - 7, which the delta needs)."""
-    both = score_facts(ctx, _delta_dates(ctx))
-    return both.filter(pl.col("as_of") == ctx.as_of)
+    return facts_at(ctx, ctx.as_of)
+
+
+def facts_at(ctx: Context, at: date) -> pl.LazyFrame:
+    """Score facts at `at`, a date in [ctx.since + 7 days, ctx.as_of] (with `at` - 7)."""
+    both = score_facts(ctx, _delta_dates(ctx, at))
+    return both.filter(pl.col("as_of") == at)
 
 
 def _score_facts(ctx: Context, as_ofs: Sequence[date]) -> pl.LazyFrame:
@@ -241,7 +253,7 @@ def _score_facts(ctx: Context, as_ofs: Sequence[date]) -> pl.LazyFrame:
 def score_table(ctx: Context) -> pl.DataFrame:
     """The `score` output: every started account, docs/metrics.md columns, by account_id."""
     earlier = ctx.as_of - timedelta(days=DELTA_DAYS)
-    facts = score_facts(ctx, [ctx.as_of, earlier])
+    facts = score_facts(ctx, _delta_dates(ctx, ctx.as_of))
     now = facts.filter(pl.col("as_of") == ctx.as_of)
     before = facts.filter(pl.col("as_of") == earlier).select(
         ACCOUNT, pl.col("score").alias("score_before")

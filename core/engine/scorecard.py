@@ -92,9 +92,11 @@ def summarise(metrics: pl.LazyFrame, plan: MeasurementPlan, by: str) -> pl.LazyF
     )
 
 
-def scorecard_table(ctx: Context) -> pl.DataFrame:
-    """The scorecard (docs/metrics.md columns): one row per segment by name, then "All"."""
-    return summarise(account_metrics(ctx), ctx.plan, "segment").collect(engine="streaming")
+def scorecard_table(ctx: Context, at: date | None = None) -> pl.DataFrame:
+    """The scorecard (docs/metrics.md columns): one row per segment by name, then "All";
+    at ctx.as_of, or at an earlier date the context covers (metrics.covers)."""
+    metrics = account_metrics(ctx, at)
+    return summarise(metrics, ctx.plan, "segment").collect(engine="streaming")
 
 
 def cohort_table(ctx: Context) -> pl.DataFrame:

@@ -26,6 +26,7 @@ from core.engine import (
     scorecard_table,
 )
 from core.engine.km import km_curve
+from core.engine.metrics import covers
 from core.model.dataset import dated_rows
 from core.model.plan import MeasurementPlan
 
@@ -263,10 +264,16 @@ def build_bundle(
 ) -> tuple[ScorecardBundle, Context]:
     """Compute the cards (now and a month earlier), time to value and the funnel."""
     tables = FilteredTables(data, filters)
-    ctx = build_context(tables, plan, as_of)
-    card = scorecard_table(ctx)
     before_day = month_before(as_of)
-    before = scorecard_status(scorecard_table(build_context(tables, plan, before_day)), plan)
+    # One context for both dates when it can answer for both (metrics.covers): the events
+    # are read once, and the facts of both dates come from the same passes.
+    ctx = build_context(tables, plan, as_of, also=(before_day,))
+    if covers(ctx, before_day):
+        before_card = scorecard_table(ctx, before_day)
+    else:
+        before_card = scorecard_table(build_context(tables, plan, before_day))
+    card = scorecard_table(ctx)
+    before = scorecard_status(before_card, plan)
     cards = card_rows(scorecard_status(card, plan), before)
     scores = score_table(ctx)
     hist, km = ttv_frames(ctx, scores)
