@@ -12,11 +12,12 @@ store.bump) and the workshop controls. A screen reloads the map only when the re
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.access.guard import acting, require
@@ -45,23 +46,18 @@ class LiveState:
         return timer_left(self.timer_started_at, self.timer_minutes, at)
 
 
-def live_state(session: Session, map_id: int) -> LiveState:
-    """The map's live state, if the acting identity may read the map: one query of the map's
-    own row (by its key), the workspace read with it so who acts is checked like get_map
-    does, before anything is returned."""
-    row = session.execute(
-        select(
-            JourneyMap.workspace_id,
-            JourneyMap.version,
-            JourneyMap.locked,
-            JourneyMap.presenting_stage_id,
-            JourneyMap.timer_started_at,
-            JourneyMap.timer_minutes,
-        ).where(JourneyMap.id == map_id)
-    ).first()
-    if row is None:
-        raise JourneyError(GONE)
-    require(session, Action.READ, row.workspace_id, map_id=map_id)
+_STATE_COLUMNS = (
+    JourneyMap.workspace_id,
+    JourneyMap.version,
+    JourneyMap.locked,
+    JourneyMap.presenting_stage_id,
+    JourneyMap.timer_started_at,
+    JourneyMap.timer_minutes,
+)
+"""The map's row as a live state reads it (the workspace, for the access check)."""
+
+
+def _state(row: Row[*tuple[Any, ...]]) -> LiveState:
     return LiveState(
         version=row.version,
         locked=bool(row.locked),
@@ -69,6 +65,17 @@ def live_state(session: Session, map_id: int) -> LiveState:
         timer_started_at=row.timer_started_at,
         timer_minutes=int(row.timer_minutes or 0),
     )
+
+
+def live_state(session: Session, map_id: int) -> LiveState:
+    """The map's live state, if the acting identity may read the map: one query of the map's
+    own row (by its key), the workspace read with it so who acts is checked like get_map
+    does, before anything is returned."""
+    row = session.execute(select(*_STATE_COLUMNS).where(JourneyMap.id == map_id)).first()
+    if row is None:
+        raise JourneyError(GONE)
+    require(session, Action.READ, row.workspace_id, map_id=map_id)
+    return _state(row)
 
 
 @dataclass(frozen=True)
@@ -89,14 +96,27 @@ def poll(session: Session, map_id: int, *, at: datetime | None = None) -> Poll:
     key = presence.person_key(access)
     moment = at or now()
     since = moment - presence.WINDOW
-    rows = session.execute(
+    rows = _room_rows(session, map_id, key, since)
+    if not rows:
+        raise JourneyError(GONE)
+    require(session, Action.READ, rows[0].workspace_id, map_id=map_id)
+    mine = next((r.last_seen for r in rows if key and r.person_key == key), None)
+    wrote = presence.record_seen(session, map_id, access, mine, moment)
+    here = [r for r in rows if r.name is not None and r.last_seen >= since]
+    people = [Present(r.name, r.kind) for r in here]
+    if wrote and not any(r.person_key == key for r in here):
+        people.append(presence.as_present(access))  # their first refresh: they are here now
+    return Poll(_state(rows[0]), presence.in_room_order(people))
+
+
+def _room_rows(
+    session: Session, map_id: int, key: str, since: datetime
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The map's row once per person seen since `since` (and once for the reader however
+    old their row), or once with no person; none when the map is gone."""
+    return session.execute(
         select(
-            JourneyMap.workspace_id,
-            JourneyMap.version,
-            JourneyMap.locked,
-            JourneyMap.presenting_stage_id,
-            JourneyMap.timer_started_at,
-            JourneyMap.timer_minutes,
+            *_STATE_COLUMNS,
             MapPresence.person_key,
             MapPresence.name,
             MapPresence.kind,
@@ -112,24 +132,6 @@ def poll(session: Session, map_id: int, *, at: datetime | None = None) -> Poll:
         )
         .where(JourneyMap.id == map_id)
     ).all()
-    if not rows:
-        raise JourneyError(GONE)
-    first = rows[0]
-    require(session, Action.READ, first.workspace_id, map_id=map_id)
-    mine = next((r.last_seen for r in rows if key and r.person_key == key), None)
-    wrote = presence.record_seen(session, map_id, access, mine, moment)
-    here = [r for r in rows if r.name is not None and r.last_seen >= since]
-    people = [Present(r.name, r.kind) for r in here]
-    if wrote and not any(r.person_key == key for r in here):
-        people.append(presence.as_present(access))  # their first refresh: they are here now
-    state = LiveState(
-        version=first.version,
-        locked=bool(first.locked),
-        presenting_stage_id=first.presenting_stage_id,
-        timer_started_at=first.timer_started_at,
-        timer_minutes=int(first.timer_minutes or 0),
-    )
-    return Poll(state, presence.in_room_order(people))
 
 
 def revisions(session: Session, map_ids: Collection[int]) -> dict[int, int]:
