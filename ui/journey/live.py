@@ -12,6 +12,7 @@ the room without waiting for each browser's timer.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import streamlit as st
@@ -28,15 +29,26 @@ from ui.journey.toolbar import PRESENTER_KEY
 from ui.state import run_access, system_sessions, transaction
 
 REVISION_KEY = "journey_rev"
+_LOG = logging.getLogger(__name__)
 
 
 def _poll_seconds(raw: str | None) -> float:
-    """WAYPOINT_LIVE_POLL_SECONDS, if it is a number from 0.5 to 600; else 1."""
-    try:
-        seconds = float(raw or "1")
-    except ValueError:
+    """WAYPOINT_LIVE_POLL_SECONDS, if it is a number from 0.5 to 600; else 1, and the server's
+    log says which value was refused and why (an operator's typo must not pass unseen)."""
+    if raw is None or not raw.strip():
         return 1.0
-    return seconds if 0.5 <= seconds <= 600 else 1.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if 0.5 <= seconds <= 600:
+        return seconds
+    _LOG.warning(
+        "WAYPOINT_LIVE_POLL_SECONDS=%r is not a number of seconds from 0.5 to 600; "
+        "screens poll every second",
+        raw,
+    )
+    return 1.0
 
 
 POLL_SECONDS = _poll_seconds(os.environ.get("WAYPOINT_LIVE_POLL_SECONDS"))

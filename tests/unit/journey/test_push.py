@@ -4,6 +4,9 @@ screen really draws the change is tested in Chromium (tests/browser/test_browser
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from streamlit.proto.ClientState_pb2 import ContextInfo
 
 from ui.journey.live import _poll_seconds
@@ -52,3 +55,15 @@ def test_the_screens_own_poll_can_be_set_within_bounds() -> None:
     assert _poll_seconds("600") == 600.0
     for refused in ("0", "0.1", "601", "-3", "soon", "nan", ""):
         assert _poll_seconds(refused) == 1.0, refused
+
+
+def test_a_refused_poll_setting_is_named_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="ui.journey.live"):
+        _poll_seconds("1O")  # a letter O for a zero
+    assert "WAYPOINT_LIVE_POLL_SECONDS='1O'" in caplog.text
+    assert "from 0.5 to 600" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="ui.journey.live"):
+        _poll_seconds(None)
+        _poll_seconds("2")
+    assert caplog.text == ""
