@@ -85,7 +85,8 @@ def _poll(map_id: int) -> None:
         show_error(exc)
         return
     if state.version != st.session_state.get(REVISION_KEY):
-        st.session_state[REVISION_KEY] = state.version
+        # REVISION_KEY moves only when a full run has drawn the map (live_bar): were this
+        # rerun lost on the way, the next refresh would still see the screen behind.
         st.rerun(scope="app")
     st.caption(" · ".join(status(state, run_access())))
     with st.container(key="live_room"):

@@ -89,6 +89,18 @@ def wake_message(screen: Screen) -> BackMsg:
     return msg
 
 
+def wake_verdict(app: Any, screen: Screen) -> str:
+    """What to do with a screen due a wake: "wake" it; "wait" while it runs (the next tick
+    tries again) or while its refresh is not registered (between two runs: the next full run
+    registers it, and a screen forgotten then would wait for its browser's timer, which that
+    run may have cleared); "gone" once its session closed or left the journey page."""
+    if app is None or app.page_script_hash != screen.page_script_hash:
+        return "gone"
+    if app._scriptrunner is not None:  # noqa: SLF001 - see the module's docstring
+        return "wait"
+    return "wake" if app.has_fragment(screen.fragment_id) else "wait"
+
+
 class Watcher:
     """The server's one watcher thread and the screens it watches."""
 
@@ -149,16 +161,10 @@ class Watcher:
         """On the server's event loop, where browsers' requests are handled too: nothing can
         slip in between the check that the session is idle and the request. True when the
         session was woken."""
-        app = self._runtime.get_app_session(session_id)
-        if app is None:
-            self._forget(session_id)
-            return False
-        if app._scriptrunner is not None:  # noqa: SLF001 - busy: the next tick tries again
-            return False
-        if app.page_script_hash != screen.page_script_hash or not app.has_fragment(
-            screen.fragment_id
-        ):
-            self._forget(session_id)  # left the journey page; its next visit registers again
+        verdict = wake_verdict(self._runtime.get_app_session(session_id), screen)
+        if verdict == "gone":
+            self._forget(session_id)  # closed, or left the journey page: a visit registers again
+        if verdict != "wake":
             return False
         with self._lock:
             screen.woken_for, screen.woken_at = revision, time.monotonic()

@@ -5,12 +5,13 @@ screen really draws the change is tested in Chromium (tests/browser/test_browser
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 import pytest
 from streamlit.proto.ClientState_pb2 import ContextInfo
 
 from ui.journey.live import _poll_seconds
-from ui.journey.push import RETRY_SECONDS, Screen, due, wake_message
+from ui.journey.push import RETRY_SECONDS, Screen, due, wake_message, wake_verdict
 
 
 def _screen(map_id: int, drawn: int, **kw: object) -> Screen:
@@ -67,3 +68,25 @@ def test_a_refused_poll_setting_is_named_in_the_log(caplog: pytest.LogCaptureFix
         _poll_seconds(None)
         _poll_seconds("2")
     assert caplog.text == ""
+
+
+@dataclass
+class _Session:
+    """The three things the watcher reads of Streamlit's AppSession before a wake."""
+
+    page_script_hash: str = "page-hash"
+    _scriptrunner: object | None = None
+    fragments: set[str] = field(default_factory=lambda: {"frag"})
+
+    def has_fragment(self, fragment_id: str) -> bool:
+        return fragment_id in self.fragments
+
+
+def test_a_screen_is_woken_only_idle_on_its_page_and_kept_while_its_refresh_is_away() -> None:
+    screen = _screen(1, 4)
+    assert wake_verdict(_Session(), screen) == "wake"
+    assert wake_verdict(_Session(_scriptrunner=object()), screen) == "wait"
+    # between two runs the refresh may be missing: the screen stays watched, not forgotten
+    assert wake_verdict(_Session(fragments=set()), screen) == "wait"
+    assert wake_verdict(_Session(page_script_hash="other page"), screen) == "gone"
+    assert wake_verdict(None, screen) == "gone"
