@@ -12,7 +12,8 @@ person's access and, the revision having moved, runs the page again.
 
 A screen is woken only while nothing runs for it (no run, nothing pending): a request added to
 a pending one would take its place's address and page, and could undo a click on the way.
-A screen that has left the journey page, or whose refresh is gone, is left alone. The
+A screen that has left the journey page is forgotten; one whose refresh is not registered
+at the moment (between two runs) is kept and woken once the next run has registered it. The
 browser's timer stays, for whatever the watcher cannot do (a Streamlit whose internals moved,
 which the watcher checks once and then stands down).
 
