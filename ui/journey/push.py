@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -90,7 +90,10 @@ def wake_message(screen: Screen) -> BackMsg:
     return msg
 
 
-def wake_verdict(app: Any, screen: Screen) -> str:
+Verdict = Literal["wake", "wait", "gone"]
+
+
+def wake_verdict(app: Any, screen: Screen) -> Verdict:
     """What to do with a screen due a wake: "wake" it; "wait" while it runs (the next tick
     tries again) or while its refresh is not registered (between two runs: the next full run
     registers it, and a screen forgotten then would wait for its browser's timer, which that
