@@ -460,3 +460,77 @@ def test_timestamps_of_the_common_shape_read_as_the_row_level_check_reads_them(
     if last == LAST_STAMPS[0]:
         assert checked is not None
         assert not checked.thorough
+
+
+def test_the_account_reference_count_agrees_with_comparing_the_ids_as_text(tmp_path: Path):
+    """The count runs on hashes of the ids (fast_check._reference_rule): over a file of
+    several row groups it must equal the exact count, for short, long and non-ASCII ids,
+    nulls, and ids one character away from an account's."""
+    known = pl.Series(["A1", "acct-0000000000000042-long", "Café-7", "Z" * 40])
+    ids = [
+        *known.to_list(),
+        None,
+        "A2",
+        "a1",
+        "acct-0000000000000042-lonG",
+        "Cafe-7",
+        "Z" * 39,
+        " A1",
+    ]
+    column = pl.Series("account_id", ids * 5_000)
+    path = tmp_path / "events.parquet"
+    column.to_frame().write_parquet(path, row_group_size=7_000)
+    exact = int((column.is_not_null() & ~column.is_in(known.implode())).sum())
+    rule = fast_check._reference_rule(known)
+    scan = pl.scan_parquet(path)
+    counted = scan.select(rule.count).collect(engine="streaming").item()
+    flagged = scan.select(rule.rows.sum()).collect(engine="streaming").item()
+    assert exact == 6 * 5_000  # " A1" is unknown too: ids are compared as they are
+    assert counted == exact == flagged
+    clean = pl.Series("account_id", known.to_list() * 5_000 + [None])
+    assert clean.to_frame().lazy().select(rule.count).collect().item() == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_few_valued_roles_and_channels_are_normalised_by_lookup_as_row_by_row(
+    tmp_path: Path, fmt: str
+):
+    """Roles and channels of few distinct spellings are normalised once per spelling and
+    looked up (fast_check._looked_up), a missing role included: the tables must be the
+    row-level check's."""
+    files = _good_frames("csv")
+    roles = ["Exec Sponsor", " END_USER ", "champion", None, "exec-sponsor", "Admin"]
+    users = pl.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in range(600)],
+            "account_id": ["a1", "a2", "a3"] * 200,
+            "role": roles * 100,
+            "team": ["ops", None, "it"] * 200,
+        }
+    )
+    channels = ["call", "In App", "EMAIL", " ticket", "in-app", "Call"]
+    touches = pl.DataFrame(
+        {
+            "account_id": ["a1", "a2", "a3"] * 200,
+            "user_id": [None, "u2"] * 300,
+            "channel": channels * 100,
+            "timestamp": ["2025-03-02T10:00:00Z"] * 600,
+            "touchpoint": ["Kickoff call"] * 600,
+            "csat": [5, None, 3] * 200,
+        }
+    )
+    del files["users.csv"], files["touches.csv"]
+    files[f"users.{fmt}"] = users
+    files[f"touches.{fmt}"] = touches
+    checked = _same_verdict(_write(tmp_path, files))
+    assert checked is not None
+    assert not checked.thorough
+    stored = checked.lazy("users").collect().get_column("role")
+    assert stored.value_counts(sort=True).get_column("role").to_list()[:1] == ["exec_sponsor"]
+    assert stored.null_count() == 0
+    assert set(checked.lazy("touches").collect().get_column("channel")) == {
+        "call",
+        "in_app",
+        "email",
+        "ticket",
+    }
