@@ -616,8 +616,8 @@ def _reference_rule(known: pl.Series) -> _Rule:
     under a seed drawn for this check: looking up 20M integers costs a third of looking up
     20M strings (0.25 s less of a 20M-event check). A hash unlike every account's proves
     the id unknown, so the count never accuses a good row; an unknown id whose hash matches
-    an account's would go uncounted, which by chance is about as likely as one in 10^8 for
-    a million unknown ids, and by design needs the seed, which is never shown. The rows
+    an account's would go uncounted, which by chance is about 5 in 10^9 for a million
+    unknown ids, and by design needs the seed, which is never shown. The rows
     themselves (the mask) are picked out by comparing the ids as text."""
     ids = pl.col("account_id").cast(pl.String)
     seed = secrets.randbits(32)
@@ -858,11 +858,11 @@ def _looked_up(name: str, value: pl.Expr, distinct: pl.Series) -> pl.Expr:
     if len(distinct) > LOOKUP_MAX_VALUES:
         return value
     mapped = distinct.to_frame(name).select(value).to_series()
-    known = distinct.is_not_null()
+    present = distinct.is_not_null()
     looked_up = pl.col(name).replace_strict(
-        distinct.filter(known), mapped.filter(known), default=None, return_dtype=mapped.dtype
+        distinct.filter(present), mapped.filter(present), default=None, return_dtype=mapped.dtype
     )
-    of_null = mapped.filter(~known)
+    of_null = mapped.filter(~present)
     if of_null.is_empty():
         return looked_up
     missing = pl.lit(of_null[0], mapped.dtype)
